@@ -1,0 +1,65 @@
+//! The server's configuration: one typed struct, every field a flag with an environment
+//! variable. Secrets are redacted from `Debug`, so the configuration can be logged.
+
+use std::fmt;
+
+use clap::Args;
+
+#[derive(Args, Clone)]
+pub struct ServeConfig {
+    /// Address and port to listen on.
+    #[arg(long, env = "RELINKS_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: String,
+
+    /// Database URL: `sqlite://relinks.db` (relative to the working directory) or
+    /// `sqlite:///absolute/path.db`. Created with its schema when missing.
+    #[arg(
+        long = "database",
+        env = "RELINKS_DATABASE_URL",
+        default_value = "sqlite://relinks.db"
+    )]
+    pub database_url: String,
+
+    /// Public base URL used in `web_url`, `direct_asset_url` and pagination links
+    /// (default: `http://<listen address>`).
+    #[arg(long, env = "RELINKS_EXTERNAL_URL")]
+    pub external_url: Option<String>,
+
+    /// Largest request body accepted, in bytes; larger bodies get 413.
+    #[arg(long, env = "RELINKS_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
+    pub max_body_bytes: usize,
+
+    /// Log format: `text` or `json`.
+    #[arg(long, env = "RELINKS_LOG_FORMAT", default_value = "text", value_parser = ["text", "json"])]
+    pub log_format: String,
+
+    /// When set, `root` exists as an administrator and this exact string is one of its
+    /// personal access tokens (scope `api`). Read from the environment only.
+    #[arg(skip = std::env::var("RELINKS_ROOT_TOKEN").ok().filter(|t| !t.is_empty()))]
+    pub root_token: Option<String>,
+}
+
+impl ServeConfig {
+    pub fn external_url(&self) -> String {
+        match &self.external_url {
+            Some(url) => url.trim_end_matches('/').to_owned(),
+            None => format!("http://{}", self.listen),
+        }
+    }
+}
+
+impl fmt::Debug for ServeConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ServeConfig")
+            .field("listen", &self.listen)
+            .field("database_url", &self.database_url)
+            .field("external_url", &self.external_url)
+            .field("max_body_bytes", &self.max_body_bytes)
+            .field("log_format", &self.log_format)
+            .field(
+                "root_token",
+                &self.root_token.as_ref().map(|_| "[redacted]"),
+            )
+            .finish()
+    }
+}

@@ -1,0 +1,9 @@
+//! The rules of the product as plain Rust: no HTTP, no SQL. Everything here is unit-tested
+//! without a server or a database.
+
+pub mod access;
+pub mod link;
+pub mod names;
+pub mod pagination;
+pub mod time;
+pub mod token;

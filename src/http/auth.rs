@@ -1,0 +1,155 @@
+//! Authentication: from the credentials a request carries to the [`Caller`] it acts as.
+//!
+//! Order and outcomes follow GitLab's `find_user_from_sources`: an access token first, then a
+//! job token (only on routes that accept one; elsewhere it is ignored), else anonymous. A token
+//! that is unknown is a 401; expired or revoked tokens get rack-oauth2's 401 body; a scope that
+//! does not cover the request is a 403.
+
+use super::error::{ApiError, ApiResult};
+use super::request::ApiRequest;
+use super::App;
+use crate::domain::time::{now_micros, today};
+use crate::domain::token;
+use crate::store::{Store, User};
+
+/// How the caller proved who it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Via {
+    Anonymous,
+    PersonalToken {
+        id: i64,
+        scopes: Vec<String>,
+    },
+    /// A CI job token: the job's user, within the job's project only.
+    JobToken {
+        project_id: i64,
+    },
+}
+
+/// Who a request acts as.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub user: Option<User>,
+    pub via: Via,
+}
+
+impl Caller {
+    pub fn anonymous() -> Self {
+        Self {
+            user: None,
+            via: Via::Anonymous,
+        }
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.user.as_ref().is_some_and(|u| u.is_admin)
+    }
+
+    pub fn user_id(&self) -> Option<i64> {
+        self.user.as_ref().map(|u| u.id)
+    }
+
+    /// The signed-in user, or 401 for anonymous callers.
+    pub fn require_user(&self) -> ApiResult<&User> {
+        self.user.as_ref().ok_or_else(ApiError::unauthorized)
+    }
+
+    /// The signed-in administrator, or 401 (anonymous) / 403 (not an administrator).
+    pub fn require_admin(&self) -> ApiResult<&User> {
+        let user = self.require_user()?;
+        if user.is_admin {
+            Ok(user)
+        } else {
+            Err(ApiError::forbidden())
+        }
+    }
+}
+
+/// What a route accepts beyond personal access tokens with `api` or `read_api`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RouteAuth {
+    /// The releases and links routes accept CI job tokens.
+    pub job_token: bool,
+    /// `GET /user` and the users routes accept `read_user` tokens.
+    pub read_user: bool,
+}
+
+impl RouteAuth {
+    pub const DEFAULT: Self = Self {
+        job_token: false,
+        read_user: false,
+    };
+    pub const RELEASES: Self = Self {
+        job_token: true,
+        read_user: false,
+    };
+    pub const USERS: Self = Self {
+        job_token: false,
+        read_user: true,
+    };
+}
+
+fn scope_allows(scopes: &[String], request: &ApiRequest, route: RouteAuth) -> bool {
+    scopes.iter().any(|scope| match scope.as_str() {
+        "api" => true,
+        "read_api" => request.is_read(),
+        "read_user" => route.read_user && request.is_read(),
+        _ => false,
+    })
+}
+
+/// Resolves the caller of `request` on a route with the given settings.
+pub async fn authenticate<S: Store>(
+    app: &App<S>,
+    request: &ApiRequest,
+    route: RouteAuth,
+) -> ApiResult<Caller> {
+    if let Some(secret) = &request.credentials.personal {
+        let token = app
+            .store
+            .personal_token_by_digest(&token::digest(secret))
+            .await?
+            .ok_or_else(ApiError::unauthorized)?;
+        if token.revoked {
+            return Err(ApiError::token_revoked());
+        }
+        if token.expires_at.is_some_and(|date| date <= today()) {
+            return Err(ApiError::token_expired());
+        }
+        let user = app
+            .store
+            .user(token.user_id)
+            .await?
+            .ok_or_else(ApiError::unauthorized)?;
+        if !scope_allows(&token.scopes, request, route) {
+            return Err(ApiError::insufficient_scope());
+        }
+        return Ok(Caller {
+            user: Some(user),
+            via: Via::PersonalToken {
+                id: token.id,
+                scopes: token.scopes,
+            },
+        });
+    }
+    if let Some(secret) = request.credentials.job.as_ref().filter(|_| route.job_token) {
+        let job = app
+            .store
+            .job_token_by_digest(&token::digest(secret))
+            .await?
+            .filter(|job| job.expires_at > now_micros())
+            .ok_or_else(ApiError::unauthorized)?;
+        let user = app
+            .store
+            .user(job.user_id)
+            .await?
+            .ok_or_else(ApiError::unauthorized)?;
+        return Ok(Caller {
+            user: Some(user),
+            via: Via::JobToken {
+                project_id: job.project_id,
+            },
+        });
+    }
+    Ok(Caller::anonymous())
+}

@@ -1,0 +1,185 @@
+//! The one error type of the API. Every failure, from a malformed body to a lost database,
+//! becomes one of GitLab's two body shapes: `{"message": …}` (GitLab's helpers) or
+//! `{"error": …}` (Grape's parameter errors and unknown routes), always as JSON.
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::{json, Value};
+
+use crate::store::StoreError;
+
+#[derive(Debug)]
+pub enum ApiError {
+    /// `{"message": "<text>"}`.
+    Message(StatusCode, String),
+    /// `{"message": <array or object>}`: model validation errors.
+    Validation(StatusCode, Value),
+    /// `{"error": "<text>"}`: Grape parameter errors, unknown routes.
+    Error(StatusCode, String),
+    /// rack-oauth2's bodies for expired or revoked tokens (401) and too narrow scopes (403),
+    /// with the matching `WWW-Authenticate` header.
+    OAuth {
+        status: StatusCode,
+        error: &'static str,
+        description: &'static str,
+        scope: Option<&'static str>,
+    },
+    /// A redirect (GET on a renamed project's old path).
+    Redirect(StatusCode, String),
+    /// Anything the store could not do; logged, and answered 500 or 503 without detail.
+    Store(StoreError),
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+impl ApiError {
+    /// `404 <Resource> Not Found`, GitLab's `not_found!(resource)`.
+    pub fn not_found(resource: &str) -> Self {
+        Self::Message(StatusCode::NOT_FOUND, format!("404 {resource} Not Found"))
+    }
+
+    /// `404 Not Found`, GitLab's `not_found!` without a resource.
+    pub fn not_found_plain() -> Self {
+        Self::Message(StatusCode::NOT_FOUND, "404 Not Found".into())
+    }
+
+    /// `404 Not found` (lower-case "f"): an ActiveRecord `find` that found nothing.
+    pub fn record_not_found() -> Self {
+        Self::Message(StatusCode::NOT_FOUND, "404 Not found".into())
+    }
+
+    pub fn project_not_found() -> Self {
+        Self::not_found("Project")
+    }
+
+    pub fn forbidden() -> Self {
+        Self::Message(StatusCode::FORBIDDEN, "403 Forbidden".into())
+    }
+
+    /// `403 Forbidden - <reason>`.
+    pub fn forbidden_because(reason: &str) -> Self {
+        Self::Message(StatusCode::FORBIDDEN, format!("403 Forbidden - {reason}"))
+    }
+
+    pub fn unauthorized() -> Self {
+        Self::Message(StatusCode::UNAUTHORIZED, "401 Unauthorized".into())
+    }
+
+    /// A Grape parameter error, `{"error": "<param> <problem>, …"}` with status 400.
+    pub fn params(text: impl Into<String>) -> Self {
+        Self::Error(StatusCode::BAD_REQUEST, text.into())
+    }
+
+    /// `{"message": "<text>"}` with any status.
+    pub fn message(status: StatusCode, text: impl Into<String>) -> Self {
+        Self::Message(status, text.into())
+    }
+
+    /// `{"message": {"field": ["problem"]}}` with status 400.
+    pub fn field(field: &str, problem: &str) -> Self {
+        Self::Validation(StatusCode::BAD_REQUEST, json!({ field: [problem] }))
+    }
+
+    pub fn route_not_found() -> Self {
+        Self::Error(StatusCode::NOT_FOUND, "404 Not Found".into())
+    }
+
+    pub fn token_expired() -> Self {
+        Self::OAuth {
+            status: StatusCode::UNAUTHORIZED,
+            error: "invalid_token",
+            description: "Token is expired. You can either do re-authorization or token refresh.",
+            scope: None,
+        }
+    }
+
+    pub fn token_revoked() -> Self {
+        Self::OAuth {
+            status: StatusCode::UNAUTHORIZED,
+            error: "invalid_token",
+            description: "Token was revoked. You have to re-authorize from the user.",
+            scope: None,
+        }
+    }
+
+    pub fn insufficient_scope() -> Self {
+        Self::OAuth {
+            status: StatusCode::FORBIDDEN,
+            error: "insufficient_scope",
+            description:
+                "The request requires higher privileges than provided by the access token.",
+            scope: Some("api"),
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        Self::Store(error)
+    }
+}
+
+/// A JSON response with the content type every GitLab client insists on.
+pub fn json_response(status: StatusCode, body: &Value) -> Response {
+    let bytes = serde_json::to_vec(body).unwrap_or_else(|_| b"{}".to_vec());
+    let mut response = (status, bytes).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        match self {
+            Self::Message(status, text) => json_response(status, &json!({ "message": text })),
+            Self::Validation(status, value) => json_response(status, &json!({ "message": value })),
+            Self::Error(status, text) => json_response(status, &json!({ "error": text })),
+            Self::OAuth {
+                status,
+                error,
+                description,
+                scope,
+            } => {
+                let mut body = json!({ "error": error, "error_description": description });
+                let mut challenge = format!(
+                    "Bearer realm=\"Protected by OAuth 2.0\", error=\"{error}\", error_description=\"{description}\""
+                );
+                if let Some(scope) = scope {
+                    body["scope"] = json!(scope);
+                    challenge.push_str(&format!(", scope=\"{scope}\""));
+                }
+                let mut response = json_response(status, &body);
+                if let Ok(value) = HeaderValue::from_str(&challenge) {
+                    response
+                        .headers_mut()
+                        .insert(header::WWW_AUTHENTICATE, value);
+                }
+                response
+            }
+            Self::Redirect(status, location) => {
+                let mut response =
+                    json_response(status, &json!({ "message": "301 Moved Permanently" }));
+                if let Ok(value) = HeaderValue::from_str(&location) {
+                    response.headers_mut().insert(header::LOCATION, value);
+                }
+                response
+            }
+            Self::Store(StoreError::Unavailable(error)) => {
+                tracing::error!(%error, "database unavailable");
+                json_response(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    &json!({ "message": "503 Service Unavailable" }),
+                )
+            }
+            Self::Store(error) => {
+                tracing::error!(%error, "request failed in the store");
+                json_response(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    &json!({ "message": "500 Internal Server Error" }),
+                )
+            }
+        }
+    }
+}

@@ -1,0 +1,129 @@
+//! Groups: `POST /groups` (top level or under a parent) and `GET /groups/:id`.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+
+use crate::domain::access::{self, AccessLevel, Actor, Visibility};
+use crate::domain::names::{is_reserved_top_level, is_valid_path, PATH_FORMAT_MESSAGE};
+use crate::http::auth::{authenticate, Caller, RouteAuth};
+use crate::http::entities::{to_value, GroupEntity};
+use crate::http::error::{json_response, ApiError, ApiResult};
+use crate::http::params::Declared;
+use crate::http::request::ApiRequest;
+use crate::http::scope::actor;
+use crate::http::App;
+use crate::store::{MemberLevels, Namespace, NamespaceKind, NewGroup, Store, StoreError};
+
+/// A group the caller can see, and the caller's standing in it.
+pub async fn find_group<S: Store>(
+    app: &App<S>,
+    caller: &Caller,
+    id: &str,
+) -> ApiResult<(Namespace, Actor)> {
+    let namespace = match id.parse::<i64>() {
+        Ok(n) => app.store.namespace(n).await?,
+        Err(_) => app.store.namespace_by_full_path(id).await?,
+    };
+    let group = namespace
+        .filter(|n| n.kind == NamespaceKind::Group)
+        .ok_or_else(|| ApiError::not_found("Group"))?;
+    let level = match caller.user_id() {
+        Some(user_id) => app.store.group_level(user_id, &group).await?,
+        None => None,
+    };
+    let actor = actor(
+        caller,
+        MemberLevels {
+            project: None,
+            group: level,
+        },
+    );
+    if !access::can_see(&actor, group.visibility) {
+        return Err(ApiError::not_found("Group"));
+    }
+    Ok((group, actor))
+}
+
+pub async fn create<S: Store>(
+    State(app): State<App<S>>,
+    request: ApiRequest,
+) -> ApiResult<Response> {
+    let mut d = Declared::new(&request.params);
+    let name = d.required_string("name");
+    let path = d.required_string("path");
+    let description = d.string("description");
+    let visibility = d.one_of("visibility", &Visibility::VALUES);
+    let parent_id = d.integer("parent_id");
+    d.finish()?;
+    let caller = authenticate(&app, &request, RouteAuth::DEFAULT).await?;
+    let user = caller.require_user()?.clone();
+
+    let parent = match parent_id.value() {
+        Some(id) => {
+            let (parent, actor) = find_group(&app, &caller, &id.to_string()).await?;
+            if !(actor.admin || actor.level.is_some_and(|l| l >= AccessLevel::MAINTAINER)) {
+                return Err(ApiError::forbidden());
+            }
+            Some(parent)
+        }
+        None => None,
+    };
+    let name = name.value().unwrap_or_default();
+    let path = path.value().unwrap_or_default();
+    if crate::domain::link::is_blank(&name) {
+        return Err(ApiError::field("name", "can't be blank"));
+    }
+    if !is_valid_path(&path) {
+        return Err(ApiError::field("path", PATH_FORMAT_MESSAGE));
+    }
+    if parent.is_none() && is_reserved_top_level(&path) {
+        return Err(ApiError::field(
+            "path",
+            &format!("{path} is a reserved name"),
+        ));
+    }
+    let visibility = visibility
+        .value()
+        .and_then(|v| Visibility::parse(&v))
+        .unwrap_or(Visibility::Private);
+    if let Some(parent) = &parent {
+        if visibility > parent.visibility {
+            return Err(ApiError::field(
+                "visibility_level",
+                &format!(
+                    "{visibility} is not allowed since the parent group has a {} visibility.",
+                    parent.visibility
+                ),
+            ));
+        }
+    }
+    let group = app
+        .store
+        .create_group(&NewGroup {
+            name,
+            path,
+            parent,
+            visibility,
+            description: description.value().unwrap_or_default(),
+            creator_id: user.id,
+        })
+        .await
+        .map_err(|e| match e {
+            StoreError::Conflict(_) => ApiError::field("path", "has already been taken"),
+            other => other.into(),
+        })?;
+    Ok(json_response(
+        StatusCode::CREATED,
+        &to_value(&GroupEntity::new(&app.urls, &group)),
+    ))
+}
+
+pub async fn show<S: Store>(State(app): State<App<S>>, request: ApiRequest) -> ApiResult<Response> {
+    let caller = authenticate(&app, &request, RouteAuth::DEFAULT).await?;
+    let (group, _) = find_group(&app, &caller, request.path("id")).await?;
+    Ok(json_response(
+        StatusCode::OK,
+        &to_value(&GroupEntity::new(&app.urls, &group)),
+    ))
+}

@@ -1,0 +1,286 @@
+//! The Release links API: `GET|POST /projects/:id/releases/:tag_name/assets/links` and
+//! `GET|PUT|DELETE …/assets/links/:link_id` (gitlab-behaviour.md §1–§3, §6).
+//!
+//! Each handler is the request path of DESIGN.md in order, because the order is behaviour:
+//! parameters (400) → caller (401) → project (404 Project Not Found) → read releases (403) →
+//! release (404 Not found) → link (404 Not found) → write permission (403) → validation (400).
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
+use crate::domain::link::{self, LinkCandidate, LinkConflicts, LinkType};
+use crate::http::auth::{authenticate, RouteAuth};
+use crate::http::entities::{to_value, LinkEntity};
+use crate::http::error::{json_response, ApiError, ApiResult};
+use crate::http::pagination::paginated;
+use crate::http::params::{Declared, Field};
+use crate::http::request::ApiRequest;
+use crate::http::scope::{find_project, ProjectScope};
+use crate::http::App;
+use crate::store::{Link, LinkChanges, NewLink, Release, Store, StoreError};
+
+/// The link's attributes as a POST or PUT declares them.
+struct LinkInput {
+    name: Field<String>,
+    url: Field<String>,
+    /// `direct_asset_path`, else its deprecated alias `filepath`; `None` when neither was sent.
+    filepath: Option<Option<String>>,
+    link_type: Field<String>,
+}
+
+impl LinkInput {
+    fn read(d: &mut Declared<'_>, required: bool) -> Self {
+        let (name, url) = if required {
+            (d.required_string("name"), d.required_string("url"))
+        } else {
+            (d.string("name"), d.string("url"))
+        };
+        let direct_asset_path = d.string("direct_asset_path");
+        let filepath = d.string("filepath");
+        let link_type = d.one_of("link_type", &LinkType::VALUES);
+        if !required {
+            d.at_least_one_of(&["name", "url"]);
+        }
+        Self {
+            name,
+            url,
+            filepath: resolve_filepath(direct_asset_path, filepath),
+            link_type,
+        }
+    }
+
+    fn link_type(&self) -> Option<LinkType> {
+        match &self.link_type {
+            Field::Value(v) => LinkType::parse(v),
+            _ => None,
+        }
+    }
+}
+
+/// `params[:direct_asset_path] || params[:filepath]`, only when either was supplied.
+fn resolve_filepath(
+    direct_asset_path: Field<String>,
+    filepath: Field<String>,
+) -> Option<Option<String>> {
+    match (direct_asset_path, filepath) {
+        (Field::Value(path), _) => Some(Some(path)),
+        (Field::Missing, Field::Missing) => None,
+        (_, other) => Some(other.value()),
+    }
+}
+
+/// The link id route capture: an Integer in Grape, so anything else is `link_id is invalid`.
+fn link_id(d: &mut Declared<'_>) -> Option<i64> {
+    d.required_integer("link_id").value()
+}
+
+async fn release_of<S: Store>(app: &App<S>, scope: &ProjectScope, tag: &str) -> ApiResult<Release> {
+    app.store
+        .release(scope.project.id, tag)
+        .await?
+        .ok_or_else(ApiError::record_not_found)
+}
+
+async fn link_of<S: Store>(app: &App<S>, release: &Release, id: i64) -> ApiResult<Link> {
+    app.store
+        .link(release.id, id)
+        .await?
+        .ok_or_else(ApiError::record_not_found)
+}
+
+/// `create/update/destroy_release` on the release: developers and up, unless a protected tag
+/// matching the release's tag keeps them out.
+async fn require_write<S: Store>(
+    app: &App<S>,
+    scope: &ProjectScope,
+    release: &Release,
+) -> ApiResult<()> {
+    let protected = app.store.protected_tags(scope.project.id).await?;
+    scope.require(scope.can_write_release(&release.tag, &protected))
+}
+
+/// Finds the project and release a links request names, checking read access on the way.
+async fn locate<S: Store>(
+    app: &App<S>,
+    request: &ApiRequest,
+) -> ApiResult<(ProjectScope, Release)> {
+    let caller = authenticate(app, request, RouteAuth::RELEASES).await?;
+    let scope = find_project(app, &caller, request, request.path("id")).await?;
+    scope.require_read_releases()?;
+    let release = release_of(app, &scope, request.path("tag_name")).await?;
+    Ok((scope, release))
+}
+
+fn present<S: Store>(
+    app: &App<S>,
+    scope: &ProjectScope,
+    release: &Release,
+    link: &Link,
+) -> serde_json::Value {
+    to_value(&LinkEntity::new(
+        &app.urls,
+        &scope.project,
+        &release.tag,
+        link,
+    ))
+}
+
+/// Rejects the link with GitLab's validation messages, or lets it through.
+/// A nil name or URL arrives here as an empty string: both are blank to GitLab's validators.
+fn validate(candidate: &NewLink, conflicts: &LinkConflicts) -> ApiResult<()> {
+    let link = LinkCandidate {
+        name: Some(candidate.name.as_str()),
+        url: Some(candidate.url.as_str()),
+        filepath: candidate.filepath.as_deref(),
+    };
+    let messages = link::validation_messages(&link, conflicts);
+    if messages.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::Validation(
+            StatusCode::BAD_REQUEST,
+            messages.into(),
+        ))
+    }
+}
+
+/// A unique-rule violation found while writing becomes the same 400 as one found before.
+fn conflict_to_error(candidate: &NewLink, error: StoreError) -> ApiError {
+    match error {
+        StoreError::LinkConflict(conflicts) => match validate(candidate, &conflicts) {
+            Err(e) => e,
+            Ok(()) => ApiError::Store(StoreError::LinkConflict(conflicts)),
+        },
+        other => other.into(),
+    }
+}
+
+pub async fn list<S: Store>(State(app): State<App<S>>, request: ApiRequest) -> ApiResult<Response> {
+    let params = request.all_params();
+    let mut d = Declared::within(&params, String::new());
+    let page = d.page();
+    d.finish()?;
+    let (scope, release) = locate(&app, &request).await?;
+    let (links, total) = app.store.links(release.id, page).await?;
+    let items = links
+        .iter()
+        .map(|l| present(&app, &scope, &release, l))
+        .collect();
+    Ok(paginated(&app.urls, &request, page, total, items))
+}
+
+pub async fn show<S: Store>(State(app): State<App<S>>, request: ApiRequest) -> ApiResult<Response> {
+    let params = request.all_params();
+    let mut d = Declared::within(&params, String::new());
+    let id = link_id(&mut d);
+    d.finish()?;
+    let (scope, release) = locate(&app, &request).await?;
+    let link = link_of(&app, &release, id.unwrap_or_default()).await?;
+    Ok(json_response(
+        StatusCode::OK,
+        &present(&app, &scope, &release, &link),
+    ))
+}
+
+pub async fn create<S: Store>(
+    State(app): State<App<S>>,
+    request: ApiRequest,
+) -> ApiResult<Response> {
+    let params = request.all_params();
+    let mut d = Declared::within(&params, String::new());
+    let input = LinkInput::read(&mut d, true);
+    d.finish()?;
+    let (scope, release) = locate(&app, &request).await?;
+    require_write(&app, &scope, &release).await?;
+
+    let candidate = NewLink {
+        name: input.name.as_ref().value().cloned().unwrap_or_default(),
+        url: link::ruby_strip(input.url.as_ref().value().map_or("", String::as_str)).to_owned(),
+        filepath: input.filepath.clone().flatten(),
+        link_type: input.link_type().unwrap_or_default(),
+    };
+    let conflicts = app
+        .store
+        .link_conflicts(release.id, &candidate, None)
+        .await?;
+    validate(&candidate, &conflicts)?;
+    let created = app
+        .store
+        .create_link(release.id, &candidate)
+        .await
+        .map_err(|e| conflict_to_error(&candidate, e))?;
+    Ok(json_response(
+        StatusCode::CREATED,
+        &present(&app, &scope, &release, &created),
+    ))
+}
+
+pub async fn update<S: Store>(
+    State(app): State<App<S>>,
+    request: ApiRequest,
+) -> ApiResult<Response> {
+    let params = request.all_params();
+    let mut d = Declared::within(&params, String::new());
+    let id = link_id(&mut d);
+    let input = LinkInput::read(&mut d, false);
+    d.finish()?;
+    let (scope, release) = locate(&app, &request).await?;
+    let existing = link_of(&app, &release, id.unwrap_or_default()).await?;
+    require_write(&app, &scope, &release).await?;
+
+    let changes = LinkChanges {
+        name: input
+            .name
+            .as_ref()
+            .is_present()
+            .then(|| input.name.as_ref().value().cloned().unwrap_or_default()),
+        url: input.url.as_ref().is_present().then(|| {
+            link::ruby_strip(input.url.as_ref().value().map_or("", String::as_str)).to_owned()
+        }),
+        filepath: input.filepath.clone(),
+        // relinks keeps the stored type when PUT omits it (GitLab resets it to `other`).
+        link_type: input.link_type(),
+    };
+    let after = existing.with_changes(&changes);
+    let candidate = NewLink {
+        name: after.name.clone(),
+        url: after.url.clone(),
+        filepath: after.filepath.clone(),
+        link_type: after.link_type,
+    };
+    let conflicts = app
+        .store
+        .link_conflicts(release.id, &candidate, Some(existing.id))
+        .await?;
+    validate(&candidate, &conflicts)?;
+    let updated = app
+        .store
+        .update_link(release.id, existing.id, &changes)
+        .await
+        .map_err(|e| conflict_to_error(&candidate, e))?
+        .ok_or_else(ApiError::record_not_found)?;
+    Ok(json_response(
+        StatusCode::OK,
+        &present(&app, &scope, &release, &updated),
+    ))
+}
+
+pub async fn destroy<S: Store>(
+    State(app): State<App<S>>,
+    request: ApiRequest,
+) -> ApiResult<Response> {
+    let params = request.all_params();
+    let mut d = Declared::within(&params, String::new());
+    let id = link_id(&mut d);
+    d.finish()?;
+    let (scope, release) = locate(&app, &request).await?;
+    let existing = link_of(&app, &release, id.unwrap_or_default()).await?;
+    require_write(&app, &scope, &release).await?;
+    let deleted = app
+        .store
+        .delete_link(release.id, existing.id)
+        .await?
+        .ok_or_else(ApiError::record_not_found)?;
+    Ok(json_response(StatusCode::OK, &present(&app, &scope, &release, &deleted)).into_response())
+}

@@ -1,0 +1,234 @@
+//! Members of projects and groups. A group's members are members of every project and subgroup
+//! below it (inherited); these routes manage direct memberships only, as GitLab's do.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+
+use super::groups::find_group;
+use crate::domain::access::{self, AccessLevel, Actor};
+use crate::http::auth::{authenticate, Caller, RouteAuth};
+use crate::http::entities::{to_value, MemberEntity};
+use crate::http::error::{json_response, ApiError, ApiResult};
+use crate::http::pagination::paginated;
+use crate::http::params::{Declared, Field};
+use crate::http::request::ApiRequest;
+use crate::http::router::no_content;
+use crate::http::scope::find_project;
+use crate::http::App;
+use crate::store::{MemberSource, Store, StoreError, User};
+
+#[derive(Clone, Copy)]
+enum Kind {
+    Project,
+    Group,
+}
+
+/// The project or group a members route names, and the caller's standing in it.
+async fn target<S: Store>(
+    app: &App<S>,
+    request: &ApiRequest,
+    kind: Kind,
+) -> ApiResult<(MemberSource, Actor, Caller)> {
+    let caller = authenticate(app, request, RouteAuth::DEFAULT).await?;
+    let id = request.path("id");
+    Ok(match kind {
+        Kind::Project => {
+            let scope = find_project(app, &caller, request, id).await?;
+            (MemberSource::Project(scope.project.id), scope.actor, caller)
+        }
+        Kind::Group => {
+            let (group, actor) = find_group(app, &caller, id).await?;
+            (MemberSource::Group(group.id), actor, caller)
+        }
+    })
+}
+
+fn member_not_found() -> ApiError {
+    ApiError::not_found("Member")
+}
+
+async fn list<S: Store>(app: App<S>, request: ApiRequest, kind: Kind) -> ApiResult<Response> {
+    let mut d = Declared::new(&request.params);
+    let page = d.page();
+    d.finish()?;
+    let (source, _, _) = target(&app, &request, kind).await?;
+    let (members, total) = app.store.members(source, page).await?;
+    let items = members
+        .iter()
+        .map(|m| to_value(&MemberEntity::new(&app.urls, m)))
+        .collect();
+    Ok(paginated(&app.urls, &request, page, total, items))
+}
+
+async fn show<S: Store>(app: App<S>, request: ApiRequest, kind: Kind) -> ApiResult<Response> {
+    let params = request.all_params();
+    let mut d = Declared::within(&params, String::new());
+    let user_id = d.required_integer("user_id").value();
+    d.finish()?;
+    let (source, _, _) = target(&app, &request, kind).await?;
+    let member = match user_id {
+        Some(id) => app.store.member(source, id).await?,
+        None => None,
+    }
+    .ok_or_else(member_not_found)?;
+    Ok(json_response(
+        StatusCode::OK,
+        &to_value(&MemberEntity::new(&app.urls, &member)),
+    ))
+}
+
+async fn user_by_id_or_name<S: Store>(
+    app: &App<S>,
+    id: Field<i64>,
+    username: Field<String>,
+) -> ApiResult<User> {
+    let user = match (id, username) {
+        (Field::Value(id), _) => app.store.user(id).await?,
+        (_, Field::Value(name)) => app.store.user_by_username(&name).await?,
+        _ => None,
+    };
+    user.ok_or_else(|| ApiError::not_found("User"))
+}
+
+async fn add<S: Store>(app: App<S>, request: ApiRequest, kind: Kind) -> ApiResult<Response> {
+    let mut d = Declared::new(&request.params);
+    let user_id = d.integer("user_id");
+    let username = d.string("username");
+    let level = d.integer_one_of("access_level", &AccessLevel::MEMBER_VALUES);
+    if !request.params.0.contains_key("access_level") {
+        d.fail("access_level", "is missing");
+    }
+    if !user_id.is_present() && !username.is_present() {
+        d.fail("user_id", "is missing");
+    }
+    let expires_at = d.date("expires_at");
+    d.finish()?;
+    let (source, actor, _) = target(&app, &request, kind).await?;
+    let level = AccessLevel(level.value().unwrap_or_default());
+    if !access::can_manage_member(&actor, level) {
+        return Err(ApiError::forbidden());
+    }
+    let user = user_by_id_or_name(&app, user_id, username).await?;
+    let member = app
+        .store
+        .add_member(source, user.id, level, expires_at.value())
+        .await
+        .map_err(|e| match e {
+            StoreError::Conflict(_) => {
+                ApiError::message(StatusCode::CONFLICT, "Member already exists")
+            }
+            other => other.into(),
+        })?;
+    Ok(json_response(
+        StatusCode::CREATED,
+        &to_value(&MemberEntity::new(&app.urls, &member)),
+    ))
+}
+
+async fn update<S: Store>(app: App<S>, request: ApiRequest, kind: Kind) -> ApiResult<Response> {
+    let params = request.all_params();
+    let mut d = Declared::within(&params, String::new());
+    let user_id = d.required_integer("user_id").value();
+    let level = d.integer_one_of("access_level", &AccessLevel::MEMBER_VALUES);
+    if !request.params.0.contains_key("access_level") {
+        d.fail("access_level", "is missing");
+    }
+    let expires_at = d.date("expires_at");
+    d.finish()?;
+    let (source, actor, _) = target(&app, &request, kind).await?;
+    let user_id = user_id.unwrap_or_default();
+    let existing = app
+        .store
+        .member(source, user_id)
+        .await?
+        .ok_or_else(member_not_found)?;
+    let level = AccessLevel(level.value().unwrap_or_default());
+    if !access::can_manage_member(&actor, level)
+        || !access::can_manage_member(&actor, existing.access_level)
+    {
+        return Err(ApiError::forbidden());
+    }
+    let member = app
+        .store
+        .update_member(source, user_id, level, expires_at.into_change())
+        .await?
+        .ok_or_else(member_not_found)?;
+    Ok(json_response(
+        StatusCode::OK,
+        &to_value(&MemberEntity::new(&app.urls, &member)),
+    ))
+}
+
+async fn remove<S: Store>(app: App<S>, request: ApiRequest, kind: Kind) -> ApiResult<Response> {
+    let params = request.all_params();
+    let mut d = Declared::within(&params, String::new());
+    let user_id = d.required_integer("user_id").value();
+    d.finish()?;
+    let (source, actor, caller) = target(&app, &request, kind).await?;
+    let user_id = user_id.unwrap_or_default();
+    let existing = app
+        .store
+        .member(source, user_id)
+        .await?
+        .ok_or_else(member_not_found)?;
+    // Anyone may leave; removing others takes a maintainer (an owner for owners).
+    let leaving = caller.user_id() == Some(user_id);
+    if !leaving && !access::can_manage_member(&actor, existing.access_level) {
+        return Err(ApiError::forbidden());
+    }
+    app.store.remove_member(source, user_id).await?;
+    Ok(no_content())
+}
+
+macro_rules! member_routes {
+    ($kind:expr, $list:ident, $show:ident, $add:ident, $update:ident, $remove:ident) => {
+        pub async fn $list<S: Store>(
+            State(app): State<App<S>>,
+            request: ApiRequest,
+        ) -> ApiResult<Response> {
+            list(app, request, $kind).await
+        }
+        pub async fn $show<S: Store>(
+            State(app): State<App<S>>,
+            request: ApiRequest,
+        ) -> ApiResult<Response> {
+            show(app, request, $kind).await
+        }
+        pub async fn $add<S: Store>(
+            State(app): State<App<S>>,
+            request: ApiRequest,
+        ) -> ApiResult<Response> {
+            add(app, request, $kind).await
+        }
+        pub async fn $update<S: Store>(
+            State(app): State<App<S>>,
+            request: ApiRequest,
+        ) -> ApiResult<Response> {
+            update(app, request, $kind).await
+        }
+        pub async fn $remove<S: Store>(
+            State(app): State<App<S>>,
+            request: ApiRequest,
+        ) -> ApiResult<Response> {
+            remove(app, request, $kind).await
+        }
+    };
+}
+
+member_routes!(
+    Kind::Project,
+    list_project,
+    show_project,
+    add_project,
+    update_project,
+    remove_project
+);
+member_routes!(
+    Kind::Group,
+    list_group,
+    show_group,
+    add_group,
+    update_group,
+    remove_group
+);

@@ -1,0 +1,13 @@
+//! One module per GitLab resource. Each handler is its request path, step by step.
+
+pub mod groups;
+pub mod job_tokens;
+pub mod links;
+pub mod members;
+pub mod meta;
+pub mod projects;
+pub mod protected_tags;
+pub mod releases;
+pub mod tags;
+pub mod tokens;
+pub mod users;

@@ -1,0 +1,331 @@
+//! Projects: create (in the caller's namespace or a group), show (with GitLab's `permissions`
+//! block that semantic-release reads), list, update and delete.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde_json::json;
+
+use super::groups::find_group;
+use super::users::find_user;
+use crate::domain::access::{self, AccessLevel, FeatureAccess, Visibility};
+use crate::domain::names::{is_valid_path, parameterize, PATH_FORMAT_MESSAGE};
+use crate::http::auth::{authenticate, Caller, RouteAuth};
+use crate::http::entities::{to_value, ProjectEntity};
+use crate::http::error::{json_response, ApiError, ApiResult};
+use crate::http::pagination::paginated;
+use crate::http::params::{Declared, Field};
+use crate::http::request::ApiRequest;
+use crate::http::scope::{find_project, ProjectScope};
+use crate::http::App;
+use crate::store::{
+    MemberLevels, Namespace, NamespaceKind, NewProject, Project, ProjectChanges, ProjectFilter,
+    Store, StoreError, User,
+};
+
+/// The user whose personal namespace holds the project.
+fn personal_owner(project: &Project) -> Option<i64> {
+    match project.namespace.kind {
+        NamespaceKind::User => project.namespace.owner_id,
+        NamespaceKind::Group => None,
+    }
+}
+
+async fn present<S: Store>(
+    app: &App<S>,
+    project: &Project,
+    levels: Option<MemberLevels>,
+) -> ApiResult<serde_json::Value> {
+    let owner = match personal_owner(project) {
+        Some(id) => app.store.user(id).await?,
+        None => None,
+    };
+    Ok(to_value(&ProjectEntity::new(
+        &app.urls,
+        project,
+        owner.as_ref(),
+        levels,
+    )))
+}
+
+/// The project attributes POST and PUT share.
+struct ProjectInput {
+    name: Field<String>,
+    path: Field<String>,
+    description: Field<String>,
+    visibility: Option<Visibility>,
+    releases_access: Option<FeatureAccess>,
+}
+
+impl ProjectInput {
+    fn read(d: &mut Declared<'_>) -> Self {
+        Self {
+            name: d.string("name"),
+            path: d.string("path"),
+            description: d.string("description"),
+            visibility: d
+                .one_of("visibility", &Visibility::VALUES)
+                .value()
+                .and_then(|v| Visibility::parse(&v)),
+            releases_access: d
+                .one_of("releases_access_level", &FeatureAccess::VALUES)
+                .value()
+                .and_then(|v| FeatureAccess::parse(&v)),
+        }
+    }
+}
+
+fn check_name_and_path(name: &str, path: &str) -> ApiResult<()> {
+    if crate::domain::link::is_blank(name) {
+        return Err(ApiError::field("name", "can't be blank"));
+    }
+    if !is_valid_path(path) {
+        return Err(ApiError::field("path", PATH_FORMAT_MESSAGE));
+    }
+    Ok(())
+}
+
+/// A project may not be more visible than the group it is in.
+fn check_visibility(visibility: Visibility, namespace: &Namespace) -> ApiResult<()> {
+    if namespace.kind == NamespaceKind::Group && visibility > namespace.visibility {
+        return Err(ApiError::field(
+            "visibility_level",
+            &format!(
+                "{visibility} is not allowed in a {} group.",
+                namespace.visibility
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn conflict_error(error: StoreError) -> ApiError {
+    match error {
+        StoreError::Conflict("name") => ApiError::field("name", "has already been taken"),
+        StoreError::Conflict(_) => ApiError::field("path", "has already been taken"),
+        other => other.into(),
+    }
+}
+
+/// Where a new project goes: `namespace_id` (id or full path) when given, else the user's own.
+async fn target_namespace<S: Store>(
+    app: &App<S>,
+    caller: &Caller,
+    owner: &User,
+    namespace_id: Option<String>,
+) -> ApiResult<Namespace> {
+    let Some(id) = namespace_id else {
+        return app
+            .store
+            .user_namespace(owner.id)
+            .await?
+            .ok_or_else(|| ApiError::not_found("Namespace"));
+    };
+    let namespace = match id.parse::<i64>() {
+        Ok(n) => app.store.namespace(n).await?,
+        Err(_) => app.store.namespace_by_full_path(&id).await?,
+    }
+    .ok_or_else(|| ApiError::not_found("Namespace"))?;
+    match namespace.kind {
+        NamespaceKind::User if namespace.owner_id == Some(owner.id) || caller.is_admin() => {
+            Ok(namespace)
+        }
+        NamespaceKind::User => Err(ApiError::not_found("Namespace")),
+        NamespaceKind::Group => {
+            let (group, actor) = find_group(app, caller, &namespace.id.to_string()).await?;
+            if actor.admin || actor.level.is_some_and(|l| l >= AccessLevel::DEVELOPER) {
+                Ok(group)
+            } else {
+                Err(ApiError::forbidden())
+            }
+        }
+    }
+}
+
+async fn create_in<S: Store>(
+    app: &App<S>,
+    caller: &Caller,
+    owner: &User,
+    input: ProjectInput,
+    namespace_id: Option<String>,
+) -> ApiResult<Response> {
+    let namespace = target_namespace(app, caller, owner, namespace_id).await?;
+    let (name, path) = match (input.name.value(), input.path.value()) {
+        (Some(name), Some(path)) => (name, path),
+        (Some(name), None) => {
+            let path = parameterize(&name);
+            (name, path)
+        }
+        (None, Some(path)) => (path.clone(), path),
+        (None, None) => (String::new(), String::new()),
+    };
+    check_name_and_path(&name, &path)?;
+    let visibility = input.visibility.unwrap_or(Visibility::Private);
+    check_visibility(visibility, &namespace)?;
+    let project = app
+        .store
+        .create_project(&NewProject {
+            namespace,
+            name,
+            path,
+            description: input.description.value(),
+            visibility,
+            releases_access: input.releases_access.unwrap_or(FeatureAccess::Enabled),
+            creator_id: caller.user_id().unwrap_or(owner.id),
+        })
+        .await
+        .map_err(conflict_error)?;
+    let levels = app.store.member_levels(owner.id, &project).await?;
+    let body = present(app, &project, Some(levels)).await?;
+    Ok(json_response(StatusCode::CREATED, &body))
+}
+
+fn namespace_param(d: &mut Declared<'_>) -> Option<String> {
+    d.string("namespace_id")
+        .value()
+        .or_else(|| d.string("namespace").value())
+}
+
+pub async fn create<S: Store>(
+    State(app): State<App<S>>,
+    request: ApiRequest,
+) -> ApiResult<Response> {
+    let mut d = Declared::new(&request.params);
+    let input = ProjectInput::read(&mut d);
+    let namespace_id = namespace_param(&mut d);
+    d.at_least_one_of(&["name", "path"]);
+    d.finish()?;
+    let caller = authenticate(&app, &request, RouteAuth::DEFAULT).await?;
+    let user = caller.require_user()?.clone();
+    create_in(&app, &caller, &user, input, namespace_id).await
+}
+
+/// `POST /projects/user/:user_id`: an administrator creates a project for a user.
+pub async fn create_for_user<S: Store>(
+    State(app): State<App<S>>,
+    request: ApiRequest,
+) -> ApiResult<Response> {
+    let params = request.all_params();
+    let mut d = Declared::within(&params, String::new());
+    let user_id = d.required_integer("user_id");
+    let input = ProjectInput::read(&mut d);
+    let namespace_id = namespace_param(&mut d);
+    if !input.name.is_present() {
+        d.fail("name", "is missing");
+    }
+    d.finish()?;
+    let caller = authenticate(&app, &request, RouteAuth::DEFAULT).await?;
+    caller.require_admin()?;
+    let owner = find_user(&app, user_id).await?;
+    create_in(&app, &caller, &owner, input, namespace_id).await
+}
+
+pub async fn show<S: Store>(State(app): State<App<S>>, request: ApiRequest) -> ApiResult<Response> {
+    let caller = authenticate(&app, &request, RouteAuth::DEFAULT).await?;
+    let scope = find_project(&app, &caller, &request, request.path("id")).await?;
+    let body = present(&app, &scope.project, Some(scope.levels)).await?;
+    Ok(json_response(StatusCode::OK, &body))
+}
+
+pub async fn list<S: Store>(State(app): State<App<S>>, request: ApiRequest) -> ApiResult<Response> {
+    let mut d = Declared::new(&request.params);
+    let membership = d.boolean("membership").value().unwrap_or(false);
+    let owned = d.boolean("owned").value().unwrap_or(false);
+    let search = d.string("search").value().filter(|s| !s.is_empty());
+    let visibility = d
+        .one_of("visibility", &Visibility::VALUES)
+        .value()
+        .and_then(|v| Visibility::parse(&v));
+    let order_by = d.one_of(
+        "order_by",
+        &[
+            "id",
+            "name",
+            "path",
+            "created_at",
+            "updated_at",
+            "last_activity_at",
+        ],
+    );
+    let sort = d.one_of("sort", &["asc", "desc"]);
+    let page = d.page();
+    d.finish()?;
+    let caller = authenticate(&app, &request, RouteAuth::DEFAULT).await?;
+    let filter = ProjectFilter {
+        user_id: caller.user_id(),
+        all: caller.is_admin(),
+        membership: membership && caller.user.is_some(),
+        owned: owned && caller.user.is_some(),
+        search,
+        visibility,
+        order_by_id: order_by.value().as_deref() == Some("id"),
+        ascending: sort.value().as_deref() == Some("asc"),
+    };
+    let (projects, total) = app.store.projects(&filter, page).await?;
+    // Owners of personal projects are fetched in one query, not one per project.
+    let owner_ids: Vec<i64> = projects.iter().filter_map(personal_owner).collect();
+    let owners = app.store.users_by_ids(&owner_ids).await?;
+    let items = projects
+        .iter()
+        .map(|p| {
+            let owner = personal_owner(p).and_then(|id| owners.iter().find(|u| u.id == id));
+            to_value(&ProjectEntity::new(&app.urls, p, owner, None))
+        })
+        .collect();
+    Ok(paginated(&app.urls, &request, page, total, items))
+}
+
+pub async fn update<S: Store>(
+    State(app): State<App<S>>,
+    request: ApiRequest,
+) -> ApiResult<Response> {
+    let mut d = Declared::new(&request.params);
+    let input = ProjectInput::read(&mut d);
+    d.finish()?;
+    let caller = authenticate(&app, &request, RouteAuth::DEFAULT).await?;
+    let scope: ProjectScope = find_project(&app, &caller, &request, request.path("id")).await?;
+    scope.require(scope.can_admin())?;
+    let project = &scope.project;
+    let name = input
+        .name
+        .clone()
+        .value()
+        .unwrap_or_else(|| project.name.clone());
+    let path = input
+        .path
+        .clone()
+        .value()
+        .unwrap_or_else(|| project.path.clone());
+    check_name_and_path(&name, &path)?;
+    if let Some(visibility) = input.visibility {
+        check_visibility(visibility, &project.namespace)?;
+    }
+    let changes = ProjectChanges {
+        name: input.name.value(),
+        path: input.path.value(),
+        description: input.description.into_change(),
+        visibility: input.visibility,
+        releases_access: input.releases_access,
+    };
+    let updated = app
+        .store
+        .update_project(project.id, &changes)
+        .await
+        .map_err(conflict_error)?;
+    let body = present(&app, &updated, Some(scope.levels)).await?;
+    Ok(json_response(StatusCode::OK, &body))
+}
+
+pub async fn destroy<S: Store>(
+    State(app): State<App<S>>,
+    request: ApiRequest,
+) -> ApiResult<Response> {
+    let caller = authenticate(&app, &request, RouteAuth::DEFAULT).await?;
+    let scope = find_project(&app, &caller, &request, request.path("id")).await?;
+    scope.require(access::can_remove_project(&scope.actor))?;
+    app.store.delete_project(scope.project.id).await?;
+    Ok(json_response(
+        StatusCode::ACCEPTED,
+        &json!({ "message": "202 Accepted" }),
+    ))
+}

@@ -1,0 +1,147 @@
+//! Tags as records. relinks hosts no git repository: a tag is a name, a target and a message,
+//! recorded when a client creates it or when a release names a tag not seen before.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+
+use crate::domain::names::is_valid_tag_name;
+use crate::http::auth::{authenticate, RouteAuth};
+use crate::http::entities::{to_value, TagEntity};
+use crate::http::error::{json_response, ApiError, ApiResult};
+use crate::http::pagination::paginated;
+use crate::http::params::Declared;
+use crate::http::request::ApiRequest;
+use crate::http::router::no_content;
+use crate::http::scope::{find_project, ProjectScope};
+use crate::http::App;
+use crate::store::{NewTag, Store, StoreError, TagOrder, TagQuery};
+
+async fn scope<S: Store>(app: &App<S>, request: &ApiRequest) -> ApiResult<ProjectScope> {
+    let caller = authenticate(app, request, RouteAuth::DEFAULT).await?;
+    find_project(app, &caller, request, request.path("id")).await
+}
+
+fn tag_not_found() -> ApiError {
+    ApiError::not_found("Tag")
+}
+
+pub async fn list<S: Store>(State(app): State<App<S>>, request: ApiRequest) -> ApiResult<Response> {
+    let mut d = Declared::new(&request.params);
+    let order = d.one_of("order_by", &["name", "updated", "version"]);
+    let sort = d.one_of("sort", &["asc", "desc"]);
+    let search = d.string("search").value().filter(|s| !s.is_empty());
+    let page = d.page();
+    d.finish()?;
+    let scope = scope(&app, &request).await?;
+    scope.require(scope.can_read_code())?;
+    let query = TagQuery {
+        search,
+        order: match order.value().as_deref() {
+            Some("name") | Some("version") => TagOrder::Name,
+            _ => TagOrder::Updated,
+        },
+        ascending: sort.value().as_deref() == Some("asc"),
+    };
+    let (tags, total) = app.store.tags(scope.project.id, &query, page).await?;
+    let names: Vec<String> = tags.iter().map(|t| t.name.clone()).collect();
+    let releases = app
+        .store
+        .releases_for_tags(scope.project.id, &names)
+        .await?;
+    let protected = app.store.protected_tags(scope.project.id).await?;
+    let items = tags
+        .iter()
+        .map(|t| {
+            let release = releases.iter().find(|r| r.tag == t.name);
+            to_value(&TagEntity::new(t, release, &protected))
+        })
+        .collect();
+    Ok(paginated(&app.urls, &request, page, total, items))
+}
+
+pub async fn show<S: Store>(State(app): State<App<S>>, request: ApiRequest) -> ApiResult<Response> {
+    let scope = scope(&app, &request).await?;
+    scope.require(scope.can_read_code())?;
+    let tag = app
+        .store
+        .tag(scope.project.id, request.path("tag_name"))
+        .await?
+        .ok_or_else(tag_not_found)?;
+    let release = app.store.release(scope.project.id, &tag.name).await?;
+    let protected = app.store.protected_tags(scope.project.id).await?;
+    Ok(json_response(
+        StatusCode::OK,
+        &to_value(&TagEntity::new(&tag, release.as_ref(), &protected)),
+    ))
+}
+
+pub async fn create<S: Store>(
+    State(app): State<App<S>>,
+    request: ApiRequest,
+) -> ApiResult<Response> {
+    let mut d = Declared::new(&request.params);
+    let name = d.required_string("tag_name");
+    let target = d.required_string("ref");
+    let message = d.string("message");
+    d.finish()?;
+    let scope = scope(&app, &request).await?;
+    scope.require(scope.can_write_releases())?;
+    let name = name.value().unwrap_or_default();
+    let target = target.value().unwrap_or_default();
+    if !is_valid_tag_name(&name) {
+        return Err(ApiError::message(
+            StatusCode::BAD_REQUEST,
+            "Tag name invalid",
+        ));
+    }
+    if target.trim().is_empty() {
+        return Err(ApiError::message(
+            StatusCode::BAD_REQUEST,
+            "Target is empty",
+        ));
+    }
+    let protected = app.store.protected_tags(scope.project.id).await?;
+    if !scope.can_create_tag(&name, &protected) {
+        return Err(ApiError::message(
+            StatusCode::FORBIDDEN,
+            "You are not allowed to create this tag as it is protected.",
+        ));
+    }
+    let tag = app
+        .store
+        .create_tag(&NewTag {
+            project_id: scope.project.id,
+            name: name.clone(),
+            target: Some(target),
+            message: message.value().filter(|m| !m.is_empty()),
+        })
+        .await
+        .map_err(|e| match e {
+            StoreError::Conflict(_) => {
+                ApiError::message(StatusCode::CONFLICT, format!("Tag {name} already exists"))
+            }
+            other => other.into(),
+        })?;
+    Ok(json_response(
+        StatusCode::CREATED,
+        &to_value(&TagEntity::new(&tag, None, &protected)),
+    ))
+}
+
+pub async fn destroy<S: Store>(
+    State(app): State<App<S>>,
+    request: ApiRequest,
+) -> ApiResult<Response> {
+    let scope = scope(&app, &request).await?;
+    scope.require(scope.can_write_releases())?;
+    let tag = app
+        .store
+        .tag(scope.project.id, request.path("tag_name"))
+        .await?
+        .ok_or_else(tag_not_found)?;
+    let protected = app.store.protected_tags(scope.project.id).await?;
+    scope.require(scope.can_create_tag(&tag.name, &protected))?;
+    app.store.delete_tag(scope.project.id, &tag.name).await?;
+    Ok(no_content())
+}

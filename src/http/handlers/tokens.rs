@@ -1,0 +1,138 @@
+//! Personal access tokens: made by administrators for a user (the secret is in that answer
+//! only), inspected and revoked by their owner or an administrator.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+
+use super::users::find_user;
+use crate::domain::token::{self, KNOWN_SCOPES, PERSONAL_PREFIX};
+use crate::http::auth::{authenticate, Caller, RouteAuth, Via};
+use crate::http::entities::{to_value, PersonalTokenEntity};
+use crate::http::error::{json_response, ApiError, ApiResult};
+use crate::http::params::Declared;
+use crate::http::request::ApiRequest;
+use crate::http::router::no_content;
+use crate::http::App;
+use crate::store::{NewPersonalToken, PersonalToken, Store};
+
+pub async fn create<S: Store>(
+    State(app): State<App<S>>,
+    request: ApiRequest,
+) -> ApiResult<Response> {
+    let params = request.all_params();
+    let mut d = Declared::within(&params, String::new());
+    let user_id = d.required_integer("user_id");
+    let name = d.required_string("name");
+    let scopes = d.string_array("scopes");
+    if !scopes.is_present() {
+        d.fail("scopes", "is missing");
+    }
+    if let Some(scopes) = scopes.as_ref().value() {
+        if scopes.iter().any(|s| !KNOWN_SCOPES.contains(&s.as_str())) {
+            d.fail("scopes", "does not have a valid value");
+        }
+    }
+    let expires_at = d.date("expires_at");
+    d.finish()?;
+    let caller = authenticate(&app, &request, RouteAuth::DEFAULT).await?;
+    caller.require_admin()?;
+    let user = find_user(&app, user_id).await?;
+
+    let name = name.value().unwrap_or_default();
+    if crate::domain::link::is_blank(&name) {
+        return Err(ApiError::field("name", "can't be blank"));
+    }
+    let scopes = scopes.value().unwrap_or_default();
+    if scopes.is_empty() {
+        return Err(ApiError::field("scopes", "can't be blank"));
+    }
+    let secret = token::generate(PERSONAL_PREFIX);
+    let created = app
+        .store
+        .create_personal_token(&NewPersonalToken {
+            user_id: user.id,
+            name,
+            digest: token::digest(&secret),
+            scopes,
+            expires_at: expires_at.value(),
+        })
+        .await?;
+    Ok(json_response(
+        StatusCode::CREATED,
+        &to_value(&PersonalTokenEntity::new(&created, Some(secret))),
+    ))
+}
+
+/// The token the request was made with.
+async fn current_token<S: Store>(app: &App<S>, caller: &Caller) -> ApiResult<PersonalToken> {
+    match caller.via {
+        Via::PersonalToken { id, .. } => app
+            .store
+            .personal_token(id)
+            .await?
+            .ok_or_else(ApiError::unauthorized),
+        _ => Err(ApiError::unauthorized()),
+    }
+}
+
+/// A token the caller may see: their own, or any for an administrator. Others are not found.
+async fn visible_token<S: Store>(
+    app: &App<S>,
+    caller: &Caller,
+    request: &ApiRequest,
+) -> ApiResult<PersonalToken> {
+    let params = request.all_params();
+    let mut d = Declared::within(&params, String::new());
+    let id = d.required_integer("token_id").value();
+    d.finish()?;
+    let user = caller.require_user()?;
+    let token = match id {
+        Some(id) => app.store.personal_token(id).await?,
+        None => None,
+    };
+    token
+        .filter(|t| user.is_admin || t.user_id == user.id)
+        .ok_or_else(ApiError::not_found_plain)
+}
+
+pub async fn show_self<S: Store>(
+    State(app): State<App<S>>,
+    request: ApiRequest,
+) -> ApiResult<Response> {
+    let caller = authenticate(&app, &request, RouteAuth::USERS).await?;
+    let token = current_token(&app, &caller).await?;
+    Ok(json_response(
+        StatusCode::OK,
+        &to_value(&PersonalTokenEntity::new(&token, None)),
+    ))
+}
+
+pub async fn revoke_self<S: Store>(
+    State(app): State<App<S>>,
+    request: ApiRequest,
+) -> ApiResult<Response> {
+    let caller = authenticate(&app, &request, RouteAuth::DEFAULT).await?;
+    let token = current_token(&app, &caller).await?;
+    app.store.revoke_personal_token(token.id).await?;
+    Ok(no_content())
+}
+
+pub async fn show<S: Store>(State(app): State<App<S>>, request: ApiRequest) -> ApiResult<Response> {
+    let caller = authenticate(&app, &request, RouteAuth::USERS).await?;
+    let token = visible_token(&app, &caller, &request).await?;
+    Ok(json_response(
+        StatusCode::OK,
+        &to_value(&PersonalTokenEntity::new(&token, None)),
+    ))
+}
+
+pub async fn revoke<S: Store>(
+    State(app): State<App<S>>,
+    request: ApiRequest,
+) -> ApiResult<Response> {
+    let caller = authenticate(&app, &request, RouteAuth::DEFAULT).await?;
+    let token = visible_token(&app, &caller, &request).await?;
+    app.store.revoke_personal_token(token.id).await?;
+    Ok(no_content())
+}

@@ -1,0 +1,216 @@
+//! [`ApiRequest`]: everything a handler reads from a request, gathered once. The body is read
+//! with a size limit (413 beyond it) and parsed by content type; malformed input is a 400 in
+//! GitLab's shape, never a 500.
+
+use axum::body::{to_bytes, Body};
+use axum::extract::{
+    FromRequest, FromRequestParts, Multipart, OriginalUri, RawPathParams, Request,
+};
+use axum::http::{header, HeaderMap, Method, StatusCode};
+use serde_json::{Map, Value};
+
+use super::error::ApiError;
+use super::params::{normalize, parse_nested_query, Params};
+use super::App;
+use crate::store::Store;
+
+/// The secrets a request carries, not yet checked.
+#[derive(Debug, Clone, Default)]
+pub struct Credentials {
+    /// `PRIVATE-TOKEN`, `private_token` or `Authorization: Bearer`.
+    pub personal: Option<String>,
+    /// `JOB-TOKEN` or `job_token`.
+    pub job: Option<String>,
+}
+
+/// A parsed API request.
+#[derive(Debug, Clone)]
+pub struct ApiRequest {
+    pub method: Method,
+    /// The path as the client sent it, still percent-encoded.
+    pub raw_path: String,
+    /// Route captures, each percent-decoded on its own (`group%2Fproject` → `group/project`).
+    pub path_params: Vec<(String, String)>,
+    /// Query and body parameters, merged.
+    pub params: Params,
+    pub credentials: Credentials,
+}
+
+impl ApiRequest {
+    /// A route capture. Routes only call this for captures they declare.
+    pub fn path(&self, name: &str) -> &str {
+        self.path_params
+            .iter()
+            .find(|(k, _)| k == name)
+            .map_or("", |(_, v)| v.as_str())
+    }
+
+    /// The request's parameters plus its route captures, as GitLab's `params` (used to build
+    /// pagination links).
+    pub fn all_params(&self) -> Map<String, Value> {
+        let mut all = self.params.0.clone();
+        for (key, value) in &self.path_params {
+            all.insert(key.clone(), Value::String(value.clone()));
+        }
+        all
+    }
+
+    pub fn is_read(&self) -> bool {
+        self.method == Method::GET || self.method == Method::HEAD
+    }
+}
+
+fn header_token(headers: &HeaderMap, name: &str) -> Option<String> {
+    let value = headers.get(name)?;
+    // A token that is not even text cannot be valid: keep it so that it fails as unknown.
+    let text = value
+        .to_str()
+        .map(str::to_owned)
+        .unwrap_or_else(|_| "\u{fffd}".to_owned());
+    let text = text.trim().to_owned();
+    (!text.is_empty()).then_some(text)
+}
+
+fn bearer_token(headers: &HeaderMap) -> Option<String> {
+    let value = header_token(headers, header::AUTHORIZATION.as_str())?;
+    let (scheme, token) = value.split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then(|| token.to_owned())
+}
+
+fn param_token(params: &Params, key: &str) -> Option<String> {
+    params
+        .str(key)
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned)
+}
+
+fn credentials(headers: &HeaderMap, params: &Params) -> Credentials {
+    Credentials {
+        personal: header_token(headers, "private-token")
+            .or_else(|| param_token(params, "private_token"))
+            .or_else(|| bearer_token(headers)),
+        job: header_token(headers, "job-token").or_else(|| param_token(params, "job_token")),
+    }
+}
+
+fn too_large() -> ApiError {
+    ApiError::message(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "413 Request Entity Too Large",
+    )
+}
+
+/// The media type of a `Content-Type` header, lower-cased, without parameters.
+fn media_type(headers: &HeaderMap) -> String {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|v| v.trim().to_ascii_lowercase())
+        .unwrap_or_default()
+}
+
+async fn multipart_params(
+    headers: &HeaderMap,
+    bytes: bytes::Bytes,
+) -> Result<Map<String, Value>, ApiError> {
+    let mut request = Request::new(Body::from(bytes));
+    if let Some(content_type) = headers.get(header::CONTENT_TYPE) {
+        request
+            .headers_mut()
+            .insert(header::CONTENT_TYPE, content_type.clone());
+    }
+    let malformed = || ApiError::params("multipart body is malformed");
+    let mut multipart = Multipart::from_request(request, &())
+        .await
+        .map_err(|_| malformed())?;
+    let mut params = Map::new();
+    while let Some(field) = multipart.next_field().await.map_err(|_| malformed())? {
+        let Some(name) = field.name().map(str::to_owned) else {
+            continue;
+        };
+        if field.file_name().is_some() {
+            continue; // relinks stores no files; file parts are ignored like unknown keys.
+        }
+        let text = field.text().await.map_err(|_| malformed())?;
+        normalize(&mut params, &name, Value::String(text), 32)?;
+    }
+    Ok(params)
+}
+
+async fn body_params(
+    headers: &HeaderMap,
+    body: Body,
+    limit: usize,
+) -> Result<Map<String, Value>, ApiError> {
+    let declared_length = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared_length.is_some_and(|n| n > limit) {
+        return Err(too_large());
+    }
+    let bytes = to_bytes(body, limit).await.map_err(|_| too_large())?;
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Map::new());
+    }
+    let media = media_type(headers);
+    if media == "application/json" || media.ends_with("+json") {
+        let value: Value = serde_json::from_slice(&bytes)
+            .map_err(|_| ApiError::params("message body does not match declared format"))?;
+        // Grape merges only a JSON object into the parameters; other bodies add nothing.
+        return Ok(match value {
+            Value::Object(map) => map,
+            _ => Map::new(),
+        });
+    }
+    if media == "application/x-www-form-urlencoded" {
+        let text = std::str::from_utf8(&bytes)
+            .map_err(|_| ApiError::params("invalid byte sequence in UTF-8"))?;
+        return Ok(parse_nested_query(text)?);
+    }
+    if media == "multipart/form-data" {
+        return multipart_params(headers, bytes).await;
+    }
+    Ok(Map::new())
+}
+
+impl<St: Store> FromRequest<App<St>> for ApiRequest {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, app: &App<St>) -> Result<Self, ApiError> {
+        let (mut parts, body) = request.into_parts();
+        let mut path_params = Vec::new();
+        match RawPathParams::from_request_parts(&mut parts, app).await {
+            Ok(raw) => {
+                for (key, value) in &raw {
+                    path_params.push((key.to_owned(), value.to_owned()));
+                }
+            }
+            Err(axum::extract::rejection::RawPathParamsRejection::InvalidUtf8InPathParam(_)) => {
+                return Err(ApiError::params("invalid byte sequence in UTF-8"));
+            }
+            Err(_) => {}
+        }
+        let mut params = Params::default();
+        if let Some(query) = parts.uri.query() {
+            params.merge(parse_nested_query(query)?);
+        }
+        params.merge(body_params(&parts.headers, body, app.config.max_body_bytes).await?);
+        let credentials = credentials(&parts.headers, &params);
+        // Nested routers see the path without their prefix; links need the full one.
+        let raw_path = match parts.extensions.get::<OriginalUri>() {
+            Some(OriginalUri(uri)) => uri.path().to_owned(),
+            None => parts.uri.path().to_owned(),
+        };
+        Ok(Self {
+            method: parts.method,
+            raw_path,
+            path_params,
+            params,
+            credentials,
+        })
+    }
+}

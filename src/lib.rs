@@ -1,0 +1,9 @@
+//! relinks: a small, fast server that speaks GitLab's REST API v4 for releases and release asset
+//! links. See ARCHITECTURE.md for the layers.
+
+pub mod bootstrap;
+pub mod config;
+pub mod domain;
+pub mod http;
+pub mod server;
+pub mod store;

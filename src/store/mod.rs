@@ -1,0 +1,303 @@
+//! Storage: the [`Store`] trait, defined by the operations the product needs, and one
+//! implementation per database engine. The engine is chosen once, at start-up, from the URL
+//! scheme; everything above is generic over `S: Store` (static dispatch).
+//!
+//! The store knows nothing of HTTP. It keeps the invariants a database must keep even when
+//! requests race: unique names, URLs and filepaths per release, one release per tag, ids never
+//! reused, and an acknowledged write on disk before it is acknowledged.
+
+pub mod records;
+pub mod sqlite;
+
+use std::future::Future;
+
+pub use records::*;
+
+use crate::domain::link::LinkConflicts;
+use crate::domain::pagination::PageRequest;
+
+/// What can go wrong in the store, in the terms the HTTP layer needs.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A unique rule was hit; the string names it (`username`, `email`, `path`, `name`,
+    /// `release`, `tag`, `member`, `protected_tag`).
+    #[error("conflict on {0}")]
+    Conflict(&'static str),
+    /// A link collides with another link of the same release.
+    #[error("link conflicts with another link of the release: {0:?}")]
+    LinkConflict(LinkConflicts),
+    /// The database cannot be reached (answered with 503).
+    #[error("database unavailable: {0}")]
+    Unavailable(#[source] sqlx::Error),
+    #[error("database error: {0}")]
+    Database(#[source] sqlx::Error),
+    #[error("stored data is not valid: {0}")]
+    Corrupt(String),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(error: sqlx::Error) -> Self {
+        match error {
+            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
+                StoreError::Unavailable(error)
+            }
+            other => StoreError::Database(other),
+        }
+    }
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// One page of a listing and the total number of rows.
+pub type Page<T> = (Vec<T>, i64);
+
+/// The operations relinks needs from a database: the three parts below, plus a health check.
+pub trait Store: Directory + Projects + Releases + Clone + Send + Sync + 'static {
+    /// Whether the database answers (readiness).
+    fn ping(&self) -> impl Future<Output = StoreResult<()>> + Send;
+}
+
+/// Users, tokens and namespaces.
+pub trait Directory {
+    // Users and tokens.
+    fn count_users(&self) -> impl Future<Output = StoreResult<i64>> + Send;
+    /// Creates the user and its personal namespace (path = username).
+    fn create_user(&self, user: &NewUser) -> impl Future<Output = StoreResult<User>> + Send;
+    fn user(&self, id: i64) -> impl Future<Output = StoreResult<Option<User>>> + Send;
+    fn user_by_username(
+        &self,
+        username: &str,
+    ) -> impl Future<Output = StoreResult<Option<User>>> + Send;
+    fn users(
+        &self,
+        username: Option<&str>,
+        page: PageRequest,
+    ) -> impl Future<Output = StoreResult<Page<User>>> + Send;
+    fn users_by_ids(&self, ids: &[i64]) -> impl Future<Output = StoreResult<Vec<User>>> + Send;
+
+    fn create_personal_token(
+        &self,
+        token: &NewPersonalToken,
+    ) -> impl Future<Output = StoreResult<PersonalToken>> + Send;
+    fn personal_token(
+        &self,
+        id: i64,
+    ) -> impl Future<Output = StoreResult<Option<PersonalToken>>> + Send;
+    fn personal_token_by_digest(
+        &self,
+        digest: &str,
+    ) -> impl Future<Output = StoreResult<Option<PersonalToken>>> + Send;
+    fn revoke_personal_token(&self, id: i64) -> impl Future<Output = StoreResult<bool>> + Send;
+    /// Makes sure a token with this digest exists, belongs to `token.user_id`, is not revoked,
+    /// never expires and has the given scopes (the bootstrap root token).
+    fn ensure_personal_token(
+        &self,
+        token: &NewPersonalToken,
+    ) -> impl Future<Output = StoreResult<PersonalToken>> + Send;
+    fn create_job_token(
+        &self,
+        token: &NewJobToken,
+    ) -> impl Future<Output = StoreResult<JobToken>> + Send;
+    fn job_token_by_digest(
+        &self,
+        digest: &str,
+    ) -> impl Future<Output = StoreResult<Option<JobToken>>> + Send;
+
+    // Namespaces.
+    /// Creates the group and makes its creator an owner.
+    fn create_group(&self, group: &NewGroup)
+        -> impl Future<Output = StoreResult<Namespace>> + Send;
+    fn namespace(&self, id: i64) -> impl Future<Output = StoreResult<Option<Namespace>>> + Send;
+    fn namespace_by_full_path(
+        &self,
+        full_path: &str,
+    ) -> impl Future<Output = StoreResult<Option<Namespace>>> + Send;
+    fn user_namespace(
+        &self,
+        user_id: i64,
+    ) -> impl Future<Output = StoreResult<Option<Namespace>>> + Send;
+}
+
+/// Projects, memberships, protected tags and tags.
+pub trait Projects {
+    // Projects.
+    /// Creates the project; in a personal namespace its owner becomes an owner member.
+    fn create_project(
+        &self,
+        project: &NewProject,
+    ) -> impl Future<Output = StoreResult<Project>> + Send;
+    fn project(&self, id: i64) -> impl Future<Output = StoreResult<Option<Project>>> + Send;
+    /// Case-insensitive, as GitLab's routes are.
+    fn project_by_full_path(
+        &self,
+        full_path: &str,
+    ) -> impl Future<Output = StoreResult<Option<Project>>> + Send;
+    /// A project that used to live at `full_path` before a rename.
+    fn project_by_redirect(
+        &self,
+        full_path: &str,
+    ) -> impl Future<Output = StoreResult<Option<Project>>> + Send;
+    fn projects(
+        &self,
+        filter: &ProjectFilter,
+        page: PageRequest,
+    ) -> impl Future<Output = StoreResult<Page<Project>>> + Send;
+    fn update_project(
+        &self,
+        id: i64,
+        changes: &ProjectChanges,
+    ) -> impl Future<Output = StoreResult<Project>> + Send;
+    fn delete_project(&self, id: i64) -> impl Future<Output = StoreResult<bool>> + Send;
+
+    // Memberships.
+    fn member_levels(
+        &self,
+        user_id: i64,
+        project: &Project,
+    ) -> impl Future<Output = StoreResult<MemberLevels>> + Send;
+    /// The highest membership in the group or any of its ancestors.
+    fn group_level(
+        &self,
+        user_id: i64,
+        group: &Namespace,
+    ) -> impl Future<Output = StoreResult<Option<crate::domain::access::AccessLevel>>> + Send;
+    fn members(
+        &self,
+        source: MemberSource,
+        page: PageRequest,
+    ) -> impl Future<Output = StoreResult<Page<Member>>> + Send;
+    fn member(
+        &self,
+        source: MemberSource,
+        user_id: i64,
+    ) -> impl Future<Output = StoreResult<Option<Member>>> + Send;
+    fn add_member(
+        &self,
+        source: MemberSource,
+        user_id: i64,
+        level: crate::domain::access::AccessLevel,
+        expires_at: Option<chrono::NaiveDate>,
+    ) -> impl Future<Output = StoreResult<Member>> + Send;
+    fn update_member(
+        &self,
+        source: MemberSource,
+        user_id: i64,
+        level: crate::domain::access::AccessLevel,
+        expires_at: Option<Option<chrono::NaiveDate>>,
+    ) -> impl Future<Output = StoreResult<Option<Member>>> + Send;
+    fn remove_member(
+        &self,
+        source: MemberSource,
+        user_id: i64,
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
+
+    // Protected tags and tags.
+    fn protected_tags(
+        &self,
+        project_id: i64,
+    ) -> impl Future<Output = StoreResult<Vec<ProtectedTag>>> + Send;
+    fn create_protected_tag(
+        &self,
+        project_id: i64,
+        name: &str,
+        level: crate::domain::access::AccessLevel,
+    ) -> impl Future<Output = StoreResult<ProtectedTag>> + Send;
+    fn delete_protected_tag(
+        &self,
+        project_id: i64,
+        name: &str,
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
+
+    fn tag(
+        &self,
+        project_id: i64,
+        name: &str,
+    ) -> impl Future<Output = StoreResult<Option<Tag>>> + Send;
+    fn tags(
+        &self,
+        project_id: i64,
+        query: &TagQuery,
+        page: PageRequest,
+    ) -> impl Future<Output = StoreResult<Page<Tag>>> + Send;
+    fn create_tag(&self, tag: &NewTag) -> impl Future<Output = StoreResult<Tag>> + Send;
+    /// Deletes the tag and the release made from it.
+    fn delete_tag(
+        &self,
+        project_id: i64,
+        name: &str,
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
+}
+
+/// Releases and their links.
+pub trait Releases {
+    // Releases.
+    fn release(
+        &self,
+        project_id: i64,
+        tag: &str,
+    ) -> impl Future<Output = StoreResult<Option<Release>>> + Send;
+    fn releases_for_tags(
+        &self,
+        project_id: i64,
+        tags: &[String],
+    ) -> impl Future<Output = StoreResult<Vec<Release>>> + Send;
+    fn releases(
+        &self,
+        project_id: i64,
+        query: &ReleaseQuery,
+        page: PageRequest,
+    ) -> impl Future<Output = StoreResult<Page<Release>>> + Send;
+    /// Creates the release, its links and (when new) its tag in one transaction.
+    fn create_release(
+        &self,
+        release: &NewRelease,
+    ) -> impl Future<Output = StoreResult<Release>> + Send;
+    fn update_release(
+        &self,
+        id: i64,
+        changes: &ReleaseChanges,
+    ) -> impl Future<Output = StoreResult<Release>> + Send;
+    /// Deletes the release and its links.
+    fn delete_release(&self, id: i64) -> impl Future<Output = StoreResult<bool>> + Send;
+
+    // Links.
+    /// The links of several releases at once, newest first within each release.
+    fn links_of_releases(
+        &self,
+        release_ids: &[i64],
+    ) -> impl Future<Output = StoreResult<Vec<Link>>> + Send;
+    fn links(
+        &self,
+        release_id: i64,
+        page: PageRequest,
+    ) -> impl Future<Output = StoreResult<Page<Link>>> + Send;
+    fn link(
+        &self,
+        release_id: i64,
+        link_id: i64,
+    ) -> impl Future<Output = StoreResult<Option<Link>>> + Send;
+    /// Which unique rules a would-be link breaks (`except` leaves one link out, for updates).
+    fn link_conflicts(
+        &self,
+        release_id: i64,
+        candidate: &NewLink,
+        except: Option<i64>,
+    ) -> impl Future<Output = StoreResult<LinkConflicts>> + Send;
+    /// Fails with [`StoreError::LinkConflict`] when a unique rule is hit. Touches the release.
+    fn create_link(
+        &self,
+        release_id: i64,
+        link: &NewLink,
+    ) -> impl Future<Output = StoreResult<Link>> + Send;
+    fn update_link(
+        &self,
+        release_id: i64,
+        link_id: i64,
+        changes: &LinkChanges,
+    ) -> impl Future<Output = StoreResult<Option<Link>>> + Send;
+    fn delete_link(
+        &self,
+        release_id: i64,
+        link_id: i64,
+    ) -> impl Future<Output = StoreResult<Option<Link>>> + Send;
+}

@@ -1,0 +1,319 @@
+//! The test harness: a real relinks server on a free port with its own fresh database, and
+//! ready-made callers. Every scenario talks to it over real HTTP.
+
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+
+use reqwest::header::HeaderMap;
+use reqwest::{Client, Method};
+use serde_json::{json, Value};
+use tempfile::TempDir;
+use tokio::sync::oneshot;
+
+use relinks::bootstrap::ensure_root;
+use relinks::http::{router, App, HttpConfig};
+use relinks::store::sqlite::SqliteStore;
+
+/// One answer, with its body parsed when it is JSON.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub text: String,
+    pub body: Value,
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// Asserts the status and returns the body, showing the body when the status differs.
+    pub fn expect(&self, status: u16) -> &Value {
+        assert_eq!(
+            self.status, status,
+            "unexpected status, body: {}",
+            self.text
+        );
+        &self.body
+    }
+
+    pub fn content_type(&self) -> &str {
+        self.header("content-type").unwrap_or_default()
+    }
+}
+
+/// A caller: a user with a personal access token, or anonymous.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub id: i64,
+    pub username: String,
+    pub token: Option<String>,
+}
+
+impl Caller {
+    pub fn anonymous() -> Self {
+        Self {
+            id: 0,
+            username: String::new(),
+            token: None,
+        }
+    }
+
+    pub fn with_token(&self, token: &str) -> Self {
+        Self {
+            token: Some(token.to_owned()),
+            ..self.clone()
+        }
+    }
+}
+
+/// A running relinks with an empty database, and `root`.
+pub struct TestApp {
+    pub base: String,
+    pub client: Client,
+    pub root: Caller,
+    _dir: TempDir,
+    _stop: oneshot::Sender<()>,
+}
+
+pub const ROOT_TOKEN: &str = "glpat-test-root-token-0123456789";
+
+impl TestApp {
+    pub async fn start() -> Self {
+        Self::start_with(HttpConfig::default()).await
+    }
+
+    pub async fn start_with(config: HttpConfig) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite://{}", dir.path().join("relinks.db").display());
+        let store = SqliteStore::connect(&url).await.expect("database opens");
+        ensure_root(&store, Some(ROOT_TOKEN)).await.expect("root");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let address: SocketAddr = listener.local_addr().expect("address");
+        let base = format!("http://{address}");
+        let app = App::new(store, &base, config);
+        let (stop, stopped) = oneshot::channel::<()>();
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, router(app))
+                .with_graceful_shutdown(async {
+                    let _ = stopped.await;
+                })
+                .await;
+        });
+        let root = Caller {
+            id: 1,
+            username: "root".into(),
+            token: Some(ROOT_TOKEN.into()),
+        };
+        Self {
+            base,
+            client: Client::new(),
+            root,
+            _dir: dir,
+            _stop: stop,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        if path.starts_with("http") {
+            path.to_owned()
+        } else if path.starts_with("/api/") || !path.starts_with('/') {
+            format!("{}{}", self.base, path)
+        } else {
+            format!("{}/api/v4{path}", self.base)
+        }
+    }
+
+    /// Sends a request as `caller`; `body` goes as JSON when given.
+    pub async fn send(
+        &self,
+        caller: &Caller,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Reply {
+        let mut request = self.client.request(method, self.url(path));
+        if let Some(token) = &caller.token {
+            request = request.header("PRIVATE-TOKEN", token);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        into_reply(request.send().await.expect("request is answered")).await
+    }
+
+    pub async fn get(&self, caller: &Caller, path: &str) -> Reply {
+        self.send(caller, Method::GET, path, None).await
+    }
+
+    pub async fn post(&self, caller: &Caller, path: &str, body: Value) -> Reply {
+        self.send(caller, Method::POST, path, Some(body)).await
+    }
+
+    pub async fn put(&self, caller: &Caller, path: &str, body: Value) -> Reply {
+        self.send(caller, Method::PUT, path, Some(body)).await
+    }
+
+    pub async fn delete(&self, caller: &Caller, path: &str) -> Reply {
+        self.send(caller, Method::DELETE, path, None).await
+    }
+
+    /// Sends a form-encoded body, as `curl --data` does.
+    pub async fn form(
+        &self,
+        caller: &Caller,
+        method: Method,
+        path: &str,
+        pairs: &[(&str, &str)],
+    ) -> Reply {
+        let mut request = self.client.request(method, self.url(path)).form(pairs);
+        if let Some(token) = &caller.token {
+            request = request.header("PRIVATE-TOKEN", token);
+        }
+        into_reply(request.send().await.expect("request is answered")).await
+    }
+
+    /// A new user with an `api` token (or other scopes), made by root.
+    pub async fn user(&self, username: &str) -> Caller {
+        self.user_with(username, false, &["api"]).await
+    }
+
+    pub async fn user_with(&self, username: &str, admin: bool, scopes: &[&str]) -> Caller {
+        let created = self
+            .post(
+                &self.root,
+                "/users",
+                json!({"username": username, "name": username, "email": format!("{username}@example.com"), "admin": admin}),
+            )
+            .await;
+        let id = created.expect(201)["id"].as_i64().expect("user id");
+        let token = self
+            .post(
+                &self.root,
+                &format!("/users/{id}/personal_access_tokens"),
+                json!({"name": "t", "scopes": scopes}),
+            )
+            .await;
+        let secret = token.expect(201)["token"]
+            .as_str()
+            .expect("token")
+            .to_owned();
+        Caller {
+            id,
+            username: username.into(),
+            token: Some(secret),
+        }
+    }
+
+    /// A project of root's in `namespace` (a group path) or root's own namespace.
+    pub async fn project(&self, path: &str, visibility: &str, namespace: Option<i64>) -> Value {
+        let mut body = json!({"name": path, "path": path, "visibility": visibility});
+        if let Some(ns) = namespace {
+            body["namespace_id"] = json!(ns);
+        }
+        self.post(&self.root, "/projects", body)
+            .await
+            .expect(201)
+            .clone()
+    }
+
+    pub async fn add_member(&self, project_id: i64, user: &Caller, level: i64) {
+        self.post(
+            &self.root,
+            &format!("/projects/{project_id}/members"),
+            json!({"user_id": user.id, "access_level": level}),
+        )
+        .await
+        .expect(201);
+    }
+
+    pub async fn release(&self, project_id: i64, tag: &str) -> Value {
+        self.post(
+            &self.root,
+            &format!("/projects/{project_id}/releases"),
+            json!({"tag_name": tag}),
+        )
+        .await
+        .expect(201)
+        .clone()
+    }
+}
+
+pub async fn into_reply(response: reqwest::Response) -> Reply {
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let text = response.text().await.unwrap_or_default();
+    let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+    Reply {
+        status,
+        headers,
+        text,
+        body,
+    }
+}
+
+/// A project with one member of each role and a release `v1.0` with one link.
+pub struct World {
+    pub app: TestApp,
+    pub project_id: i64,
+    pub project_path: String,
+    pub maintainer: Caller,
+    pub developer: Caller,
+    pub reporter: Caller,
+    pub guest: Caller,
+    pub outsider: Caller,
+    pub link_id: i64,
+}
+
+impl World {
+    pub async fn new(visibility: &str) -> Self {
+        let app = TestApp::start().await;
+        let project = app.project("app", visibility, None).await;
+        let project_id = project["id"].as_i64().expect("project id");
+        let project_path = project["path_with_namespace"]
+            .as_str()
+            .expect("path")
+            .to_owned();
+        let maintainer = app.user("maintainer").await;
+        let developer = app.user("developer").await;
+        let reporter = app.user("reporter").await;
+        let guest = app.user("guest").await;
+        let outsider = app.user("outsider").await;
+        app.add_member(project_id, &maintainer, 40).await;
+        app.add_member(project_id, &developer, 30).await;
+        app.add_member(project_id, &reporter, 20).await;
+        app.add_member(project_id, &guest, 10).await;
+        app.release(project_id, "v1.0").await;
+        let link = app
+            .post(
+                &app.root,
+                &format!("/projects/{project_id}/releases/v1.0/assets/links"),
+                json!({"name": "first", "url": "https://example.com/first", "direct_asset_path": "/bin/first"}),
+            )
+            .await;
+        let link_id = link.expect(201)["id"].as_i64().expect("link id");
+        Self {
+            app,
+            project_id,
+            project_path,
+            maintainer,
+            developer,
+            reporter,
+            guest,
+            outsider,
+            link_id,
+        }
+    }
+
+    pub fn links(&self) -> String {
+        format!("/projects/{}/releases/v1.0/assets/links", self.project_id)
+    }
+
+    pub fn link(&self, id: i64) -> String {
+        format!("{}/{id}", self.links())
+    }
+}
