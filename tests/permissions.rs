@@ -1,0 +1,570 @@
+//! The permission matrix of gitlab-behaviour.md §4.4 for the five link endpoints, written once
+//! as a table: (project variant, caller) → (status of reads, status of writes).
+
+mod common;
+
+use common::{Caller, World};
+use reqwest::Method;
+use serde_json::json;
+
+/// What a caller gets: reads (list, get) and writes (create, update, delete; on success 201 for
+/// create and 200 for the others).
+#[derive(Clone, Copy, Debug)]
+struct Expect {
+    read: u16,
+    write: u16,
+}
+
+const OK: Expect = Expect {
+    read: 200,
+    write: 200,
+};
+const READ_ONLY: Expect = Expect {
+    read: 200,
+    write: 403,
+};
+const HIDDEN: Expect = Expect {
+    read: 404,
+    write: 404,
+};
+const FORBIDDEN: Expect = Expect {
+    read: 403,
+    write: 403,
+};
+const UNAUTHORIZED: Expect = Expect {
+    read: 401,
+    write: 401,
+};
+
+/// The project variants: visibility and releases feature.
+const VARIANTS: [(&str, &str); 4] = [
+    ("private", "enabled"),
+    ("internal", "enabled"),
+    ("public", "enabled"),
+    ("public", "private"),
+];
+
+/// The expected cell for each caller in each variant, in `VARIANTS` order.
+fn matrix() -> Vec<(&'static str, [Expect; 4])> {
+    vec![
+        ("anonymous", [HIDDEN, HIDDEN, READ_ONLY, FORBIDDEN]),
+        ("outsider", [HIDDEN, READ_ONLY, READ_ONLY, FORBIDDEN]),
+        ("guest", [READ_ONLY, READ_ONLY, READ_ONLY, READ_ONLY]),
+        ("reporter", [READ_ONLY, READ_ONLY, READ_ONLY, READ_ONLY]),
+        ("developer", [OK, OK, OK, OK]),
+        ("maintainer", [OK, OK, OK, OK]),
+        ("admin", [OK, OK, OK, OK]),
+        ("job token of the project", [OK, OK, OK, OK]),
+        (
+            "job token of another project",
+            [FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN],
+        ),
+        (
+            "read_api token",
+            [READ_ONLY, READ_ONLY, READ_ONLY, READ_ONLY],
+        ),
+        ("expired token", [UNAUTHORIZED; 4]),
+        ("revoked token", [UNAUTHORIZED; 4]),
+    ]
+}
+
+/// Sends as a caller that may be a job token (JOB-TOKEN header) rather than a personal one.
+struct Who {
+    caller: Caller,
+    job_token: Option<String>,
+}
+
+async fn callers(w: &World) -> Vec<(&'static str, Who)> {
+    let app = &w.app;
+    let plain = |c: &Caller| Who {
+        caller: c.clone(),
+        job_token: None,
+    };
+    let job = |token: String| Who {
+        caller: Caller::anonymous(),
+        job_token: Some(token),
+    };
+    let mint = |project_id: i64, user_id: i64| async move {
+        let reply = app
+            .post(
+                &app.root,
+                &format!("/projects/{project_id}/job_tokens"),
+                json!({"user_id": user_id}),
+            )
+            .await;
+        reply.expect(201)["token"]
+            .as_str()
+            .expect("token")
+            .to_owned()
+    };
+    let other = app.project("other", "private", None).await["id"]
+        .as_i64()
+        .expect("id");
+    app.add_member(other, &w.developer, 30).await;
+    let reader = app.user_with("reader", false, &["read_api"]).await;
+    app.add_member(w.project_id, &reader, 30).await;
+    let expired = app.user("expired").await;
+    app.add_member(w.project_id, &expired, 30).await;
+    let today = chrono::Utc::now()
+        .date_naive()
+        .format("%Y-%m-%d")
+        .to_string();
+    let token = app
+        .post(
+            &app.root,
+            &format!("/users/{}/personal_access_tokens", expired.id),
+            json!({"name": "old", "scopes": ["api"], "expires_at": today}),
+        )
+        .await;
+    let expired = expired.with_token(token.expect(201)["token"].as_str().expect("token"));
+    let revoked = app.user("revoked").await;
+    app.add_member(w.project_id, &revoked, 30).await;
+    app.delete(&revoked, "/personal_access_tokens/self")
+        .await
+        .expect(204);
+    vec![
+        ("anonymous", plain(&Caller::anonymous())),
+        ("outsider", plain(&w.outsider)),
+        ("guest", plain(&w.guest)),
+        ("reporter", plain(&w.reporter)),
+        ("developer", plain(&w.developer)),
+        ("maintainer", plain(&w.maintainer)),
+        ("admin", plain(&app.root)),
+        (
+            "job token of the project",
+            job(mint(w.project_id, w.developer.id).await),
+        ),
+        (
+            "job token of another project",
+            job(mint(other, w.developer.id).await),
+        ),
+        ("read_api token", plain(&reader)),
+        ("expired token", plain(&expired)),
+        ("revoked token", plain(&revoked)),
+    ]
+}
+
+async fn send(
+    w: &World,
+    who: &Who,
+    method: Method,
+    path: &str,
+    body: Option<serde_json::Value>,
+) -> common::Reply {
+    let mut request = w.app.client.request(method, w.app.url(path));
+    if let Some(token) = &who.caller.token {
+        request = request.header("PRIVATE-TOKEN", token);
+    }
+    if let Some(token) = &who.job_token {
+        request = request.header("JOB-TOKEN", token);
+    }
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    common::into_reply(request.send().await.expect("answered")).await
+}
+
+async fn check_variant(index: usize) {
+    let (visibility, releases) = VARIANTS[index];
+    let w = World::new(visibility).await;
+    w.app
+        .put(
+            &w.app.root,
+            &format!("/projects/{}", w.project_id),
+            json!({"releases_access_level": releases}),
+        )
+        .await
+        .expect(200);
+    let all = callers(&w).await;
+    let mut failures = Vec::new();
+    for (i, (name, cell)) in matrix().into_iter().enumerate() {
+        let expect = cell[index];
+        let who = &all
+            .iter()
+            .find(|(n, _)| *n == name)
+            .expect("caller defined")
+            .1;
+        // Each row writes its own link, so that update and delete have something to act on.
+        let own = w
+            .app
+            .post(
+                &w.app.root,
+                &w.links(),
+                json!({"name": format!("row{i}"), "url": format!("https://e.x/row{i}")}),
+            )
+            .await;
+        let own_id = own.expect(201)["id"].as_i64().expect("id");
+        let create_ok = if expect.write == 200 {
+            201
+        } else {
+            expect.write
+        };
+        let steps = [
+            ("list", Method::GET, w.links(), None, expect.read),
+            ("get", Method::GET, w.link(own_id), None, expect.read),
+            (
+                "create",
+                Method::POST,
+                w.links(),
+                Some(json!({"name": format!("new{i}"), "url": format!("https://e.x/new{i}")})),
+                create_ok,
+            ),
+            (
+                "update",
+                Method::PUT,
+                w.link(own_id),
+                Some(json!({"name": format!("renamed{i}")})),
+                expect.write,
+            ),
+            ("delete", Method::DELETE, w.link(own_id), None, expect.write),
+        ];
+        for (endpoint, method, path, body, status) in steps {
+            let reply = send(&w, who, method, &path, body).await;
+            if reply.status != status {
+                failures.push(format!(
+                    "{visibility}/{releases} {name} {endpoint}: expected {status}, got {} {}",
+                    reply.status, reply.text
+                ));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "permission matrix failures:\n{}",
+        failures.join("\n")
+    );
+}
+
+#[tokio::test]
+async fn matrix_on_a_private_project() {
+    check_variant(0).await;
+}
+
+#[tokio::test]
+async fn matrix_on_an_internal_project() {
+    check_variant(1).await;
+}
+
+#[tokio::test]
+async fn matrix_on_a_public_project() {
+    check_variant(2).await;
+}
+
+#[tokio::test]
+async fn matrix_on_a_public_project_with_members_only_releases() {
+    check_variant(3).await;
+}
+
+#[tokio::test]
+async fn error_bodies_of_the_matrix_are_gitlabs() {
+    let w = World::new("private").await;
+    let hidden = w.app.get(&w.outsider, &w.links()).await;
+    assert_eq!(
+        hidden.expect(404),
+        &json!({"message": "404 Project Not Found"})
+    );
+    let forbidden = w
+        .app
+        .post(
+            &w.reporter,
+            &w.links(),
+            json!({"name": "x", "url": "https://e.x/x"}),
+        )
+        .await;
+    assert_eq!(forbidden.expect(403), &json!({"message": "403 Forbidden"}));
+    let unknown = w
+        .app
+        .get(&Caller::anonymous().with_token("glpat-nope"), &w.links())
+        .await;
+    assert_eq!(unknown.expect(401), &json!({"message": "401 Unauthorized"}));
+}
+
+#[tokio::test]
+async fn expired_and_revoked_tokens_get_oauth_bodies() {
+    let w = World::new("public").await;
+    let user = w.app.user("someone").await;
+    let today = chrono::Utc::now()
+        .date_naive()
+        .format("%Y-%m-%d")
+        .to_string();
+    let token = w
+        .app
+        .post(
+            &w.app.root,
+            &format!("/users/{}/personal_access_tokens", user.id),
+            json!({"name": "old", "scopes": ["api"], "expires_at": today}),
+        )
+        .await;
+    let expired = user.with_token(token.expect(201)["token"].as_str().expect("token"));
+    let reply = w.app.get(&expired, &w.links()).await;
+    assert_eq!(
+        reply.expect(401),
+        &json!({"error": "invalid_token", "error_description": "Token is expired. You can either do re-authorization or token refresh."})
+    );
+    assert!(reply
+        .header("www-authenticate")
+        .expect("challenge")
+        .contains("error=\"invalid_token\""));
+
+    w.app
+        .delete(&user, "/personal_access_tokens/self")
+        .await
+        .expect(204);
+    let revoked = w.app.get(&user, &w.links()).await;
+    assert_eq!(
+        revoked.expect(401),
+        &json!({"error": "invalid_token", "error_description": "Token was revoked. You have to re-authorize from the user."})
+    );
+}
+
+#[tokio::test]
+async fn read_api_tokens_cannot_write() {
+    let w = World::new("private").await;
+    let reader = w.app.user_with("reader", false, &["read_api"]).await;
+    w.app.add_member(w.project_id, &reader, 40).await;
+    w.app.get(&reader, &w.links()).await.expect(200);
+    let reply = w
+        .app
+        .post(
+            &reader,
+            &w.links(),
+            json!({"name": "x", "url": "https://e.x/x"}),
+        )
+        .await;
+    assert_eq!(
+        reply.expect(403),
+        &json!({
+            "error": "insufficient_scope",
+            "error_description": "The request requires higher privileges than provided by the access token.",
+            "scope": "api"
+        })
+    );
+}
+
+#[tokio::test]
+async fn a_job_token_of_another_project_is_refused_with_gitlabs_reason() {
+    let w = World::new("private").await;
+    let other = w.app.project("other", "private", None).await;
+    let other_id = other["id"].as_i64().expect("id");
+    let minted = w
+        .app
+        .post(
+            &w.app.root,
+            &format!("/projects/{other_id}/job_tokens"),
+            json!({"user_id": 1}),
+        )
+        .await;
+    let token = minted.expect(201)["token"]
+        .as_str()
+        .expect("token")
+        .to_owned();
+    let reply = w
+        .app
+        .client
+        .get(w.app.url(&w.links()))
+        .header("JOB-TOKEN", &token)
+        .send()
+        .await
+        .expect("answered");
+    let reply = common::into_reply(reply).await;
+    assert_eq!(
+        reply.expect(403),
+        &json!({"message": "403 Forbidden - Authentication by CI/CD job token not allowed from root/other to root/app."})
+    );
+}
+
+#[tokio::test]
+async fn job_tokens_are_ignored_outside_the_releases_routes() {
+    let w = World::new("private").await;
+    let minted = w
+        .app
+        .post(
+            &w.app.root,
+            &format!("/projects/{}/job_tokens", w.project_id),
+            json!({"user_id": w.developer.id}),
+        )
+        .await;
+    let token = minted.expect(201)["token"]
+        .as_str()
+        .expect("token")
+        .to_owned();
+    let url = w.app.url(&format!("/projects/{}", w.project_id));
+    let reply = common::into_reply(
+        w.app
+            .client
+            .get(url)
+            .header("JOB-TOKEN", &token)
+            .send()
+            .await
+            .expect("answered"),
+    )
+    .await;
+    assert_eq!(
+        reply.expect(404),
+        &json!({"message": "404 Project Not Found"})
+    );
+    let param = format!("{}?job_token={token}", w.links());
+    w.app.get(&Caller::anonymous(), &param).await.expect(200);
+}
+
+#[tokio::test]
+async fn tokens_are_accepted_in_every_place_gitlab_reads_them() {
+    let w = World::new("private").await;
+    let token = w.developer.token.clone().expect("token");
+    let url = w.app.url(&w.links());
+    let bearer = w
+        .app
+        .client
+        .get(&url)
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(bearer.status().as_u16(), 200);
+    let lower = w
+        .app
+        .client
+        .get(&url)
+        .header("private-token", &token)
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(lower.status().as_u16(), 200);
+    let param = w
+        .app
+        .get(
+            &Caller::anonymous(),
+            &format!("{}?private_token={token}", w.links()),
+        )
+        .await;
+    param.expect(200);
+}
+
+#[tokio::test]
+async fn protected_tags_keep_developers_out_of_matching_releases() {
+    let w = World::new("private").await;
+    let protected_tags = format!("/projects/{}/protected_tags", w.project_id);
+    let protect = |name: &str, level: i64| {
+        w.app.post(
+            &w.app.root,
+            &protected_tags,
+            json!({"name": name, "create_access_level": level}),
+        )
+    };
+    protect("v*", 40).await.expect(201);
+    let body = json!({"name": "x", "url": "https://e.x/x"});
+    w.app
+        .post(&w.developer, &w.links(), body.clone())
+        .await
+        .expect(403);
+    w.app
+        .put(&w.developer, &w.link(w.link_id), json!({"name": "y"}))
+        .await
+        .expect(403);
+    w.app
+        .delete(&w.developer, &w.link(w.link_id))
+        .await
+        .expect(403);
+    w.app.get(&w.developer, &w.links()).await.expect(200);
+    w.app
+        .post(&w.maintainer, &w.links(), body)
+        .await
+        .expect(201);
+    // A reporter asking to change a missing link still learns only that it is missing.
+    w.app
+        .delete(&w.reporter, &w.link(987_654))
+        .await
+        .expect(404);
+
+    w.app
+        .delete(
+            &w.app.root,
+            &format!("/projects/{}/protected_tags/v*", w.project_id),
+        )
+        .await
+        .expect(204);
+    protect("*", 0).await.expect(201);
+    let blocked = json!({"name": "z", "url": "https://e.x/z"});
+    w.app
+        .post(&w.maintainer, &w.links(), blocked.clone())
+        .await
+        .expect(403);
+    w.app
+        .post(&w.app.root, &w.links(), blocked)
+        .await
+        .expect(403);
+}
+
+#[tokio::test]
+async fn disabled_releases_stop_everyone() {
+    let w = World::new("public").await;
+    w.app
+        .put(
+            &w.app.root,
+            &format!("/projects/{}", w.project_id),
+            json!({"releases_access_level": "disabled"}),
+        )
+        .await
+        .expect(200);
+    for caller in [&w.app.root, &w.maintainer, &Caller::anonymous()] {
+        assert_eq!(
+            w.app.get(caller, &w.links()).await.expect(403),
+            &json!({"message": "403 Forbidden"})
+        );
+    }
+}
+
+#[tokio::test]
+async fn group_members_inherit_access_to_the_groups_projects() {
+    let w = World::new("private").await;
+    let group = w
+        .app
+        .post(
+            &w.app.root,
+            "/groups",
+            json!({"name": "Acme", "path": "acme"}),
+        )
+        .await;
+    let group_id = group.expect(201)["id"].as_i64().expect("id");
+    let sub = w
+        .app
+        .post(
+            &w.app.root,
+            "/groups",
+            json!({"name": "Tools", "path": "tools", "parent_id": group_id}),
+        )
+        .await;
+    let sub_id = sub.expect(201)["id"].as_i64().expect("id");
+    let project = w.app.project("deep", "private", Some(sub_id)).await;
+    assert_eq!(project["path_with_namespace"], "acme/tools/deep");
+    let id = project["id"].as_i64().expect("id");
+    w.app.release(id, "v1").await;
+    let member = w.app.user("member").await;
+    let links = "/projects/acme%2Ftools%2Fdeep/releases/v1/assets/links";
+    w.app.get(&member, links).await.expect(404);
+    w.app
+        .post(
+            &w.app.root,
+            &format!("/groups/{group_id}/members"),
+            json!({"user_id": member.id, "access_level": 30}),
+        )
+        .await
+        .expect(201);
+    w.app
+        .post(&member, links, json!({"name": "a", "url": "https://e.x/a"}))
+        .await
+        .expect(201);
+    let seen = w.app.get(&member, &format!("/projects/{id}")).await;
+    assert_eq!(
+        seen.expect(200)["permissions"],
+        json!({"project_access": null, "group_access": {"access_level": 30, "notification_level": 3}})
+    );
+    w.app
+        .delete(
+            &w.app.root,
+            &format!("/groups/{group_id}/members/{}", member.id),
+        )
+        .await
+        .expect(204);
+    w.app.get(&member, links).await.expect(404);
+}
