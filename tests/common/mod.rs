@@ -109,9 +109,14 @@ impl TestApp {
             username: "root".into(),
             token: Some(ROOT_TOKEN.into()),
         };
+        // Redirects are part of what is tested, so they are not followed.
+        let client = Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
         Self {
             base,
-            client: Client::new(),
+            client,
             root,
             _dir: dir,
             _stop: stop,

@@ -105,6 +105,13 @@ pub async fn create<S: Store>(
     if !email.contains('@') || email.chars().any(char::is_whitespace) {
         return Err(ApiError::field("email", "is invalid"));
     }
+    // GitLab checks the username before the email.
+    if app.store.user_by_username(&username).await?.is_some() {
+        return Err(ApiError::message(
+            StatusCode::CONFLICT,
+            "Username has already been taken",
+        ));
+    }
     let new = NewUser {
         username,
         name,
