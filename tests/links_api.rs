@@ -517,3 +517,39 @@ async fn anonymous_callers_read_public_projects() {
     let reply = w.app.get(&Caller::anonymous(), &w.links()).await;
     assert_eq!(reply.expect(200).as_array().expect("list").len(), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn racing_creates_of_the_same_link_give_exactly_one_201() {
+    let w = World::new("private").await;
+    let links = w.links();
+    let attempts = (0..24).map(|_| {
+        w.app.post(
+            &w.developer,
+            &links,
+            json!({"name": "race", "url": "https://e.x/race", "filepath": "/race/bin"}),
+        )
+    });
+    let replies = futures::future::join_all(attempts).await;
+    let created = replies.iter().filter(|r| r.status == 201).count();
+    assert_eq!(created, 1);
+    for reply in replies.iter().filter(|r| r.status != 201) {
+        assert_eq!(
+            reply.expect(400),
+            &json!({"message": ["Url has already been taken", "Name has already been taken", "Filepath has already been taken"]})
+        );
+    }
+    let all = w.app.get(&w.developer, &w.links()).await;
+    assert_eq!(all.expect(200).as_array().expect("list").len(), 2);
+}
+
+#[tokio::test]
+async fn head_requests_are_answered_like_get_without_a_body() {
+    let w = World::new("private").await;
+    let reply = w
+        .app
+        .send(&w.developer, Method::HEAD, &w.links(), None)
+        .await;
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.header("x-total"), Some("1"));
+    assert!(reply.text.is_empty());
+}

@@ -21,7 +21,7 @@ fn page_url(urls: &Urls, request: &ApiRequest, params: &Map<String, Value>, page
 /// The headers for one page of `total` items.
 pub fn headers(urls: &Urls, request: &ApiRequest, page: PageRequest, total: i64) -> HeaderMap {
     let info = PageInfo::new(page, total);
-    let mut params = request.all_params();
+    let mut params = request.params.0.clone();
     params.insert("per_page".into(), Value::String(info.per_page.to_string()));
     let mut links = Vec::new();
     if let Some(prev) = info.prev_page {

@@ -31,7 +31,8 @@ pub struct ApiRequest {
     pub raw_path: String,
     /// Route captures, each percent-decoded on its own (`group%2Fproject` → `group/project`).
     pub path_params: Vec<(String, String)>,
-    /// Query and body parameters, merged.
+    /// Query and body parameters and route captures, merged as Grape merges them (body over
+    /// query, captures over both).
     pub params: Params,
     pub credentials: Credentials,
 }
@@ -43,16 +44,6 @@ impl ApiRequest {
             .iter()
             .find(|(k, _)| k == name)
             .map_or("", |(_, v)| v.as_str())
-    }
-
-    /// The request's parameters plus its route captures, as GitLab's `params` (used to build
-    /// pagination links).
-    pub fn all_params(&self) -> Map<String, Value> {
-        let mut all = self.params.0.clone();
-        for (key, value) in &self.path_params {
-            all.insert(key.clone(), Value::String(value.clone()));
-        }
-        all
     }
 
     pub fn is_read(&self) -> bool {
@@ -200,6 +191,9 @@ impl<St: Store> FromRequest<App<St>> for ApiRequest {
         }
         params.merge(body_params(&parts.headers, body, app.config.max_body_bytes).await?);
         let credentials = credentials(&parts.headers, &params);
+        for (key, value) in &path_params {
+            params.0.insert(key.clone(), Value::String(value.clone()));
+        }
         // Nested routers see the path without their prefix; links need the full one.
         let raw_path = match parts.extensions.get::<OriginalUri>() {
             Some(OriginalUri(uri)) => uri.path().to_owned(),

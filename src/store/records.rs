@@ -318,6 +318,17 @@ pub struct LinkChanges {
     pub link_type: Option<LinkType>,
 }
 
+impl From<Link> for NewLink {
+    fn from(link: Link) -> Self {
+        NewLink {
+            name: link.name,
+            url: link.url,
+            filepath: link.filepath,
+            link_type: link.link_type,
+        }
+    }
+}
+
 impl Link {
     /// The link as it would be after `changes`.
     pub fn with_changes(&self, changes: &LinkChanges) -> Link {

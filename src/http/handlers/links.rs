@@ -56,6 +56,39 @@ impl LinkInput {
             _ => None,
         }
     }
+
+    /// The link a POST describes. A nil name or URL becomes an empty string: both are blank to
+    /// GitLab's validators.
+    fn new_link(&self) -> NewLink {
+        NewLink {
+            name: self.name.clone().value().unwrap_or_default(),
+            url: stripped(&self.url).unwrap_or_default(),
+            filepath: self.filepath.clone().flatten(),
+            link_type: self.link_type().unwrap_or_default(),
+        }
+    }
+
+    /// What a PUT changes. relinks keeps the stored type when PUT omits it (GitLab resets it
+    /// to `other`).
+    fn changes(&self) -> LinkChanges {
+        LinkChanges {
+            name: self
+                .name
+                .is_present()
+                .then(|| self.name.clone().value().unwrap_or_default()),
+            url: self
+                .url
+                .is_present()
+                .then(|| stripped(&self.url).unwrap_or_default()),
+            filepath: self.filepath.clone(),
+            link_type: self.link_type(),
+        }
+    }
+}
+
+/// GitLab strips whitespace around a URL and saves the stripped value.
+fn stripped(url: &Field<String>) -> Option<String> {
+    url.as_ref().value().map(|u| link::ruby_strip(u).to_owned())
 }
 
 /// `params[:direct_asset_path] || params[:filepath]`, only when either was supplied.
@@ -157,8 +190,7 @@ fn conflict_to_error(candidate: &NewLink, error: StoreError) -> ApiError {
 }
 
 pub async fn list<S: Store>(State(app): State<App<S>>, request: ApiRequest) -> ApiResult<Response> {
-    let params = request.all_params();
-    let mut d = Declared::within(&params, String::new());
+    let mut d = Declared::new(&request.params);
     let page = d.page();
     d.finish()?;
     let (scope, release) = locate(&app, &request).await?;
@@ -171,8 +203,7 @@ pub async fn list<S: Store>(State(app): State<App<S>>, request: ApiRequest) -> A
 }
 
 pub async fn show<S: Store>(State(app): State<App<S>>, request: ApiRequest) -> ApiResult<Response> {
-    let params = request.all_params();
-    let mut d = Declared::within(&params, String::new());
+    let mut d = Declared::new(&request.params);
     let id = link_id(&mut d);
     d.finish()?;
     let (scope, release) = locate(&app, &request).await?;
@@ -187,19 +218,13 @@ pub async fn create<S: Store>(
     State(app): State<App<S>>,
     request: ApiRequest,
 ) -> ApiResult<Response> {
-    let params = request.all_params();
-    let mut d = Declared::within(&params, String::new());
+    let mut d = Declared::new(&request.params);
     let input = LinkInput::read(&mut d, true);
     d.finish()?;
     let (scope, release) = locate(&app, &request).await?;
     require_write(&app, &scope, &release).await?;
 
-    let candidate = NewLink {
-        name: input.name.as_ref().value().cloned().unwrap_or_default(),
-        url: link::ruby_strip(input.url.as_ref().value().map_or("", String::as_str)).to_owned(),
-        filepath: input.filepath.clone().flatten(),
-        link_type: input.link_type().unwrap_or_default(),
-    };
+    let candidate = input.new_link();
     let conflicts = app
         .store
         .link_conflicts(release.id, &candidate, None)
@@ -220,8 +245,7 @@ pub async fn update<S: Store>(
     State(app): State<App<S>>,
     request: ApiRequest,
 ) -> ApiResult<Response> {
-    let params = request.all_params();
-    let mut d = Declared::within(&params, String::new());
+    let mut d = Declared::new(&request.params);
     let id = link_id(&mut d);
     let input = LinkInput::read(&mut d, false);
     d.finish()?;
@@ -229,26 +253,8 @@ pub async fn update<S: Store>(
     let existing = link_of(&app, &release, id.unwrap_or_default()).await?;
     require_write(&app, &scope, &release).await?;
 
-    let changes = LinkChanges {
-        name: input
-            .name
-            .as_ref()
-            .is_present()
-            .then(|| input.name.as_ref().value().cloned().unwrap_or_default()),
-        url: input.url.as_ref().is_present().then(|| {
-            link::ruby_strip(input.url.as_ref().value().map_or("", String::as_str)).to_owned()
-        }),
-        filepath: input.filepath.clone(),
-        // relinks keeps the stored type when PUT omits it (GitLab resets it to `other`).
-        link_type: input.link_type(),
-    };
-    let after = existing.with_changes(&changes);
-    let candidate = NewLink {
-        name: after.name.clone(),
-        url: after.url.clone(),
-        filepath: after.filepath.clone(),
-        link_type: after.link_type,
-    };
+    let changes = input.changes();
+    let candidate = NewLink::from(existing.with_changes(&changes));
     let conflicts = app
         .store
         .link_conflicts(release.id, &candidate, Some(existing.id))
@@ -270,8 +276,7 @@ pub async fn destroy<S: Store>(
     State(app): State<App<S>>,
     request: ApiRequest,
 ) -> ApiResult<Response> {
-    let params = request.all_params();
-    let mut d = Declared::within(&params, String::new());
+    let mut d = Declared::new(&request.params);
     let id = link_id(&mut d);
     d.finish()?;
     let (scope, release) = locate(&app, &request).await?;

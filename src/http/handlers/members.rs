@@ -62,8 +62,7 @@ async fn list<S: Store>(app: App<S>, request: ApiRequest, kind: Kind) -> ApiResu
 }
 
 async fn show<S: Store>(app: App<S>, request: ApiRequest, kind: Kind) -> ApiResult<Response> {
-    let params = request.all_params();
-    let mut d = Declared::within(&params, String::new());
+    let mut d = Declared::new(&request.params);
     let user_id = d.required_integer("user_id").value();
     d.finish()?;
     let (source, _, _) = target(&app, &request, kind).await?;
@@ -127,8 +126,7 @@ async fn add<S: Store>(app: App<S>, request: ApiRequest, kind: Kind) -> ApiResul
 }
 
 async fn update<S: Store>(app: App<S>, request: ApiRequest, kind: Kind) -> ApiResult<Response> {
-    let params = request.all_params();
-    let mut d = Declared::within(&params, String::new());
+    let mut d = Declared::new(&request.params);
     let user_id = d.required_integer("user_id").value();
     let level = d.integer_one_of("access_level", &AccessLevel::MEMBER_VALUES);
     if !request.params.0.contains_key("access_level") {
@@ -161,8 +159,7 @@ async fn update<S: Store>(app: App<S>, request: ApiRequest, kind: Kind) -> ApiRe
 }
 
 async fn remove<S: Store>(app: App<S>, request: ApiRequest, kind: Kind) -> ApiResult<Response> {
-    let params = request.all_params();
-    let mut d = Declared::within(&params, String::new());
+    let mut d = Declared::new(&request.params);
     let user_id = d.required_integer("user_id").value();
     d.finish()?;
     let (source, actor, caller) = target(&app, &request, kind).await?;

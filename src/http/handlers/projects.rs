@@ -205,8 +205,7 @@ pub async fn create_for_user<S: Store>(
     State(app): State<App<S>>,
     request: ApiRequest,
 ) -> ApiResult<Response> {
-    let params = request.all_params();
-    let mut d = Declared::within(&params, String::new());
+    let mut d = Declared::new(&request.params);
     let user_id = d.required_integer("user_id");
     let input = ProjectInput::read(&mut d);
     let namespace_id = namespace_param(&mut d);

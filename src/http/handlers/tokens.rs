@@ -20,8 +20,7 @@ pub async fn create<S: Store>(
     State(app): State<App<S>>,
     request: ApiRequest,
 ) -> ApiResult<Response> {
-    let params = request.all_params();
-    let mut d = Declared::within(&params, String::new());
+    let mut d = Declared::new(&request.params);
     let user_id = d.required_integer("user_id");
     let name = d.required_string("name");
     let scopes = d.string_array("scopes");
@@ -82,8 +81,7 @@ async fn visible_token<S: Store>(
     caller: &Caller,
     request: &ApiRequest,
 ) -> ApiResult<PersonalToken> {
-    let params = request.all_params();
-    let mut d = Declared::within(&params, String::new());
+    let mut d = Declared::new(&request.params);
     let id = d.required_integer("token_id").value();
     d.finish()?;
     let user = caller.require_user()?;

@@ -62,8 +62,7 @@ pub async fn list<S: Store>(State(app): State<App<S>>, request: ApiRequest) -> A
 }
 
 pub async fn show<S: Store>(State(app): State<App<S>>, request: ApiRequest) -> ApiResult<Response> {
-    let params = request.all_params();
-    let mut d = Declared::within(&params, String::new());
+    let mut d = Declared::new(&request.params);
     let id = d.required_integer("user_id");
     d.finish()?;
     let caller = authenticate(&app, &request, RouteAuth::USERS).await?;

@@ -314,12 +314,7 @@ impl Releases for SqliteStore {
             return Ok(None);
         };
         let after = before.with_changes(changes);
-        let candidate = NewLink {
-            name: after.name.clone(),
-            url: after.url.clone(),
-            filepath: after.filepath.clone(),
-            link_type: after.link_type,
-        };
+        let candidate = NewLink::from(after.clone());
         let conflicts = conflicts_in(&mut *tx, release_id, &candidate, Some(link_id)).await?;
         if conflicts.any() {
             return Err(StoreError::LinkConflict(conflicts));
