@@ -5,21 +5,25 @@
 
 CREATE TABLE users (
     id         INTEGER PRIMARY KEY AUTOINCREMENT,
-    username   TEXT    NOT NULL COLLATE NOCASE UNIQUE,
+    username   TEXT    NOT NULL,
     name       TEXT    NOT NULL,
-    email      TEXT    NOT NULL COLLATE NOCASE UNIQUE,
+    email      TEXT    NOT NULL,
     is_admin   INTEGER NOT NULL DEFAULT 0,
     state      TEXT    NOT NULL DEFAULT 'active',
     created_at INTEGER NOT NULL
 );
+-- Unique rules are named indexes, identical on every engine, so that a violation can be told
+-- apart by name. Names and paths compare case-insensitively, as GitLab's routes do.
+CREATE UNIQUE INDEX users_username_unique ON users (lower(username));
+CREATE UNIQUE INDEX users_email_unique ON users (lower(email));
 
 -- Users' personal namespaces and groups share one path space, like GitLab's routes.
 CREATE TABLE namespaces (
     id            INTEGER PRIMARY KEY AUTOINCREMENT,
     kind          TEXT    NOT NULL CHECK (kind IN ('user', 'group')),
     name          TEXT    NOT NULL,
-    path          TEXT    NOT NULL COLLATE NOCASE,
-    full_path     TEXT    NOT NULL COLLATE NOCASE UNIQUE,
+    path          TEXT    NOT NULL,
+    full_path     TEXT    NOT NULL,
     full_name     TEXT    NOT NULL,
     parent_id     INTEGER REFERENCES namespaces (id) ON DELETE CASCADE,
     -- The ids from the root down to this namespace, '/'-separated: inherited memberships are
@@ -30,6 +34,7 @@ CREATE TABLE namespaces (
     description   TEXT    NOT NULL DEFAULT '',
     created_at    INTEGER NOT NULL
 );
+CREATE UNIQUE INDEX namespaces_full_path_unique ON namespaces (lower(full_path));
 CREATE INDEX namespaces_parent ON namespaces (parent_id);
 CREATE UNIQUE INDEX namespaces_owner ON namespaces (owner_id) WHERE kind = 'user';
 
@@ -37,7 +42,7 @@ CREATE TABLE projects (
     id                    INTEGER PRIMARY KEY AUTOINCREMENT,
     namespace_id          INTEGER NOT NULL REFERENCES namespaces (id) ON DELETE CASCADE,
     name                  TEXT    NOT NULL,
-    path                  TEXT    NOT NULL COLLATE NOCASE,
+    path                  TEXT    NOT NULL,
     description           TEXT,
     visibility            TEXT    NOT NULL,
     releases_access_level TEXT    NOT NULL DEFAULT 'enabled',
@@ -45,15 +50,16 @@ CREATE TABLE projects (
     created_at            INTEGER NOT NULL,
     updated_at            INTEGER NOT NULL
 );
-CREATE UNIQUE INDEX projects_namespace_path ON projects (namespace_id, path);
-CREATE UNIQUE INDEX projects_namespace_name ON projects (namespace_id, name);
+CREATE UNIQUE INDEX projects_path_unique ON projects (namespace_id, lower(path));
+CREATE UNIQUE INDEX projects_name_unique ON projects (namespace_id, name);
 
 -- Old full paths of renamed projects: GET requests are redirected, writes refused (405).
 CREATE TABLE redirect_routes (
-    path       TEXT    NOT NULL COLLATE NOCASE PRIMARY KEY,
+    path       TEXT    NOT NULL,
     project_id INTEGER NOT NULL REFERENCES projects (id) ON DELETE CASCADE,
     created_at INTEGER NOT NULL
 );
+CREATE UNIQUE INDEX redirect_routes_path_unique ON redirect_routes (lower(path));
 
 CREATE TABLE project_members (
     project_id   INTEGER NOT NULL REFERENCES projects (id) ON DELETE CASCADE,
@@ -79,32 +85,34 @@ CREATE TABLE personal_access_tokens (
     id           INTEGER PRIMARY KEY AUTOINCREMENT,
     user_id      INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
     name         TEXT    NOT NULL,
-    digest       TEXT    NOT NULL UNIQUE,
+    digest       TEXT    NOT NULL,
     scopes       TEXT    NOT NULL,
     expires_at   TEXT,
     revoked      INTEGER NOT NULL DEFAULT 0,
     created_at   INTEGER NOT NULL,
     last_used_at INTEGER
 );
+CREATE UNIQUE INDEX personal_access_tokens_digest_unique ON personal_access_tokens (digest);
 CREATE INDEX personal_access_tokens_user ON personal_access_tokens (user_id);
 
 CREATE TABLE job_tokens (
     id         INTEGER PRIMARY KEY AUTOINCREMENT,
-    digest     TEXT    NOT NULL UNIQUE,
+    digest     TEXT    NOT NULL,
     project_id INTEGER NOT NULL REFERENCES projects (id) ON DELETE CASCADE,
     user_id    INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
     expires_at INTEGER NOT NULL,
     created_at INTEGER NOT NULL
 );
+CREATE UNIQUE INDEX job_tokens_digest_unique ON job_tokens (digest);
 
 CREATE TABLE protected_tags (
     id                  INTEGER PRIMARY KEY AUTOINCREMENT,
     project_id          INTEGER NOT NULL REFERENCES projects (id) ON DELETE CASCADE,
     name                TEXT    NOT NULL,
     create_access_level INTEGER NOT NULL,
-    created_at          INTEGER NOT NULL,
-    UNIQUE (project_id, name)
+    created_at          INTEGER NOT NULL
 );
+CREATE UNIQUE INDEX protected_tags_name_unique ON protected_tags (project_id, name);
 
 CREATE TABLE tags (
     id         INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -112,9 +120,9 @@ CREATE TABLE tags (
     name       TEXT    NOT NULL,
     target     TEXT,
     message    TEXT,
-    created_at INTEGER NOT NULL,
-    UNIQUE (project_id, name)
+    created_at INTEGER NOT NULL
 );
+CREATE UNIQUE INDEX tags_name_unique ON tags (project_id, name);
 
 CREATE TABLE releases (
     id          INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -126,9 +134,9 @@ CREATE TABLE releases (
     sha         TEXT,
     released_at INTEGER NOT NULL,
     created_at  INTEGER NOT NULL,
-    updated_at  INTEGER NOT NULL,
-    UNIQUE (project_id, tag)
+    updated_at  INTEGER NOT NULL
 );
+CREATE UNIQUE INDEX releases_tag_unique ON releases (project_id, tag);
 CREATE INDEX releases_project_released ON releases (project_id, released_at, id);
 CREATE INDEX releases_project_created ON releases (project_id, created_at, id);
 
@@ -144,7 +152,7 @@ CREATE TABLE release_links (
     created_at INTEGER NOT NULL,
     updated_at INTEGER NOT NULL
 );
-CREATE UNIQUE INDEX release_links_name ON release_links (release_id, name);
-CREATE UNIQUE INDEX release_links_url ON release_links (release_id, url);
-CREATE UNIQUE INDEX release_links_filepath ON release_links (release_id, filepath);
+CREATE UNIQUE INDEX release_links_name_unique ON release_links (release_id, name);
+CREATE UNIQUE INDEX release_links_url_unique ON release_links (release_id, url);
+CREATE UNIQUE INDEX release_links_filepath_unique ON release_links (release_id, filepath);
 CREATE INDEX release_links_sorted ON release_links (release_id, created_at, id);

@@ -7,6 +7,7 @@
 //! reused, and an acknowledged write on disk before it is acknowledged.
 
 pub mod records;
+pub mod sql;
 pub mod sqlite;
 
 use std::future::Future;
@@ -148,6 +149,15 @@ pub trait Projects {
         changes: &ProjectChanges,
     ) -> impl Future<Output = StoreResult<Project>> + Send;
     fn delete_project(&self, id: i64) -> impl Future<Output = StoreResult<bool>> + Send;
+    /// Whether another project of the namespace already has this name, and this path
+    /// (case-insensitively); `except` leaves one project out, for updates.
+    fn project_name_conflicts(
+        &self,
+        namespace_id: i64,
+        name: &str,
+        path: &str,
+        except: Option<i64>,
+    ) -> impl Future<Output = StoreResult<(bool, bool)>> + Send;
 
     // Memberships.
     fn member_levels(

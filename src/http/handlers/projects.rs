@@ -99,6 +99,33 @@ fn check_visibility(visibility: Visibility, namespace: &Namespace) -> ApiResult<
     Ok(())
 }
 
+/// GitLab's `{"message": {"name": […], "path": […]}}` for names and paths already taken in the
+/// namespace, checked before writing (the unique indexes catch a racing request).
+async fn check_taken<S: Store>(
+    app: &App<S>,
+    namespace_id: i64,
+    name: &str,
+    path: &str,
+    except: Option<i64>,
+) -> ApiResult<()> {
+    let (name_taken, path_taken) = app
+        .store
+        .project_name_conflicts(namespace_id, name, path, except)
+        .await?;
+    let mut fields = serde_json::Map::new();
+    if name_taken {
+        fields.insert("name".into(), json!(["has already been taken"]));
+    }
+    if path_taken {
+        fields.insert("path".into(), json!(["has already been taken"]));
+    }
+    if fields.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::Validation(StatusCode::BAD_REQUEST, fields.into()))
+    }
+}
+
 fn conflict_error(error: StoreError) -> ApiError {
     match error {
         StoreError::Conflict("name") => ApiError::field("name", "has already been taken"),
@@ -162,6 +189,7 @@ async fn create_in<S: Store>(
     check_name_and_path(&name, &path)?;
     let visibility = input.visibility.unwrap_or(Visibility::Private);
     check_visibility(visibility, &namespace)?;
+    check_taken(app, namespace.id, &name, &path, None).await?;
     let project = app
         .store
         .create_project(&NewProject {
@@ -299,6 +327,7 @@ pub async fn update<S: Store>(
     if let Some(visibility) = input.visibility {
         check_visibility(visibility, &project.namespace)?;
     }
+    check_taken(&app, project.namespace.id, &name, &path, Some(project.id)).await?;
     let changes = ProjectChanges {
         name: input.name.value(),
         path: input.path.value(),

@@ -5,17 +5,13 @@
 //! writers and a transaction's checks and inserts cannot interleave with another's; reads use a
 //! pool of their own that WAL lets run beside the writer.
 
-mod directory;
-mod projects;
-mod releases;
-mod rows;
-
 use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
 
+use super::sql::{directory::directory_impl, projects::projects_impl, releases::releases_impl};
 use super::StoreError;
 
 /// SQLite's store.
@@ -28,6 +24,9 @@ pub struct SqliteStore {
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 
 impl SqliteStore {
+    /// SQLite's byte-order collation (PostgreSQL calls it "C").
+    const BYTE_ORDER: &'static str = "BINARY";
+
     /// Opens (creating when missing) the database at `url` (`sqlite://relative.db` or
     /// `sqlite:///absolute/path.db`) and applies pending migrations.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
@@ -62,19 +61,9 @@ impl SqliteStore {
     }
 }
 
-/// The message of a unique-constraint violation, if that is what the error is.
-fn unique_violation(error: &sqlx::Error) -> Option<String> {
-    match error {
-        sqlx::Error::Database(db) if db.is_unique_violation() => Some(db.message().to_owned()),
-        _ => None,
-    }
-}
-
-/// `($1, $2, …)` placeholders starting after `first - 1` already-bound parameters.
-fn placeholders(first: usize, count: usize) -> String {
-    let list: Vec<String> = (first..first + count).map(|i| format!("${i}")).collect();
-    format!("({})", list.join(", "))
-}
+directory_impl!(SqliteStore, sqlx::Sqlite);
+projects_impl!(SqliteStore, sqlx::Sqlite);
+releases_impl!(SqliteStore, sqlx::Sqlite);
 
 impl super::Store for SqliteStore {
     async fn ping(&self) -> Result<(), StoreError> {

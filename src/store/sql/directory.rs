@@ -1,0 +1,343 @@
+//! Users, tokens and namespaces, in SQL both engines understand.
+
+/// Implements `Directory` for an engine's store (`$store`, whose `reader` and `writer`
+/// are pools of `$db`).
+macro_rules! directory_impl {
+    ($store:ty, $db:ty) => {
+        #[allow(unused_imports)]
+        mod directory_sql {
+        use super::*;
+        use $crate::store::sql::rows::*;
+        use $crate::store::sql::{placeholders, unique_violation, like_pattern};
+        use $crate::domain::access::{AccessLevel, Visibility};
+        use $crate::domain::link::LinkConflicts;
+        use $crate::domain::pagination::PageRequest;
+        use $crate::domain::time::now_micros;
+        use chrono::NaiveDate;
+        use $crate::store::*;
+
+        impl Directory for $store {
+            async fn count_users(&self) -> StoreResult<i64> {
+                Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users")
+                    .fetch_one(&self.reader)
+                    .await?)
+            }
+
+            async fn create_user(&self, user: &NewUser) -> StoreResult<User> {
+                let now = now_micros();
+                let mut tx = self.writer.begin().await?;
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO users (username, name, email, is_admin, created_at) \
+                     VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                )
+                .bind(&user.username)
+                .bind(&user.name)
+                .bind(&user.email)
+                .bind(user.is_admin)
+                .bind(now)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(|e| match unique_violation(&e) {
+                    Some(m) if m.contains("email") => StoreError::Conflict("email"),
+                    Some(_) => StoreError::Conflict("username"),
+                    None => e.into(),
+                })?;
+                insert_namespace(
+                    &mut tx,
+                    NamespaceKind::User,
+                    &user.name,
+                    &user.username,
+                    None,
+                    Some(id),
+                    Visibility::Public,
+                    "",
+                )
+                .await
+                .map_err(|e| match e {
+                    StoreError::Conflict(_) => StoreError::Conflict("username"),
+                    other => other,
+                })?;
+                tx.commit().await?;
+                Ok(User {
+                    id,
+                    username: user.username.clone(),
+                    name: user.name.clone(),
+                    email: user.email.clone(),
+                    is_admin: user.is_admin,
+                    state: "active".to_owned(),
+                    created_at: now,
+                })
+            }
+
+            async fn user(&self, id: i64) -> StoreResult<Option<User>> {
+                let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1");
+                let row: Option<UserRow> = sqlx::query_as(&sql)
+                    .bind(id)
+                    .fetch_optional(&self.reader)
+                    .await?;
+                Ok(row.map(Into::into))
+            }
+
+            async fn user_by_username(&self, username: &str) -> StoreResult<Option<User>> {
+                let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE lower(u.username) = lower($1)");
+                let row: Option<UserRow> = sqlx::query_as(&sql)
+                    .bind(username)
+                    .fetch_optional(&self.reader)
+                    .await?;
+                Ok(row.map(Into::into))
+            }
+
+            async fn users(&self, username: Option<&str>, page: PageRequest) -> StoreResult<Page<User>> {
+                let filter = "($1 IS NULL OR lower(u.username) = lower($1))";
+                let sql = format!(
+                    "SELECT {USER_COLUMNS} FROM users u WHERE {filter} ORDER BY u.id DESC LIMIT $2 OFFSET $3"
+                );
+                let rows: Vec<UserRow> = sqlx::query_as(&sql)
+                    .bind(username)
+                    .bind(page.limit())
+                    .bind(page.offset())
+                    .fetch_all(&self.reader)
+                    .await?;
+                let total: i64 =
+                    sqlx::query_scalar(&format!("SELECT COUNT(*) FROM users u WHERE {filter}"))
+                        .bind(username)
+                        .fetch_one(&self.reader)
+                        .await?;
+                Ok((rows.into_iter().map(Into::into).collect(), total))
+            }
+
+            async fn users_by_ids(&self, ids: &[i64]) -> StoreResult<Vec<User>> {
+                if ids.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let sql = format!(
+                    "SELECT {USER_COLUMNS} FROM users u WHERE u.id IN {}",
+                    placeholders(1, ids.len())
+                );
+                let mut query = sqlx::query_as::<_, UserRow>(&sql);
+                for id in ids {
+                    query = query.bind(id);
+                }
+                Ok(query
+                    .fetch_all(&self.reader)
+                    .await?
+                    .into_iter()
+                    .map(Into::into)
+                    .collect())
+            }
+
+            async fn create_personal_token(&self, token: &NewPersonalToken) -> StoreResult<PersonalToken> {
+                let sql = format!(
+                    "INSERT INTO personal_access_tokens (user_id, name, digest, scopes, expires_at, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6) RETURNING {TOKEN_COLUMNS}"
+                );
+                let row: TokenRow = sqlx::query_as(&sql)
+                    .bind(token.user_id)
+                    .bind(&token.name)
+                    .bind(&token.digest)
+                    .bind(token.scopes.join(" "))
+                    .bind(token.expires_at.map(format_date))
+                    .bind(now_micros())
+                    .fetch_one(&self.writer)
+                    .await
+                    .map_err(|e| match unique_violation(&e) {
+                        Some(_) => StoreError::Conflict("token"),
+                        None => e.into(),
+                    })?;
+                row.try_into()
+            }
+
+            async fn personal_token(&self, id: i64) -> StoreResult<Option<PersonalToken>> {
+                let sql = format!("SELECT {TOKEN_COLUMNS} FROM personal_access_tokens WHERE id = $1");
+                let row: Option<TokenRow> = sqlx::query_as(&sql)
+                    .bind(id)
+                    .fetch_optional(&self.reader)
+                    .await?;
+                row.map(TryInto::try_into).transpose()
+            }
+
+            async fn personal_token_by_digest(&self, digest: &str) -> StoreResult<Option<PersonalToken>> {
+                let sql = format!("SELECT {TOKEN_COLUMNS} FROM personal_access_tokens WHERE digest = $1");
+                let row: Option<TokenRow> = sqlx::query_as(&sql)
+                    .bind(digest)
+                    .fetch_optional(&self.reader)
+                    .await?;
+                row.map(TryInto::try_into).transpose()
+            }
+
+            async fn revoke_personal_token(&self, id: i64) -> StoreResult<bool> {
+                let done = sqlx::query("UPDATE personal_access_tokens SET revoked = TRUE WHERE id = $1")
+                    .bind(id)
+                    .execute(&self.writer)
+                    .await?;
+                Ok(done.rows_affected() > 0)
+            }
+
+            async fn ensure_personal_token(&self, token: &NewPersonalToken) -> StoreResult<PersonalToken> {
+                let sql = format!(
+                    "INSERT INTO personal_access_tokens (user_id, name, digest, scopes, expires_at, created_at) \
+                     VALUES ($1, $2, $3, $4, NULL, $5) \
+                     ON CONFLICT (digest) DO UPDATE SET user_id = excluded.user_id, scopes = excluded.scopes, \
+                     expires_at = NULL, revoked = FALSE \
+                     RETURNING {TOKEN_COLUMNS}"
+                );
+                let row: TokenRow = sqlx::query_as(&sql)
+                    .bind(token.user_id)
+                    .bind(&token.name)
+                    .bind(&token.digest)
+                    .bind(token.scopes.join(" "))
+                    .bind(now_micros())
+                    .fetch_one(&self.writer)
+                    .await?;
+                row.try_into()
+            }
+
+            async fn create_job_token(&self, token: &NewJobToken) -> StoreResult<JobToken> {
+                let row: JobTokenRow = sqlx::query_as(
+                    "INSERT INTO job_tokens (digest, project_id, user_id, expires_at, created_at) \
+                     VALUES ($1, $2, $3, $4, $5) \
+                     RETURNING id, project_id, user_id, expires_at, created_at",
+                )
+                .bind(&token.digest)
+                .bind(token.project_id)
+                .bind(token.user_id)
+                .bind(token.expires_at)
+                .bind(now_micros())
+                .fetch_one(&self.writer)
+                .await?;
+                Ok(row.into())
+            }
+
+            async fn job_token_by_digest(&self, digest: &str) -> StoreResult<Option<JobToken>> {
+                let row: Option<JobTokenRow> = sqlx::query_as(
+                    "SELECT id, project_id, user_id, expires_at, created_at FROM job_tokens WHERE digest = $1",
+                )
+                .bind(digest)
+                .fetch_optional(&self.reader)
+                .await?;
+                Ok(row.map(Into::into))
+            }
+
+            async fn create_group(&self, group: &NewGroup) -> StoreResult<Namespace> {
+                let mut tx = self.writer.begin().await?;
+                let id = insert_namespace(
+                    &mut tx,
+                    NamespaceKind::Group,
+                    &group.name,
+                    &group.path,
+                    group.parent.as_ref(),
+                    None,
+                    group.visibility,
+                    &group.description,
+                )
+                .await?;
+                sqlx::query(
+                    "INSERT INTO group_members (namespace_id, user_id, access_level, created_at) \
+                     VALUES ($1, $2, $3, $4)",
+                )
+                .bind(id)
+                .bind(group.creator_id)
+                .bind(AccessLevel::OWNER.0)
+                .bind(now_micros())
+                .execute(&mut *tx)
+                .await?;
+                let namespace = namespace_in(&mut tx, id).await?;
+                tx.commit().await?;
+                namespace.ok_or_else(|| StoreError::Corrupt("group vanished".into()))
+            }
+
+            async fn namespace(&self, id: i64) -> StoreResult<Option<Namespace>> {
+                let sql = format!("SELECT {NAMESPACE_COLUMNS} FROM namespaces n WHERE n.id = $1");
+                let row: Option<NamespaceRow> = sqlx::query_as(&sql)
+                    .bind(id)
+                    .fetch_optional(&self.reader)
+                    .await?;
+                row.map(TryInto::try_into).transpose()
+            }
+
+            async fn namespace_by_full_path(&self, full_path: &str) -> StoreResult<Option<Namespace>> {
+                let sql = format!("SELECT {NAMESPACE_COLUMNS} FROM namespaces n WHERE lower(n.full_path) = lower($1)");
+                let row: Option<NamespaceRow> = sqlx::query_as(&sql)
+                    .bind(full_path)
+                    .fetch_optional(&self.reader)
+                    .await?;
+                row.map(TryInto::try_into).transpose()
+            }
+
+            async fn user_namespace(&self, user_id: i64) -> StoreResult<Option<Namespace>> {
+                let sql = format!(
+                    "SELECT {NAMESPACE_COLUMNS} FROM namespaces n WHERE n.owner_id = $1 AND n.kind = 'user'"
+                );
+                let row: Option<NamespaceRow> = sqlx::query_as(&sql)
+                    .bind(user_id)
+                    .fetch_optional(&self.reader)
+                    .await?;
+                row.map(TryInto::try_into).transpose()
+            }
+        }
+
+        async fn namespace_in(tx: &mut sqlx::Transaction<'_, $db>, id: i64) -> StoreResult<Option<Namespace>> {
+            let sql = format!("SELECT {NAMESPACE_COLUMNS} FROM namespaces n WHERE n.id = $1");
+            let row: Option<NamespaceRow> = sqlx::query_as(&sql)
+                .bind(id)
+                .fetch_optional(&mut **tx)
+                .await?;
+            row.map(TryInto::try_into).transpose()
+        }
+
+        /// Inserts a namespace under `parent`, computing its full path, full name and traversal ids.
+        #[allow(clippy::too_many_arguments)]
+        async fn insert_namespace(
+            tx: &mut sqlx::Transaction<'_, $db>,
+            kind: NamespaceKind,
+            name: &str,
+            path: &str,
+            parent: Option<&Namespace>,
+            owner_id: Option<i64>,
+            visibility: Visibility,
+            description: &str,
+        ) -> StoreResult<i64> {
+            let (full_path, full_name) = match parent {
+                Some(p) => (
+                    format!("{}/{path}", p.full_path),
+                    format!("{} / {name}", p.full_name),
+                ),
+                None => (path.to_owned(), name.to_owned()),
+            };
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO namespaces (kind, name, path, full_path, full_name, parent_id, owner_id, \
+                 visibility, description, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+            )
+            .bind(kind.as_str())
+            .bind(name)
+            .bind(path)
+            .bind(&full_path)
+            .bind(&full_name)
+            .bind(parent.map(|p| p.id))
+            .bind(owner_id)
+            .bind(visibility.as_str())
+            .bind(description)
+            .bind(now_micros())
+            .fetch_one(&mut **tx)
+            .await
+            .map_err(|e| match unique_violation(&e) {
+                Some(_) => StoreError::Conflict("path"),
+                None => e.into(),
+            })?;
+            let mut traversal: Vec<String> = parent
+                .map(|p| p.traversal_ids.iter().map(i64::to_string).collect())
+                .unwrap_or_default();
+            traversal.push(id.to_string());
+            sqlx::query("UPDATE namespaces SET traversal_ids = $1 WHERE id = $2")
+                .bind(traversal.join("/"))
+                .bind(id)
+                .execute(&mut **tx)
+                .await?;
+            Ok(id)
+        }
+        }
+    };
+}
+
+pub(crate) use directory_impl;

@@ -1,0 +1,365 @@
+//! Releases and their links, in SQL both engines understand.
+
+/// Implements `Releases` for an engine's store (`$store`, whose `reader` and `writer`
+/// are pools of `$db`).
+macro_rules! releases_impl {
+    ($store:ty, $db:ty) => {
+        #[allow(unused_imports)]
+        mod releases_sql {
+        use super::*;
+        use $crate::store::sql::rows::*;
+        use $crate::store::sql::{placeholders, unique_violation, like_pattern};
+        use $crate::domain::access::{AccessLevel, Visibility};
+        use $crate::domain::link::LinkConflicts;
+        use $crate::domain::pagination::PageRequest;
+        use $crate::domain::time::now_micros;
+        use chrono::NaiveDate;
+        use $crate::store::*;
+
+        /// Links newest first; equal creation times fall back to the newest id.
+        const LINK_ORDER: &str = "ORDER BY created_at DESC, id DESC";
+
+        async fn conflicts_in<'e>(
+        executor: impl sqlx::Executor<'e, Database = $db>,
+            release_id: i64,
+            candidate: &NewLink,
+            except: Option<i64>,
+        ) -> StoreResult<LinkConflicts> {
+            let (url, name, filepath): (bool, bool, bool) = sqlx::query_as(
+                "SELECT COUNT(*) FILTER (WHERE url = $2) > 0, COUNT(*) FILTER (WHERE name = $3) > 0, \
+                 COUNT(*) FILTER (WHERE filepath = $4) > 0 \
+                 FROM release_links WHERE release_id = $1 AND ($5 IS NULL OR id <> $5) \
+                 AND (url = $2 OR name = $3 OR filepath = $4)",
+            )
+            .bind(release_id)
+            .bind(&candidate.url)
+            .bind(&candidate.name)
+            .bind(&candidate.filepath)
+            .bind(except)
+            .fetch_one(executor)
+            .await?;
+            Ok(LinkConflicts {
+                url,
+                name,
+                filepath,
+            })
+        }
+
+        async fn touch_release(tx: &mut sqlx::Transaction<'_, $db>, release_id: i64) -> StoreResult<()> {
+            sqlx::query("UPDATE releases SET updated_at = $1 WHERE id = $2")
+                .bind(now_micros())
+                .bind(release_id)
+                .execute(&mut **tx)
+                .await?;
+            Ok(())
+        }
+
+        async fn link_in<'e>(
+        executor: impl sqlx::Executor<'e, Database = $db>,
+            release_id: i64,
+            link_id: i64,
+        ) -> StoreResult<Option<Link>> {
+            let sql = format!("SELECT {LINK_COLUMNS} FROM release_links WHERE release_id = $1 AND id = $2");
+            let row: Option<LinkRow> = sqlx::query_as(&sql)
+                .bind(release_id)
+                .bind(link_id)
+                .fetch_optional(executor)
+                .await?;
+            Ok(row.map(Into::into))
+        }
+
+        async fn insert_link(
+            tx: &mut sqlx::Transaction<'_, $db>,
+            release_id: i64,
+            link: &NewLink,
+            now: i64,
+        ) -> Result<Link, sqlx::Error> {
+            let sql = format!(
+                "INSERT INTO release_links (release_id, name, url, filepath, link_type, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING {LINK_COLUMNS}"
+            );
+            let row: LinkRow = sqlx::query_as(&sql)
+                .bind(release_id)
+                .bind(&link.name)
+                .bind(&link.url)
+                .bind(&link.filepath)
+                .bind(link.link_type.code())
+                .bind(now)
+                .fetch_one(&mut **tx)
+                .await?;
+            Ok(row.into())
+        }
+
+        impl Releases for $store {
+            async fn release(&self, project_id: i64, tag: &str) -> StoreResult<Option<Release>> {
+                let sql =
+                    format!("SELECT {RELEASE_COLUMNS} FROM releases WHERE project_id = $1 AND tag = $2");
+                let row: Option<ReleaseRow> = sqlx::query_as(&sql)
+                    .bind(project_id)
+                    .bind(tag)
+                    .fetch_optional(&self.reader)
+                    .await?;
+                Ok(row.map(Into::into))
+            }
+
+            async fn releases_for_tags(
+                &self,
+                project_id: i64,
+                tags: &[String],
+            ) -> StoreResult<Vec<Release>> {
+                if tags.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let sql = format!(
+                    "SELECT {RELEASE_COLUMNS} FROM releases WHERE project_id = $1 AND tag IN {}",
+                    placeholders(2, tags.len())
+                );
+                let mut query = sqlx::query_as::<_, ReleaseRow>(&sql).bind(project_id);
+                for tag in tags {
+                    query = query.bind(tag);
+                }
+                Ok(query
+                    .fetch_all(&self.reader)
+                    .await?
+                    .into_iter()
+                    .map(Into::into)
+                    .collect())
+            }
+
+            async fn releases(
+                &self,
+                project_id: i64,
+                query: &ReleaseQuery,
+                page: PageRequest,
+            ) -> StoreResult<Page<Release>> {
+                let column = match query.order {
+                    ReleaseOrder::ReleasedAt => "released_at",
+                    ReleaseOrder::CreatedAt => "created_at",
+                };
+                let direction = if query.ascending { "ASC" } else { "DESC" };
+                let filter = "project_id = $1 AND ($2 IS NULL OR updated_at < $2) \
+                              AND ($3 IS NULL OR updated_at > $3)";
+                let sql = format!(
+                    "SELECT {RELEASE_COLUMNS} FROM releases WHERE {filter} \
+                     ORDER BY {column} {direction}, id {direction} LIMIT $4 OFFSET $5"
+                );
+                let rows: Vec<ReleaseRow> = sqlx::query_as(&sql)
+                    .bind(project_id)
+                    .bind(query.updated_before)
+                    .bind(query.updated_after)
+                    .bind(page.limit())
+                    .bind(page.offset())
+                    .fetch_all(&self.reader)
+                    .await?;
+                let total: i64 =
+                    sqlx::query_scalar(&format!("SELECT COUNT(*) FROM releases WHERE {filter}"))
+                        .bind(project_id)
+                        .bind(query.updated_before)
+                        .bind(query.updated_after)
+                        .fetch_one(&self.reader)
+                        .await?;
+                Ok((rows.into_iter().map(Into::into).collect(), total))
+            }
+
+            async fn create_release(&self, release: &NewRelease) -> StoreResult<Release> {
+                let now = now_micros();
+                let mut tx = self.writer.begin().await?;
+                if let Some(tag) = &release.new_tag {
+                    // A tag recorded by a racing request is as good as ours.
+                    sqlx::query(
+                        "INSERT INTO tags (project_id, name, target, message, created_at) \
+                         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (project_id, name) DO NOTHING",
+                    )
+                    .bind(tag.project_id)
+                    .bind(&tag.name)
+                    .bind(&tag.target)
+                    .bind(&tag.message)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                let sql = format!(
+                    "INSERT INTO releases (project_id, tag, name, description, author_id, sha, released_at, \
+                     created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) \
+                     RETURNING {RELEASE_COLUMNS}"
+                );
+                let row: ReleaseRow = sqlx::query_as(&sql)
+                    .bind(release.project_id)
+                    .bind(&release.tag)
+                    .bind(&release.name)
+                    .bind(&release.description)
+                    .bind(release.author_id)
+                    .bind(&release.sha)
+                    .bind(release.released_at.unwrap_or(now))
+                    .bind(now)
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(|e| match unique_violation(&e) {
+                        Some(_) => StoreError::Conflict("release"),
+                        None => e.into(),
+                    })?;
+                let created: Release = row.into();
+                // Links of one request share a creation time; ids keep them in request order.
+                for link in &release.links {
+                    insert_link(&mut tx, created.id, link, now).await.map_err(
+                        |e| match unique_violation(&e) {
+                            Some(_) => StoreError::Conflict("link"),
+                            None => e.into(),
+                        },
+                    )?;
+                }
+                tx.commit().await?;
+                Ok(created)
+            }
+
+            async fn update_release(&self, id: i64, changes: &ReleaseChanges) -> StoreResult<Release> {
+                let mut tx = self.writer.begin().await?;
+                let sql = format!("SELECT {RELEASE_COLUMNS} FROM releases WHERE id = $1");
+                let before: Release = sqlx::query_as::<_, ReleaseRow>(&sql)
+                    .bind(id)
+                    .fetch_one(&mut *tx)
+                    .await?
+                    .into();
+                let update = format!(
+                    "UPDATE releases SET name = $1, description = $2, released_at = $3, updated_at = $4 \
+                     WHERE id = $5 RETURNING {RELEASE_COLUMNS}"
+                );
+                let row: ReleaseRow = sqlx::query_as(&update)
+                    .bind(changes.name.clone().unwrap_or(before.name))
+                    .bind(changes.description.clone().unwrap_or(before.description))
+                    .bind(changes.released_at.unwrap_or(before.released_at))
+                    .bind(now_micros())
+                    .bind(id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(row.into())
+            }
+
+            async fn delete_release(&self, id: i64) -> StoreResult<bool> {
+                let done = sqlx::query("DELETE FROM releases WHERE id = $1")
+                    .bind(id)
+                    .execute(&self.writer)
+                    .await?;
+                Ok(done.rows_affected() > 0)
+            }
+
+            async fn links_of_releases(&self, release_ids: &[i64]) -> StoreResult<Vec<Link>> {
+                if release_ids.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let sql = format!(
+                    "SELECT {LINK_COLUMNS} FROM release_links WHERE release_id IN {} {LINK_ORDER}",
+                    placeholders(1, release_ids.len())
+                );
+                let mut query = sqlx::query_as::<_, LinkRow>(&sql);
+                for id in release_ids {
+                    query = query.bind(id);
+                }
+                Ok(query
+                    .fetch_all(&self.reader)
+                    .await?
+                    .into_iter()
+                    .map(Into::into)
+                    .collect())
+            }
+
+            async fn links(&self, release_id: i64, page: PageRequest) -> StoreResult<Page<Link>> {
+                let sql = format!(
+                    "SELECT {LINK_COLUMNS} FROM release_links WHERE release_id = $1 {LINK_ORDER} LIMIT $2 OFFSET $3"
+                );
+                let rows: Vec<LinkRow> = sqlx::query_as(&sql)
+                    .bind(release_id)
+                    .bind(page.limit())
+                    .bind(page.offset())
+                    .fetch_all(&self.reader)
+                    .await?;
+                let total: i64 =
+                    sqlx::query_scalar("SELECT COUNT(*) FROM release_links WHERE release_id = $1")
+                        .bind(release_id)
+                        .fetch_one(&self.reader)
+                        .await?;
+                Ok((rows.into_iter().map(Into::into).collect(), total))
+            }
+
+            async fn link(&self, release_id: i64, link_id: i64) -> StoreResult<Option<Link>> {
+                link_in(&self.reader, release_id, link_id).await
+            }
+
+            async fn link_conflicts(
+                &self,
+                release_id: i64,
+                candidate: &NewLink,
+                except: Option<i64>,
+            ) -> StoreResult<LinkConflicts> {
+                conflicts_in(&self.reader, release_id, candidate, except).await
+            }
+
+            async fn create_link(&self, release_id: i64, link: &NewLink) -> StoreResult<Link> {
+                let mut tx = self.writer.begin().await?;
+                let conflicts = conflicts_in(&mut *tx, release_id, link, None).await?;
+                if conflicts.any() {
+                    return Err(StoreError::LinkConflict(conflicts));
+                }
+                let created = insert_link(&mut tx, release_id, link, now_micros()).await?;
+                touch_release(&mut tx, release_id).await?;
+                tx.commit().await?;
+                Ok(created)
+            }
+
+            async fn update_link(
+                &self,
+                release_id: i64,
+                link_id: i64,
+                changes: &LinkChanges,
+            ) -> StoreResult<Option<Link>> {
+                let mut tx = self.writer.begin().await?;
+                let Some(before) = link_in(&mut *tx, release_id, link_id).await? else {
+                    return Ok(None);
+                };
+                let after = before.with_changes(changes);
+                let candidate = NewLink::from(after.clone());
+                let conflicts = conflicts_in(&mut *tx, release_id, &candidate, Some(link_id)).await?;
+                if conflicts.any() {
+                    return Err(StoreError::LinkConflict(conflicts));
+                }
+                let sql = format!(
+                    "UPDATE release_links SET name = $1, url = $2, filepath = $3, link_type = $4, \
+                     updated_at = $5 WHERE id = $6 RETURNING {LINK_COLUMNS}"
+                );
+                let row: LinkRow = sqlx::query_as(&sql)
+                    .bind(&after.name)
+                    .bind(&after.url)
+                    .bind(&after.filepath)
+                    .bind(after.link_type.code())
+                    .bind(now_micros())
+                    .bind(link_id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                touch_release(&mut tx, release_id).await?;
+                tx.commit().await?;
+                Ok(Some(row.into()))
+            }
+
+            async fn delete_link(&self, release_id: i64, link_id: i64) -> StoreResult<Option<Link>> {
+                let mut tx = self.writer.begin().await?;
+                let sql = format!(
+                    "DELETE FROM release_links WHERE release_id = $1 AND id = $2 RETURNING {LINK_COLUMNS}"
+                );
+                let row: Option<LinkRow> = sqlx::query_as(&sql)
+                    .bind(release_id)
+                    .bind(link_id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                if row.is_some() {
+                    touch_release(&mut tx, release_id).await?;
+                }
+                tx.commit().await?;
+                Ok(row.map(Into::into))
+            }
+        }
+        }
+    };
+}
+
+pub(crate) use releases_impl;
