@@ -11,14 +11,8 @@ pub struct ServeConfig {
     #[arg(long, env = "RELINKS_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: String,
 
-    /// Database URL: `sqlite://relinks.db` (relative to the working directory) or
-    /// `sqlite:///absolute/path.db`. Created with its schema when missing.
-    #[arg(
-        long = "database",
-        env = "RELINKS_DATABASE_URL",
-        default_value = "sqlite://relinks.db"
-    )]
-    pub database_url: String,
+    #[command(flatten)]
+    pub database: DatabaseConfig,
 
     /// Public base URL used in `web_url`, `direct_asset_url` and pagination links
     /// (default: `http://<listen address>`).
@@ -39,6 +33,57 @@ pub struct ServeConfig {
     pub root_token: Option<String>,
 }
 
+/// Which database to use, and how (shared by `serve` and `migrate`).
+#[derive(Args, Clone, Debug)]
+pub struct DatabaseConfig {
+    /// Database URL: `sqlite://relinks.db` (relative to the working directory),
+    /// `sqlite:///absolute/path.db`, or `postgres://user@host:port/db`. SQLite files are created
+    /// with their schema when missing; migrations run at start on both engines.
+    #[arg(
+        long = "database",
+        env = "RELINKS_DATABASE_URL",
+        default_value = "sqlite://relinks.db"
+    )]
+    pub url: String,
+
+    /// PostgreSQL: connections in the pool of this instance.
+    #[arg(long, env = "RELINKS_DATABASE_POOL_SIZE", default_value_t = 10)]
+    pub database_pool_size: u32,
+
+    /// PostgreSQL: longest a statement may run, in milliseconds.
+    #[arg(long, env = "RELINKS_STATEMENT_TIMEOUT_MS", default_value_t = 10_000)]
+    pub statement_timeout_ms: u64,
+
+    /// PostgreSQL: longest a request waits for a connection before it is answered 503, in
+    /// milliseconds.
+    #[arg(
+        long,
+        env = "RELINKS_DATABASE_ACQUIRE_TIMEOUT_MS",
+        default_value_t = 3_000
+    )]
+    pub acquire_timeout_ms: u64,
+}
+
+impl DatabaseConfig {
+    /// A configuration with the defaults for `url`.
+    pub fn new(url: &str) -> Self {
+        Self {
+            url: url.to_owned(),
+            database_pool_size: 10,
+            statement_timeout_ms: 10_000,
+            acquire_timeout_ms: 3_000,
+        }
+    }
+
+    pub fn pg_settings(&self) -> crate::store::postgres::PgSettings {
+        crate::store::postgres::PgSettings {
+            max_connections: self.database_pool_size.max(1),
+            statement_timeout: std::time::Duration::from_millis(self.statement_timeout_ms),
+            acquire_timeout: std::time::Duration::from_millis(self.acquire_timeout_ms),
+        }
+    }
+}
+
 impl ServeConfig {
     pub fn external_url(&self) -> String {
         match &self.external_url {
@@ -52,7 +97,7 @@ impl fmt::Debug for ServeConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ServeConfig")
             .field("listen", &self.listen)
-            .field("database_url", &self.database_url)
+            .field("database", &self.database)
             .field("external_url", &self.external_url)
             .field("max_body_bytes", &self.max_body_bytes)
             .field("log_format", &self.log_format)

@@ -3,7 +3,7 @@
 use clap::{Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
 
-use relinks::config::ServeConfig;
+use relinks::config::{DatabaseConfig, ServeConfig};
 
 #[derive(Parser)]
 #[command(
@@ -21,19 +21,12 @@ enum Command {
     /// Run the server.
     Serve(ServeConfig),
     /// Create the database or apply pending migrations, then exit.
-    Migrate {
-        /// Database URL, as for `serve`.
-        #[arg(
-            long = "database",
-            env = "RELINKS_DATABASE_URL",
-            default_value = "sqlite://relinks.db"
-        )]
-        database_url: String,
-    },
+    Migrate(DatabaseConfig),
 }
 
 fn init_logging(json: bool) {
-    let filter = EnvFilter::try_from_env("RELINKS_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    let filter =
+        EnvFilter::try_from_env("RELINKS_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
@@ -53,11 +46,10 @@ async fn main() -> anyhow::Result<()> {
             tracing::debug!(?config, "configuration");
             relinks::server::serve(config).await
         }
-        Command::Migrate { database_url } => {
+        Command::Migrate(database) => {
             init_logging(false);
-            let store = relinks::server::open_sqlite(&database_url).await?;
-            store.close().await;
-            tracing::info!(%database_url, "database is up to date");
+            relinks::server::migrate(&database).await?;
+            tracing::info!(database = %relinks::server::redact(&database.url), "database is up to date");
             Ok(())
         }
     }

@@ -1,22 +1,59 @@
-//! Running relinks: open the store named by the URL, make sure there is an administrator,
-//! serve HTTP until SIGINT or SIGTERM, let in-flight requests finish, close the store.
+//! Running relinks: open the store named by the URL (the engine is chosen here, once), make
+//! sure there is an administrator, serve HTTP until SIGINT or SIGTERM, let in-flight requests
+//! finish, close the store.
 
 use anyhow::{bail, Context};
 use tokio::net::TcpListener;
 
 use crate::bootstrap::ensure_root;
-use crate::config::ServeConfig;
+use crate::config::{DatabaseConfig, ServeConfig};
 use crate::http::{router, App, HttpConfig};
+use crate::store::postgres::PgStore;
 use crate::store::sqlite::SqliteStore;
+use crate::store::Store;
 
-/// Opens the SQLite store of a `sqlite:` URL, or explains which URLs are supported.
-pub async fn open_sqlite(url: &str) -> anyhow::Result<SqliteStore> {
-    if !url.starts_with("sqlite:") {
-        bail!("unsupported database URL {url:?}: use sqlite://path.db");
+/// An opened store of either engine.
+#[derive(Clone, Debug)]
+pub enum Engine {
+    Sqlite(SqliteStore),
+    Postgres(PgStore),
+}
+
+/// Opens the database a URL names (creating or migrating it), by its scheme.
+pub async fn open(database: &DatabaseConfig) -> anyhow::Result<Engine> {
+    let url = database.url.as_str();
+    let engine = if url.starts_with("sqlite:") {
+        Engine::Sqlite(
+            SqliteStore::connect(url)
+                .await
+                .with_context(|| format!("opening {url}"))?,
+        )
+    } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        let store = PgStore::connect(url, &database.pg_settings())
+            .await
+            .with_context(|| format!("connecting to {}", redact(url)))?;
+        Engine::Postgres(store)
+    } else {
+        bail!(
+            "unsupported database URL {}: use sqlite://path.db or postgres://user@host/db",
+            redact(url)
+        );
+    };
+    Ok(engine)
+}
+
+/// A URL without its password, for messages and logs.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let userinfo = &url[scheme_end + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
     }
-    SqliteStore::connect(url)
-        .await
-        .with_context(|| format!("opening database {url}"))
 }
 
 async fn shutdown_signal() {
@@ -42,7 +79,13 @@ async fn shutdown_signal() {
 }
 
 pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
-    let store = open_sqlite(&config.database_url).await?;
+    match open(&config.database).await? {
+        Engine::Sqlite(store) => run(store, config).await,
+        Engine::Postgres(store) => run(store, config).await,
+    }
+}
+
+async fn run<S: Store>(store: S, config: ServeConfig) -> anyhow::Result<()> {
     if let Some(token) = ensure_root(&store, config.root_token.as_deref()).await? {
         // Printed once, on the terminal, never logged.
         println!();
@@ -59,13 +102,10 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("listening on {}", config.listen))?;
     let external_url = config.external_url();
-    let app = App::new(
-        store.clone(),
-        &external_url,
-        HttpConfig {
-            max_body_bytes: config.max_body_bytes,
-        },
-    );
+    let http = HttpConfig {
+        max_body_bytes: config.max_body_bytes,
+    };
+    let app = App::new(store.clone(), &external_url, http);
     tracing::info!(address = %listener.local_addr()?, %external_url, "relinks is ready");
     axum::serve(listener, router(app))
         .with_graceful_shutdown(shutdown_signal())
@@ -73,4 +113,26 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         .context("serving HTTP")?;
     store.close().await;
     Ok(())
+}
+
+/// `relinks migrate`: create or upgrade the schema, then close.
+pub async fn migrate(database: &DatabaseConfig) -> anyhow::Result<()> {
+    match open(database).await? {
+        Engine::Sqlite(store) => store.close().await,
+        Engine::Postgres(store) => store.close().await,
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(
+            super::redact("postgres://u:secret@h:5432/db"),
+            "postgres://u:***@h:5432/db"
+        );
+        assert_eq!(super::redact("postgres://u@h/db"), "postgres://u@h/db");
+        assert_eq!(super::redact("sqlite://x.db"), "sqlite://x.db");
+    }
 }

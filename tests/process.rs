@@ -1,7 +1,8 @@
 //! The `relinks` binary as an operator runs it: first start, bootstrap token, crash safety and
 //! graceful shutdown.
 
-use std::path::Path;
+mod common;
+
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
@@ -9,6 +10,8 @@ use serde_json::{json, Value};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 use tokio::process::{Child, Command};
+
+use common::TestDatabase;
 
 struct Server {
     child: Child,
@@ -20,7 +23,7 @@ fn free_port() -> u16 {
     listener.local_addr().expect("address").port()
 }
 
-async fn start(db: &Path, root_token: Option<&str>) -> Server {
+async fn start(db: &TestDatabase, root_token: Option<&str>) -> Server {
     let port = free_port();
     let mut command = Command::new(env!("CARGO_BIN_EXE_relinks"));
     command
@@ -28,7 +31,7 @@ async fn start(db: &Path, root_token: Option<&str>) -> Server {
         .arg("--listen")
         .arg(format!("127.0.0.1:{port}"))
         .arg("--database")
-        .arg(format!("sqlite://{}", db.display()))
+        .arg(&db.url)
         .env_remove("RELINKS_ROOT_TOKEN")
         .env("RELINKS_LOG", "warn")
         .stdout(Stdio::piped())
@@ -90,8 +93,7 @@ async fn stdout_of(server: &mut Server) -> String {
 
 #[tokio::test]
 async fn first_start_creates_root_and_prints_its_token_once() {
-    let dir = tempfile::tempdir().expect("dir");
-    let db = dir.path().join("fresh.db");
+    let db = TestDatabase::new().await;
     let mut server = start(&db, None).await;
     let stdout = server.child.stdout.take().expect("stdout");
     let mut lines = BufReader::new(stdout).lines();
@@ -131,8 +133,7 @@ async fn first_start_creates_root_and_prints_its_token_once() {
 
 #[tokio::test]
 async fn the_root_token_from_the_environment_is_idempotent() {
-    let dir = tempfile::tempdir().expect("dir");
-    let db = dir.path().join("env.db");
+    let db = TestDatabase::new().await;
     let token = "glpat-operator-chosen-0123456789abcdef";
     let mut ids = Vec::new();
     for _ in 0..2 {
@@ -162,8 +163,7 @@ async fn stdout_of_after_stop(server: &mut Server) -> String {
 
 #[tokio::test]
 async fn acknowledged_writes_survive_a_crash() {
-    let dir = tempfile::tempdir().expect("dir");
-    let db = dir.path().join("crash.db");
+    let db = TestDatabase::new().await;
     let token = "glpat-crash-test-token-0123456789";
     let mut server = start(&db, Some(token)).await;
     let post = |path: &str, body: Value| {
@@ -212,8 +212,7 @@ async fn acknowledged_writes_survive_a_crash() {
 
 #[tokio::test]
 async fn sigterm_lets_in_flight_requests_finish() {
-    let dir = tempfile::tempdir().expect("dir");
-    let db = dir.path().join("drain.db");
+    let db = TestDatabase::new().await;
     let token = "glpat-drain-test-token-0123456789";
     let mut server = start(&db, Some(token)).await;
     let post = |path: &str, body: Value| {

@@ -6,6 +6,7 @@
 //! requests race: unique names, URLs and filepaths per release, one release per tag, ids never
 //! reused, and an acknowledged write on disk before it is acknowledged.
 
+pub mod postgres;
 pub mod records;
 pub mod sql;
 pub mod sqlite;
@@ -38,12 +39,33 @@ pub enum StoreError {
 
 impl From<sqlx::Error> for StoreError {
     fn from(error: sqlx::Error) -> Self {
-        match error {
-            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
-                StoreError::Unavailable(error)
-            }
-            other => StoreError::Database(other),
+        if is_unavailable(&error) {
+            StoreError::Unavailable(error)
+        } else {
+            StoreError::Database(error)
         }
+    }
+}
+
+/// Whether an error means "the database cannot serve now" rather than "this request is wrong":
+/// no connection to be had, a broken connection, or PostgreSQL shutting down, starting, out of
+/// connections or cancelling a statement that ran too long.
+fn is_unavailable(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(db) => db.code().is_some_and(|code| {
+            // 08: connection exception; 53: insufficient resources; 57P0x: shutdown, crash,
+            // cannot connect now; 57014: statement timeout.
+            code.starts_with("08")
+                || code.starts_with("53")
+                || code.starts_with("57P")
+                || code == "57014"
+        }),
+        _ => false,
     }
 }
 
@@ -54,6 +76,9 @@ pub type Page<T> = (Vec<T>, i64);
 
 /// The operations relinks needs from a database: the three parts below, plus a health check.
 pub trait Store: Directory + Projects + Releases + Clone + Send + Sync + 'static {
+    /// Closes the connections, letting running statements finish.
+    fn close(&self) -> impl Future<Output = ()> + Send;
+
     /// Whether the database answers (readiness).
     fn ping(&self) -> impl Future<Output = StoreResult<()>> + Send;
 }

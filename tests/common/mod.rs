@@ -12,8 +12,156 @@ use tempfile::TempDir;
 use tokio::sync::oneshot;
 
 use relinks::bootstrap::ensure_root;
+use relinks::config::DatabaseConfig;
 use relinks::http::{router, App, HttpConfig};
-use relinks::store::sqlite::SqliteStore;
+use relinks::server::{open, Engine};
+use relinks::store::Store;
+
+/// The PostgreSQL server tests create their databases on (trust auth on these machines).
+pub fn postgres_admin_url() -> String {
+    std::env::var("RELINKS_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+}
+
+/// Whether this run tests PostgreSQL (`RELINKS_TEST_DATABASE=postgres`) or SQLite (default).
+pub fn testing_postgres() -> bool {
+    std::env::var("RELINKS_TEST_DATABASE").is_ok_and(|v| v.starts_with("postgres"))
+}
+
+/// A fresh, empty database for one test: a SQLite file in a temporary directory, or a new
+/// PostgreSQL database that is dropped when the test ends.
+pub struct TestDatabase {
+    pub url: String,
+    _dir: Option<TempDir>,
+    postgres_name: Option<String>,
+}
+
+impl TestDatabase {
+    /// A database of the engine this run tests.
+    pub async fn new() -> Self {
+        if testing_postgres() {
+            Self::postgres().await
+        } else {
+            Self::sqlite()
+        }
+    }
+
+    pub fn sqlite() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite://{}", dir.path().join("relinks.db").display());
+        Self {
+            url,
+            _dir: Some(dir),
+            postgres_name: None,
+        }
+    }
+
+    pub async fn postgres() -> Self {
+        use sqlx::Connection;
+        static COUNTER: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let admin = postgres_admin_url();
+        let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let name = format!(
+            "relinks_test_{}_{}_{}",
+            std::process::id(),
+            n,
+            rand_suffix()
+        );
+        let mut connection = sqlx::PgConnection::connect(&admin)
+            .await
+            .expect("PostgreSQL is reachable");
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&mut connection)
+            .await
+            .expect("create database");
+        let _ = connection.close().await;
+        let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
+        Self {
+            url: format!("{base}/{name}"),
+            _dir: None,
+            postgres_name: Some(name),
+        }
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.postgres_name.is_some()
+    }
+}
+
+fn rand_suffix() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u64(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64),
+    );
+    hasher.finish() % 1_000_000
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let Some(name) = self.postgres_name.take() else {
+            return;
+        };
+        let admin = postgres_admin_url();
+        // Drop runs outside any runtime we may block: use a thread with its own.
+        let _ = std::thread::spawn(move || {
+            let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            runtime.block_on(async move {
+                use sqlx::Connection;
+                if let Ok(mut connection) = sqlx::PgConnection::connect(&admin).await {
+                    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .execute(&mut connection)
+                        .await;
+                    let _ = connection.close().await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+/// Serves `store` on a free port until the returned sender is dropped.
+pub async fn serve<S: Store>(store: S, config: HttpConfig) -> (String, oneshot::Sender<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let address: SocketAddr = listener.local_addr().expect("address");
+    let base = format!("http://{address}");
+    let app = App::new(store, &base, config);
+    let (stop, stopped) = oneshot::channel::<()>();
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, router(app))
+            .with_graceful_shutdown(async {
+                let _ = stopped.await;
+            })
+            .await;
+    });
+    (base, stop)
+}
+
+/// Opens a database by URL, bootstraps root, and serves it.
+pub async fn serve_url(url: &str, config: HttpConfig) -> (String, oneshot::Sender<()>) {
+    match open(&DatabaseConfig::new(url))
+        .await
+        .expect("database opens")
+    {
+        Engine::Sqlite(store) => {
+            ensure_root(&store, Some(ROOT_TOKEN)).await.expect("root");
+            serve(store, config).await
+        }
+        Engine::Postgres(store) => {
+            ensure_root(&store, Some(ROOT_TOKEN)).await.expect("root");
+            serve(store, config).await
+        }
+    }
+}
 
 /// One answer, with its body parsed when it is JSON.
 #[derive(Debug)]
@@ -74,8 +222,9 @@ pub struct TestApp {
     pub base: String,
     pub client: Client,
     pub root: Caller,
-    _dir: TempDir,
     _stop: oneshot::Sender<()>,
+    // Dropped last: the server stops before its database goes.
+    _database: TestDatabase,
 }
 
 pub const ROOT_TOKEN: &str = "glpat-test-root-token-0123456789";
@@ -86,24 +235,8 @@ impl TestApp {
     }
 
     pub async fn start_with(config: HttpConfig) -> Self {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let url = format!("sqlite://{}", dir.path().join("relinks.db").display());
-        let store = SqliteStore::connect(&url).await.expect("database opens");
-        ensure_root(&store, Some(ROOT_TOKEN)).await.expect("root");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let address: SocketAddr = listener.local_addr().expect("address");
-        let base = format!("http://{address}");
-        let app = App::new(store, &base, config);
-        let (stop, stopped) = oneshot::channel::<()>();
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, router(app))
-                .with_graceful_shutdown(async {
-                    let _ = stopped.await;
-                })
-                .await;
-        });
+        let database = TestDatabase::new().await;
+        let (base, stop) = serve_url(&database.url, config).await;
         let root = Caller {
             id: 1,
             username: "root".into(),
@@ -118,8 +251,8 @@ impl TestApp {
             base,
             client,
             root,
-            _dir: dir,
             _stop: stop,
+            _database: database,
         }
     }
 

@@ -90,6 +90,31 @@ macro_rules! releases_impl {
             Ok(row.into())
         }
 
+        impl $store {
+            /// A write that broke a unique rule although the check in its transaction passed:
+            /// another transaction (on PostgreSQL, perhaps on another instance) committed the same
+            /// name, URL or filepath in between. The loser gets the same answer as if it had come
+            /// second: the conflicts as they are now.
+            async fn lost_race(
+                &self,
+                error: sqlx::Error,
+                tx: sqlx::Transaction<'_, $db>,
+                release_id: i64,
+                candidate: &NewLink,
+                except: Option<i64>,
+            ) -> StoreError {
+                if unique_violation(&error).is_none() {
+                    return error.into();
+                }
+                let _ = tx.rollback().await;
+                match conflicts_in(&self.writer, release_id, candidate, except).await {
+                    Ok(conflicts) if conflicts.any() => StoreError::LinkConflict(conflicts),
+                    Ok(_) => error.into(),
+                    Err(e) => e,
+                }
+            }
+        }
+
         impl Releases for $store {
             async fn release(&self, project_id: i64, tag: &str) -> StoreResult<Option<Release>> {
                 let sql =
@@ -301,7 +326,10 @@ macro_rules! releases_impl {
                 if conflicts.any() {
                     return Err(StoreError::LinkConflict(conflicts));
                 }
-                let created = insert_link(&mut tx, release_id, link, now_micros()).await?;
+                let created = match insert_link(&mut tx, release_id, link, now_micros()).await {
+                    Ok(created) => created,
+                    Err(error) => return Err(self.lost_race(error, tx, release_id, link, None).await),
+                };
                 touch_release(&mut tx, release_id).await?;
                 tx.commit().await?;
                 Ok(created)
@@ -327,7 +355,7 @@ macro_rules! releases_impl {
                     "UPDATE release_links SET name = $1, url = $2, filepath = $3, link_type = $4, \
                      updated_at = $5 WHERE id = $6 RETURNING {LINK_COLUMNS}"
                 );
-                let row: LinkRow = sqlx::query_as(&sql)
+                let row: Result<LinkRow, sqlx::Error> = sqlx::query_as(&sql)
                     .bind(&after.name)
                     .bind(&after.url)
                     .bind(&after.filepath)
@@ -335,7 +363,13 @@ macro_rules! releases_impl {
                     .bind(now_micros())
                     .bind(link_id)
                     .fetch_one(&mut *tx)
-                    .await?;
+                    .await;
+                let row: LinkRow = match row {
+                    Ok(row) => row,
+                    Err(error) => {
+                        return Err(self.lost_race(error, tx, release_id, &candidate, Some(link_id)).await)
+                    }
+                };
                 touch_release(&mut tx, release_id).await?;
                 tx.commit().await?;
                 Ok(Some(row.into()))

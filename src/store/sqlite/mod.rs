@@ -53,12 +53,6 @@ impl SqliteStore {
             .await?;
         Ok(Self { reader, writer })
     }
-
-    /// Closes both pools, letting running statements finish.
-    pub async fn close(&self) {
-        self.writer.close().await;
-        self.reader.close().await;
-    }
 }
 
 directory_impl!(SqliteStore, sqlx::Sqlite);
@@ -66,6 +60,11 @@ projects_impl!(SqliteStore, sqlx::Sqlite);
 releases_impl!(SqliteStore, sqlx::Sqlite);
 
 impl super::Store for SqliteStore {
+    async fn close(&self) {
+        self.writer.close().await;
+        self.reader.close().await;
+    }
+
     async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1").execute(&self.reader).await?;
         Ok(())

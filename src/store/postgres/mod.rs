@@ -1,0 +1,87 @@
+//! The PostgreSQL engine, for teams that run several stateless relinks instances on one
+//! database. Migrations take PostgreSQL's advisory lock, so instances starting together apply
+//! them once. Requests that cannot get a connection within `acquire_timeout` fail with 503
+//! instead of queueing while the database is away; the pool reconnects by itself when it is back.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::PgPool;
+
+use super::sql::{directory::directory_impl, projects::projects_impl, releases::releases_impl};
+use super::StoreError;
+
+/// How a PostgreSQL pool behaves.
+#[derive(Debug, Clone)]
+pub struct PgSettings {
+    pub max_connections: u32,
+    /// Longest a statement may run before PostgreSQL cancels it.
+    pub statement_timeout: Duration,
+    /// Longest a request waits for a connection before it is answered 503.
+    pub acquire_timeout: Duration,
+}
+
+impl Default for PgSettings {
+    fn default() -> Self {
+        Self {
+            max_connections: 10,
+            statement_timeout: Duration::from_secs(10),
+            acquire_timeout: Duration::from_secs(3),
+        }
+    }
+}
+
+/// PostgreSQL's store. Reads and writes share one pool; PostgreSQL's own locking and the
+/// unique indexes keep racing writers (on any instance) correct.
+#[derive(Clone, Debug)]
+pub struct PgStore {
+    reader: PgPool,
+    writer: PgPool,
+}
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
+
+impl PgStore {
+    /// PostgreSQL's byte-order collation.
+    const BYTE_ORDER: &'static str = "\"C\"";
+
+    /// Connects to `url` (`postgres://user@host:port/db`) and applies pending migrations.
+    pub async fn connect(url: &str, settings: &PgSettings) -> Result<Self, StoreError> {
+        let timeout_ms = settings.statement_timeout.as_millis().to_string();
+        let options = PgConnectOptions::from_str(url)
+            .map_err(StoreError::Database)?
+            .application_name("relinks")
+            .options([("statement_timeout", timeout_ms.as_str())]);
+        let pool = PgPoolOptions::new()
+            .max_connections(settings.max_connections)
+            .acquire_timeout(settings.acquire_timeout)
+            // A connection broken by a database restart is noticed before use, not by a request.
+            .test_before_acquire(true)
+            .connect_with(options)
+            .await?;
+        MIGRATOR
+            .run(&pool)
+            .await
+            .map_err(|e| StoreError::Database(e.into()))?;
+        Ok(Self {
+            reader: pool.clone(),
+            writer: pool,
+        })
+    }
+}
+
+directory_impl!(PgStore, sqlx::Postgres);
+projects_impl!(PgStore, sqlx::Postgres);
+releases_impl!(PgStore, sqlx::Postgres);
+
+impl super::Store for PgStore {
+    async fn close(&self) {
+        self.writer.close().await;
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.reader).await?;
+        Ok(())
+    }
+}
