@@ -622,3 +622,15 @@ async fn job_tokens_are_minted_by_administrators() {
         &json!({"message": "404 User Not Found"})
     );
 }
+
+#[tokio::test]
+async fn health_endpoints_answer_like_gitlabs() {
+    let app = TestApp::start().await;
+    let health = app.get(&Caller::anonymous(), "/-/health").await;
+    assert_eq!((health.status, health.text.as_str()), (200, "GitLab OK"));
+    assert_eq!(app.get(&Caller::anonymous(), "/-/liveness").await.expect(200), &json!({"status": "ok"}));
+    assert_eq!(
+        app.get(&Caller::anonymous(), "/-/readiness").await.expect(200),
+        &json!({"status": "ok", "db_check": [{"status": "ok"}]})
+    );
+}

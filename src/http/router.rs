@@ -13,7 +13,7 @@ use tower_http::trace::TraceLayer;
 
 use super::error::{json_response, ApiError};
 use super::handlers::{
-    groups, job_tokens, links, members, meta, projects, protected_tags, releases, tags, tokens,
+    groups, health, job_tokens, links, members, meta, projects, protected_tags, releases, tags, tokens,
     users,
 };
 use super::App;
@@ -136,6 +136,9 @@ fn api<S: Store>() -> Router<App<S>> {
 pub fn router<S: Store>(app: App<S>) -> Router {
     Router::new()
         .nest("/api/v4", api::<S>().method_not_allowed_fallback(not_found))
+        .route("/-/health", get(health::health))
+        .route("/-/liveness", get(health::liveness))
+        .route("/-/readiness", get(health::readiness::<S>))
         .fallback(not_found)
         .method_not_allowed_fallback(not_found)
         .with_state(app)

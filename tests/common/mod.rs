@@ -259,7 +259,7 @@ impl TestApp {
     pub fn url(&self, path: &str) -> String {
         if path.starts_with("http") {
             path.to_owned()
-        } else if path.starts_with("/api/") || !path.starts_with('/') {
+        } else if path.starts_with("/api/") || path.starts_with("/-/") || !path.starts_with('/') {
             format!("{}{}", self.base, path)
         } else {
             format!("{}/api/v4{path}", self.base)

@@ -1,6 +1,7 @@
 //! One module per GitLab resource. Each handler is its request path, step by step.
 
 pub mod groups;
+pub mod health;
 pub mod job_tokens;
 pub mod links;
 pub mod members;

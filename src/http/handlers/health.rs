@@ -1,0 +1,46 @@
+//! GitLab's health endpoints: `/-/health` (the process answers), `/-/liveness` (same, as JSON)
+//! and `/-/readiness` (the database answers too; 503 while it does not).
+
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use crate::http::error::json_response;
+use crate::http::App;
+use crate::store::Store;
+
+/// Readiness answers within this time even when the database hangs.
+const CHECK_TIMEOUT: Duration = Duration::from_secs(2);
+
+pub async fn health() -> Response {
+    ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], "GitLab OK").into_response()
+}
+
+pub async fn liveness() -> Response {
+    json_response(StatusCode::OK, &json!({ "status": "ok" }))
+}
+
+pub async fn readiness<S: Store>(State(app): State<App<S>>) -> Response {
+    let check = tokio::time::timeout(CHECK_TIMEOUT, app.store.ping()).await;
+    match check {
+        Ok(Ok(())) => json_response(
+            StatusCode::OK,
+            &json!({ "status": "ok", "db_check": [{ "status": "ok" }] }),
+        ),
+        Ok(Err(error)) => {
+            tracing::warn!(%error, "readiness: database check failed");
+            failed("database unreachable")
+        }
+        Err(_) => failed("database check timed out"),
+    }
+}
+
+fn failed(message: &str) -> Response {
+    json_response(
+        StatusCode::SERVICE_UNAVAILABLE,
+        &json!({ "status": "failed", "db_check": [{ "status": "failed", "message": message }] }),
+    )
+}
