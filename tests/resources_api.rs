@@ -628,9 +628,16 @@ async fn health_endpoints_answer_like_gitlabs() {
     let app = TestApp::start().await;
     let health = app.get(&Caller::anonymous(), "/-/health").await;
     assert_eq!((health.status, health.text.as_str()), (200, "GitLab OK"));
-    assert_eq!(app.get(&Caller::anonymous(), "/-/liveness").await.expect(200), &json!({"status": "ok"}));
     assert_eq!(
-        app.get(&Caller::anonymous(), "/-/readiness").await.expect(200),
+        app.get(&Caller::anonymous(), "/-/liveness")
+            .await
+            .expect(200),
+        &json!({"status": "ok"})
+    );
+    assert_eq!(
+        app.get(&Caller::anonymous(), "/-/readiness")
+            .await
+            .expect(200),
         &json!({"status": "ok", "db_check": [{"status": "ok"}]})
     );
 }

@@ -13,8 +13,8 @@ use tower_http::trace::TraceLayer;
 
 use super::error::{json_response, ApiError};
 use super::handlers::{
-    groups, health, job_tokens, links, members, meta, projects, protected_tags, releases, tags, tokens,
-    users,
+    groups, health, job_tokens, links, members, meta, projects, protected_tags, releases, tags,
+    tokens, users,
 };
 use super::App;
 use crate::store::Store;

@@ -16,7 +16,11 @@ use crate::store::Store;
 const CHECK_TIMEOUT: Duration = Duration::from_secs(2);
 
 pub async fn health() -> Response {
-    ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], "GitLab OK").into_response()
+    (
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        "GitLab OK",
+    )
+        .into_response()
 }
 
 pub async fn liveness() -> Response {
