@@ -3,6 +3,7 @@
 
 pub mod bootstrap;
 pub mod config;
+pub mod copy;
 pub mod domain;
 pub mod http;
 pub mod server;

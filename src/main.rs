@@ -22,6 +22,16 @@ enum Command {
     Serve(ServeConfig),
     /// Create the database or apply pending migrations, then exit.
     Migrate(DatabaseConfig),
+    /// Copy a whole instance (users, tokens, groups, projects, members, tags, protected tags,
+    /// releases, links) into an empty database, keeping ids: SQLite to PostgreSQL and back.
+    Copy {
+        /// The database to read.
+        #[arg(long)]
+        from: String,
+        /// The (empty) database to write; created and migrated when needed.
+        #[arg(long)]
+        to: String,
+    },
 }
 
 fn init_logging(json: bool) {
@@ -50,6 +60,11 @@ async fn main() -> anyhow::Result<()> {
             init_logging(false);
             relinks::server::migrate(&database).await?;
             tracing::info!(database = %relinks::server::redact(&database.url), "database is up to date");
+            Ok(())
+        }
+        Command::Copy { from, to } => {
+            init_logging(false);
+            relinks::copy::run(&DatabaseConfig::new(&from), &DatabaseConfig::new(&to)).await?;
             Ok(())
         }
     }

@@ -10,6 +10,7 @@ pub mod postgres;
 pub mod records;
 pub mod sql;
 pub mod sqlite;
+pub mod transfer;
 
 use std::future::Future;
 

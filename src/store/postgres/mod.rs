@@ -9,7 +9,10 @@ use std::time::Duration;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::PgPool;
 
-use super::sql::{directory::directory_impl, projects::projects_impl, releases::releases_impl};
+use super::sql::{
+    directory::directory_impl, projects::projects_impl, releases::releases_impl,
+    transfer::transfer_impl,
+};
 use super::StoreError;
 
 /// How a PostgreSQL pool behaves.
@@ -45,6 +48,14 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres")
 impl PgStore {
     /// PostgreSQL's byte-order collation.
     const BYTE_ORDER: &'static str = "\"C\"";
+    /// One consistent view of every table for the whole copy.
+    const SNAPSHOT: Option<&'static str> =
+        Some("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+    /// An identity column's sequence, read without using a value up.
+    const NEXT_ID: &'static str = "SELECT COALESCE(pg_sequence_last_value(\
+         pg_get_serial_sequence('{table}', 'id')::regclass), 0) + 1";
+    const SET_NEXT_ID: &'static [&'static str] =
+        &["SELECT setval(pg_get_serial_sequence('{table}', 'id'), $1, false)"];
 
     /// Connects to `url` (`postgres://user@host:port/db`) and applies pending migrations.
     pub async fn connect(url: &str, settings: &PgSettings) -> Result<Self, StoreError> {
@@ -74,6 +85,7 @@ impl PgStore {
 directory_impl!(PgStore, sqlx::Postgres);
 projects_impl!(PgStore, sqlx::Postgres);
 releases_impl!(PgStore, sqlx::Postgres);
+transfer_impl!(PgStore, sqlx::Postgres);
 
 impl super::Store for PgStore {
     async fn close(&self) {

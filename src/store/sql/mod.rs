@@ -11,6 +11,7 @@ pub mod directory;
 pub mod projects;
 pub mod releases;
 pub mod rows;
+pub mod transfer;
 
 /// The name of the unique rule a violation broke (the index or constraint name on PostgreSQL,
 /// SQLite's message, which names the index or its columns), if that is what the error is.

@@ -11,7 +11,10 @@ use std::time::Duration;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
 
-use super::sql::{directory::directory_impl, projects::projects_impl, releases::releases_impl};
+use super::sql::{
+    directory::directory_impl, projects::projects_impl, releases::releases_impl,
+    transfer::transfer_impl,
+};
 use super::StoreError;
 
 /// SQLite's store.
@@ -26,6 +29,15 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 impl SqliteStore {
     /// SQLite's byte-order collation (PostgreSQL calls it "C").
     const BYTE_ORDER: &'static str = "BINARY";
+    /// A deferred transaction's first read fixes its snapshot: nothing more to say.
+    const SNAPSHOT: Option<&'static str> = None;
+    /// AUTOINCREMENT keeps the largest id ever given in `sqlite_sequence`.
+    const NEXT_ID: &'static str =
+        "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = '{table}'), 0) + 1";
+    const SET_NEXT_ID: &'static [&'static str] = &[
+        "DELETE FROM sqlite_sequence WHERE name = '{table}' AND $1 IS NOT NULL",
+        "INSERT INTO sqlite_sequence (name, seq) VALUES ('{table}', $1 - 1)",
+    ];
 
     /// Opens (creating when missing) the database at `url` (`sqlite://relative.db` or
     /// `sqlite:///absolute/path.db`) and applies pending migrations.
@@ -58,6 +70,7 @@ impl SqliteStore {
 directory_impl!(SqliteStore, sqlx::Sqlite);
 projects_impl!(SqliteStore, sqlx::Sqlite);
 releases_impl!(SqliteStore, sqlx::Sqlite);
+transfer_impl!(SqliteStore, sqlx::Sqlite);
 
 impl super::Store for SqliteStore {
     async fn close(&self) {

@@ -1,0 +1,113 @@
+//! `relinks copy --from URL --to URL`: moves a whole instance between databases (SQLite to
+//! PostgreSQL and back), ids kept, into an empty target, in one transaction, with progress.
+
+use std::io::{IsTerminal, Write};
+
+use anyhow::bail;
+
+use crate::config::DatabaseConfig;
+use crate::server::{open, redact, Engine};
+use crate::store::transfer::{Loader, Snapshot, Table, Transfer, TABLES};
+
+/// Rows read and written per statement.
+const BATCH: i64 = 500;
+
+/// How many rows of each table were copied.
+#[derive(Debug, Default)]
+pub struct CopyReport {
+    pub tables: Vec<(&'static str, i64)>,
+}
+
+impl CopyReport {
+    pub fn rows(&self) -> i64 {
+        self.tables.iter().map(|(_, n)| n).sum()
+    }
+}
+
+/// Progress on stderr: a line rewritten in place on a terminal, one line per table otherwise.
+struct Progress {
+    terminal: bool,
+}
+
+impl Progress {
+    fn update(&self, table: &Table, done: i64, total: i64) {
+        if self.terminal {
+            eprint!("\r  {:<24} {done:>9} / {total}", table.name);
+            let _ = std::io::stderr().flush();
+        }
+    }
+
+    fn finish(&self, table: &Table, total: i64) {
+        if self.terminal {
+            eprintln!("\r  {:<24} {total:>9} / {total}", table.name);
+        } else {
+            eprintln!("  {:<24} {total} rows", table.name);
+        }
+    }
+}
+
+/// Copies every table of `from` into `to`, which must be empty.
+pub async fn copy<A: Transfer, B: Transfer>(from: &A, to: &B) -> anyhow::Result<CopyReport> {
+    let progress = Progress {
+        terminal: std::io::stderr().is_terminal(),
+    };
+    let mut loader = to.loader().await?;
+    let mut occupied = Vec::new();
+    for table in &TABLES {
+        let rows = loader.count(table).await?;
+        if rows > 0 {
+            occupied.push(format!("{}: {rows}", table.name));
+        }
+    }
+    if !occupied.is_empty() {
+        bail!(
+            "the target database is not empty ({}); relinks copy only writes into an empty database",
+            occupied.join(", ")
+        );
+    }
+    let mut snapshot = from.snapshot().await?;
+    let mut report = CopyReport::default();
+    for table in &TABLES {
+        let total = snapshot.count(table).await?;
+        let mut done = 0;
+        progress.update(table, done, total);
+        while done < total {
+            let rows = snapshot.read(table, done, BATCH).await?;
+            if rows.is_empty() {
+                break;
+            }
+            loader.insert(table, &rows).await?;
+            done += i64::try_from(rows.len()).unwrap_or(BATCH);
+            progress.update(table, done, total);
+        }
+        if table.identity {
+            let next = snapshot.next_id(table).await?;
+            loader.set_next_id(table, next).await?;
+        }
+        progress.finish(table, done);
+        report.tables.push((table.name, done));
+    }
+    loader.commit().await?;
+    Ok(report)
+}
+
+/// Opens both databases (migrating them) and copies, whatever their engines.
+pub async fn run(from: &DatabaseConfig, to: &DatabaseConfig) -> anyhow::Result<CopyReport> {
+    if from.url == to.url {
+        bail!("--from and --to name the same database");
+    }
+    eprintln!("copying {} to {}", redact(&from.url), redact(&to.url));
+    let (source, target) = (open(from).await?, open(to).await?);
+    let report = match (&source, &target) {
+        (Engine::Sqlite(a), Engine::Sqlite(b)) => copy(a, b).await,
+        (Engine::Sqlite(a), Engine::Postgres(b)) => copy(a, b).await,
+        (Engine::Postgres(a), Engine::Sqlite(b)) => copy(a, b).await,
+        (Engine::Postgres(a), Engine::Postgres(b)) => copy(a, b).await,
+    }?;
+    eprintln!(
+        "copied {} rows in {} tables",
+        report.rows(),
+        report.tables.len()
+    );
+    Ok(report)
+}

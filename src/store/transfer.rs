@@ -1,0 +1,257 @@
+//! Moving a whole instance between databases (`relinks copy`): every table, row by row, ids
+//! kept, so that every URL and token keeps working. Each engine reads a consistent snapshot
+//! ([`Snapshot`]) and writes everything in one transaction ([`Loader`]): a copy that fails
+//! leaves the target as empty as it found it, and can simply be run again.
+
+use std::future::Future;
+
+use super::StoreResult;
+
+/// A column's type, as both engines can bind and read it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Int,
+    Text,
+    Bool,
+}
+
+/// One value of a row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cell {
+    Null,
+    Int(i64),
+    Text(String),
+    Bool(bool),
+}
+
+/// A table as the copy sees it: the same name and columns on every engine.
+#[derive(Debug)]
+pub struct Table {
+    pub name: &'static str,
+    pub columns: &'static [(&'static str, Kind)],
+    /// The order rows are read in (the primary key).
+    pub order_by: &'static str,
+    /// Whether `id` is generated, so that the target's generator must move past copied ids.
+    pub identity: bool,
+}
+
+use Kind::{Bool, Int, Text};
+
+/// Every table, parents before children.
+pub const TABLES: [Table; 12] = [
+    Table {
+        name: "users",
+        columns: &[
+            ("id", Int),
+            ("username", Text),
+            ("name", Text),
+            ("email", Text),
+            ("is_admin", Bool),
+            ("state", Text),
+            ("created_at", Int),
+        ],
+        order_by: "id",
+        identity: true,
+    },
+    Table {
+        name: "namespaces",
+        columns: &[
+            ("id", Int),
+            ("kind", Text),
+            ("name", Text),
+            ("path", Text),
+            ("full_path", Text),
+            ("full_name", Text),
+            ("parent_id", Int),
+            ("traversal_ids", Text),
+            ("owner_id", Int),
+            ("visibility", Text),
+            ("description", Text),
+            ("created_at", Int),
+        ],
+        order_by: "id",
+        identity: true,
+    },
+    Table {
+        name: "projects",
+        columns: &[
+            ("id", Int),
+            ("namespace_id", Int),
+            ("name", Text),
+            ("path", Text),
+            ("description", Text),
+            ("visibility", Text),
+            ("releases_access_level", Text),
+            ("creator_id", Int),
+            ("created_at", Int),
+            ("updated_at", Int),
+        ],
+        order_by: "id",
+        identity: true,
+    },
+    Table {
+        name: "redirect_routes",
+        columns: &[("path", Text), ("project_id", Int), ("created_at", Int)],
+        order_by: "path",
+        identity: false,
+    },
+    Table {
+        name: "project_members",
+        columns: &[
+            ("project_id", Int),
+            ("user_id", Int),
+            ("access_level", Int),
+            ("expires_at", Text),
+            ("created_at", Int),
+        ],
+        order_by: "project_id, user_id",
+        identity: false,
+    },
+    Table {
+        name: "group_members",
+        columns: &[
+            ("namespace_id", Int),
+            ("user_id", Int),
+            ("access_level", Int),
+            ("expires_at", Text),
+            ("created_at", Int),
+        ],
+        order_by: "namespace_id, user_id",
+        identity: false,
+    },
+    Table {
+        name: "personal_access_tokens",
+        columns: &[
+            ("id", Int),
+            ("user_id", Int),
+            ("name", Text),
+            ("digest", Text),
+            ("scopes", Text),
+            ("expires_at", Text),
+            ("revoked", Bool),
+            ("created_at", Int),
+            ("last_used_at", Int),
+        ],
+        order_by: "id",
+        identity: true,
+    },
+    Table {
+        name: "job_tokens",
+        columns: &[
+            ("id", Int),
+            ("digest", Text),
+            ("project_id", Int),
+            ("user_id", Int),
+            ("expires_at", Int),
+            ("created_at", Int),
+        ],
+        order_by: "id",
+        identity: true,
+    },
+    Table {
+        name: "protected_tags",
+        columns: &[
+            ("id", Int),
+            ("project_id", Int),
+            ("name", Text),
+            ("create_access_level", Int),
+            ("created_at", Int),
+        ],
+        order_by: "id",
+        identity: true,
+    },
+    Table {
+        name: "tags",
+        columns: &[
+            ("id", Int),
+            ("project_id", Int),
+            ("name", Text),
+            ("target", Text),
+            ("message", Text),
+            ("created_at", Int),
+        ],
+        order_by: "id",
+        identity: true,
+    },
+    Table {
+        name: "releases",
+        columns: &[
+            ("id", Int),
+            ("project_id", Int),
+            ("tag", Text),
+            ("name", Text),
+            ("description", Text),
+            ("author_id", Int),
+            ("sha", Text),
+            ("released_at", Int),
+            ("created_at", Int),
+            ("updated_at", Int),
+        ],
+        order_by: "id",
+        identity: true,
+    },
+    Table {
+        name: "release_links",
+        columns: &[
+            ("id", Int),
+            ("release_id", Int),
+            ("name", Text),
+            ("url", Text),
+            ("filepath", Text),
+            ("link_type", Int),
+            ("created_at", Int),
+            ("updated_at", Int),
+        ],
+        order_by: "id",
+        identity: true,
+    },
+];
+
+impl Table {
+    pub fn column_list(&self) -> String {
+        self.columns
+            .iter()
+            .map(|(name, _)| *name)
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// An engine that can be copied from and to.
+pub trait Transfer {
+    type Snapshot: Snapshot + Send;
+    type Loader: Loader + Send;
+
+    /// A read-only, consistent view of the whole database.
+    fn snapshot(&self) -> impl Future<Output = StoreResult<Self::Snapshot>> + Send;
+    /// One write transaction covering the whole copy.
+    fn loader(&self) -> impl Future<Output = StoreResult<Self::Loader>> + Send;
+}
+
+pub trait Snapshot {
+    fn count(&mut self, table: &Table) -> impl Future<Output = StoreResult<i64>> + Send;
+    /// The id the source would give the table's next row: deleted ids stay used after a copy.
+    fn next_id(&mut self, table: &Table) -> impl Future<Output = StoreResult<i64>> + Send;
+    fn read(
+        &mut self,
+        table: &Table,
+        offset: i64,
+        limit: i64,
+    ) -> impl Future<Output = StoreResult<Vec<Vec<Cell>>>> + Send;
+}
+
+pub trait Loader {
+    fn count(&mut self, table: &Table) -> impl Future<Output = StoreResult<i64>> + Send;
+    fn insert(
+        &mut self,
+        table: &Table,
+        rows: &[Vec<Cell>],
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Makes the table's next generated id `next`.
+    fn set_next_id(
+        &mut self,
+        table: &Table,
+        next: i64,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    fn commit(self) -> impl Future<Output = StoreResult<()>> + Send;
+}
