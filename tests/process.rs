@@ -281,3 +281,30 @@ async fn sigterm_lets_in_flight_requests_finish() {
     assert_eq!(links[0]["name"], "late");
     assert!(terminate(&mut restarted).await.success());
 }
+
+#[tokio::test]
+async fn migrate_creates_the_schema_and_exits() {
+    let db = TestDatabase::new().await;
+    for _ in 0..2 {
+        let output = Command::new(env!("CARGO_BIN_EXE_relinks"))
+            .arg("migrate")
+            .arg("--database")
+            .arg(&db.url)
+            .output()
+            .await
+            .expect("relinks runs");
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(String::from_utf8_lossy(&output.stderr).contains("database is up to date"));
+    }
+    let bad = Command::new(env!("CARGO_BIN_EXE_relinks"))
+        .args(["migrate", "--database", "mysql://nope"])
+        .output()
+        .await
+        .expect("relinks runs");
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("unsupported database URL"));
+}
