@@ -1,0 +1,102 @@
+// @gitbeaker/rest 43.x, unmodified, against relinks. Run by tests/clients.rs with GITLAB_URL and
+// GITLAB_ROOT_TOKEN (an administrator's token) in the environment.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Gitlab } from '@gitbeaker/rest';
+
+const host = process.env.GITLAB_URL;
+const admin = new Gitlab({ host, token: process.env.GITLAB_ROOT_TOKEN });
+const suffix = Math.random().toString(36).slice(2, 8);
+
+async function developerWithProject() {
+  const username = `gb${suffix}`;
+  const user = await admin.Users.create({ username, name: 'Beaker', email: `${username}@example.com`, password: 'ignored-1234', skipConfirmation: true });
+  const token = await admin.Users.createPersonalAccessToken(user.id, 'ci', ['api']);
+  const project = await admin.Projects.create({ name: `beaker-${suffix}`, visibility: 'private' });
+  await admin.ProjectMembers.add(project.id, 30, { userId: user.id });
+  const api = new Gitlab({ host, token: token.token });
+  return { api, user, project };
+}
+
+const setup = developerWithProject();
+
+test('the current user', async () => {
+  const me = await admin.Users.showCurrentUser();
+  assert.equal(me.username, 'root');
+});
+
+test('releases: create, show, all, edit, remove', async () => {
+  const { api, project } = await setup;
+  const created = await api.ProjectReleases.create(project.id, {
+    tagName: 'v1.0.0',
+    name: 'One',
+    description: 'first',
+    assets: { links: [{ name: 'linux', url: 'https://e.x/linux', linkType: 'package', directAssetPath: '/bin/linux' }] },
+  });
+  assert.equal(created.tag_name, 'v1.0.0');
+  assert.equal(created.assets.links[0].link_type, 'package');
+  const shown = await api.ProjectReleases.show(project.path_with_namespace, 'v1.0.0');
+  assert.equal(shown.name, 'One');
+  const edited = await api.ProjectReleases.edit(project.id, 'v1.0.0', { description: 'changed' });
+  assert.equal(edited.description, 'changed');
+  await api.ProjectReleases.create(project.id, { tagName: 'v0.9.0' });
+  const all = await api.ProjectReleases.all(project.id);
+  assert.deepEqual(all.map((r) => r.tag_name).sort(), ['v0.9.0', 'v1.0.0']);
+  const removed = await api.ProjectReleases.remove(project.id, 'v0.9.0');
+  assert.equal(removed.tag_name, 'v0.9.0');
+});
+
+test('release links: all, show, create, edit, remove', async () => {
+  const { api, project } = await setup;
+  await api.ProjectReleases.create(project.id, { tagName: 'v2.0.0' });
+  const link = await api.ReleaseLinks.create(project.id, 'v2.0.0', 'mac', 'https://e.x/mac', { linkType: 'image', directAssetPath: '/bin/mac' });
+  assert.equal(link.link_type, 'image');
+  assert.ok(link.direct_asset_url.endsWith('/-/releases/v2.0.0/downloads/bin/mac'));
+  const shown = await api.ReleaseLinks.show(project.id, 'v2.0.0', link.id);
+  assert.equal(shown.url, 'https://e.x/mac');
+  const edited = await api.ReleaseLinks.edit(project.id, 'v2.0.0', link.id, { name: 'macOS' });
+  assert.equal(edited.name, 'macOS');
+  assert.equal(edited.link_type, 'image');
+  const removed = await api.ReleaseLinks.remove(project.id, 'v2.0.0', link.id);
+  assert.equal(removed.id, link.id);
+  assert.deepEqual(await api.ReleaseLinks.all(project.id, 'v2.0.0'), []);
+});
+
+test('offset pagination over several pages', async () => {
+  const { api, project } = await setup;
+  await api.ProjectReleases.create(project.id, { tagName: 'v3.0.0' });
+  for (let i = 0; i < 7; i++) {
+    await api.ReleaseLinks.create(project.id, 'v3.0.0', `file${i}`, `https://e.x/file${i}`);
+  }
+  const all = await api.ReleaseLinks.all(project.id, 'v3.0.0', { perPage: 2 });
+  assert.deepEqual(all.map((l) => l.name), ['file6', 'file5', 'file4', 'file3', 'file2', 'file1', 'file0']);
+  const page = await api.ReleaseLinks.all(project.id, 'v3.0.0', { perPage: 3, page: 2, showExpanded: true });
+  assert.deepEqual(page.data.map((l) => l.name), ['file3', 'file2', 'file1']);
+  assert.equal(page.paginationInfo.total, 7);
+  assert.equal(page.paginationInfo.totalPages, 3);
+  assert.equal(page.paginationInfo.next, 3);
+  assert.equal(page.paginationInfo.previous, 1);
+});
+
+test('errors carry GitLab messages and statuses', async () => {
+  const { api, project } = await setup;
+  await api.ProjectReleases.create(project.id, { tagName: 'v4.0.0' });
+  await api.ReleaseLinks.create(project.id, 'v4.0.0', 'same', 'https://e.x/same');
+  await assert.rejects(api.ReleaseLinks.create(project.id, 'v4.0.0', 'same', 'https://e.x/same'), (error) => {
+    assert.equal(error.cause.response.status, 400);
+    assert.equal(error.message, JSON.stringify(['Url has already been taken', 'Name has already been taken']));
+    return true;
+  });
+  await assert.rejects(api.ReleaseLinks.show(project.id, 'v4.0.0', 999999), (error) => {
+    assert.equal(error.cause.response.status, 404);
+    assert.equal(error.message, '404 Not found');
+    return true;
+  });
+  await assert.rejects(api.ReleaseLinks.all(project.id, 'nope'), (error) => error.cause.response.status === 404);
+  const stranger = new Gitlab({ host, token: 'glpat-not-a-real-token' });
+  await assert.rejects(stranger.Users.showCurrentUser(), (error) => {
+    assert.equal(error.cause.response.status, 401);
+    assert.equal(error.message, '401 Unauthorized');
+    return true;
+  });
+});
