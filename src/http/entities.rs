@@ -4,6 +4,7 @@
 
 use serde::Serialize;
 use serde_json::Value;
+use utoipa::ToSchema;
 
 use super::urls::Urls;
 use crate::domain::access::{AccessLevel, ProtectedTagRule};
@@ -18,7 +19,7 @@ pub fn to_value<T: Serialize>(entity: &T) -> Value {
     serde_json::to_value(entity).unwrap_or(Value::Null)
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct LinkEntity {
     pub id: i64,
     pub name: String,
@@ -26,7 +27,18 @@ pub struct LinkEntity {
     pub direct_asset_url: String,
     /// Deprecated in GitLab, kept as the seed documents it: the URL is outside the project.
     pub external: bool,
+    #[schema(value_type = LinkTypeName)]
     pub link_type: &'static str,
+}
+
+/// The kinds of link GitLab knows.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum LinkTypeName {
+    Other,
+    Runbook,
+    Image,
+    Package,
 }
 
 impl LinkEntity {
@@ -47,7 +59,7 @@ impl LinkEntity {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct UserBasic {
     pub id: i64,
     pub username: String,
@@ -76,7 +88,7 @@ impl UserBasic {
 
 /// GitLab's `User` entity, with the private fields (`email`, `is_admin`, …) only for the user
 /// themself and for administrators.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct UserEntity {
     #[serde(flatten)]
     pub basic: UserBasic,
@@ -91,7 +103,7 @@ pub struct UserEntity {
     pub private: Option<UserPrivate>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct UserPrivate {
     pub email: String,
     pub commit_email: String,
@@ -130,7 +142,7 @@ impl UserEntity {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct NamespaceEntity {
     pub id: i64,
     pub name: String,
@@ -161,13 +173,13 @@ impl NamespaceEntity {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct AccessEntity {
     pub access_level: i64,
     pub notification_level: i64,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Permissions {
     pub project_access: Option<AccessEntity>,
     pub group_access: Option<AccessEntity>,
@@ -188,14 +200,14 @@ impl Permissions {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct ProjectLinks {
     #[serde(rename = "self")]
     pub self_url: String,
     pub members: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct ProjectEntity {
     pub id: i64,
     pub description: Option<String>,
@@ -276,7 +288,7 @@ impl ProjectEntity {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct GroupEntity {
     pub id: i64,
     pub web_url: String,
@@ -313,7 +325,7 @@ impl GroupEntity {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct MemberEntity {
     #[serde(flatten)]
     pub user: UserBasic,
@@ -333,7 +345,7 @@ impl MemberEntity {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct PersonalTokenEntity {
     pub id: i64,
     pub name: String,
@@ -371,17 +383,18 @@ impl PersonalTokenEntity {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct ReleaseSummary {
     pub tag_name: String,
     pub description: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct TagEntity {
     pub name: String,
     pub message: Option<String>,
     pub target: Option<String>,
+    #[schema(value_type = Option<Object>)]
     pub commit: Option<Value>,
     pub release: Option<ReleaseSummary>,
     pub protected: bool,
@@ -407,14 +420,14 @@ impl TagEntity {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct AccessLevelEntity {
     pub id: i64,
     pub access_level: i64,
     pub access_level_description: &'static str,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct ProtectedTagEntity {
     pub name: String,
     pub create_access_levels: Vec<AccessLevelEntity>,
@@ -435,15 +448,16 @@ impl ProtectedTagEntity {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct AssetsEntity {
     pub count: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<Object>>)]
     pub sources: Option<Vec<Value>>,
     pub links: Vec<LinkEntity>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct ReleaseLinksEntity {
     #[serde(rename = "self")]
     pub self_url: String,
@@ -451,7 +465,7 @@ pub struct ReleaseLinksEntity {
     pub edit_url: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct ReleaseEntity {
     pub name: String,
     pub tag_name: String,
@@ -468,6 +482,7 @@ pub struct ReleaseEntity {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tag_path: Option<String>,
     pub assets: AssetsEntity,
+    #[schema(value_type = Vec<Object>)]
     pub evidences: Vec<Value>,
     #[serde(rename = "_links")]
     pub links: ReleaseLinksEntity,

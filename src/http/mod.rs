@@ -6,6 +6,7 @@ pub mod entities;
 pub mod error;
 pub mod handlers;
 pub mod markdown;
+pub mod openapi;
 pub mod pagination;
 pub mod params;
 pub mod request;

@@ -3,9 +3,9 @@
 
 use std::time::Duration;
 
-use axum::http::{HeaderName, StatusCode};
+use axum::http::{HeaderName, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{on, MethodFilter, MethodRouter};
 use axum::Router;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -16,7 +16,7 @@ use super::handlers::{
     groups, health, job_tokens, links, members, meta, projects, protected_tags, releases, tags,
     tokens, users,
 };
-use super::App;
+use super::{openapi, App};
 use crate::store::Store;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -32,113 +32,81 @@ fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
     )
 }
 
-/// The API routes, under `/api/v4`.
-fn api<S: Store>() -> Router<App<S>> {
-    let project = "/projects/{id}";
-    let release = "/projects/{id}/releases/{tag_name}";
-    Router::new()
-        .route("/version", get(meta::version::<S>))
-        .route("/user", get(users::current::<S>))
-        .route("/users", get(users::list::<S>).post(users::create::<S>))
-        .route("/users/{user_id}", get(users::show::<S>))
-        .route(
-            "/users/{user_id}/personal_access_tokens",
-            post(tokens::create::<S>),
-        )
-        .route(
-            "/personal_access_tokens/self",
-            get(tokens::show_self::<S>).delete(tokens::revoke_self::<S>),
-        )
-        .route(
-            "/personal_access_tokens/{token_id}",
-            get(tokens::show::<S>).delete(tokens::revoke::<S>),
-        )
-        .route("/groups", post(groups::create::<S>))
-        .route("/groups/{id}", get(groups::show::<S>))
-        .route(
-            "/groups/{id}/members",
-            get(members::list_group::<S>).post(members::add_group::<S>),
-        )
-        .route(
-            "/groups/{id}/members/{user_id}",
-            get(members::show_group::<S>)
-                .put(members::update_group::<S>)
-                .delete(members::remove_group::<S>),
-        )
-        .route(
-            "/projects",
-            get(projects::list::<S>).post(projects::create::<S>),
-        )
-        .route(
-            "/projects/user/{user_id}",
-            post(projects::create_for_user::<S>),
-        )
-        .route(
-            project,
-            get(projects::show::<S>)
-                .put(projects::update::<S>)
-                .delete(projects::destroy::<S>),
-        )
-        .route(
-            &format!("{project}/members"),
-            get(members::list_project::<S>).post(members::add_project::<S>),
-        )
-        .route(
-            &format!("{project}/members/{{user_id}}"),
-            get(members::show_project::<S>)
-                .put(members::update_project::<S>)
-                .delete(members::remove_project::<S>),
-        )
-        .route(
-            &format!("{project}/job_tokens"),
-            post(job_tokens::create::<S>),
-        )
-        .route(
-            &format!("{project}/protected_tags"),
-            get(protected_tags::list::<S>).post(protected_tags::create::<S>),
-        )
-        .route(
-            &format!("{project}/protected_tags/{{name}}"),
-            get(protected_tags::show::<S>).delete(protected_tags::destroy::<S>),
-        )
-        .route(
-            &format!("{project}/repository/tags"),
-            get(tags::list::<S>).post(tags::create::<S>),
-        )
-        .route(
-            &format!("{project}/repository/tags/{{tag_name}}"),
-            get(tags::show::<S>).delete(tags::destroy::<S>),
-        )
-        .route(
-            &format!("{project}/releases"),
-            get(releases::list::<S>).post(releases::create::<S>),
-        )
-        .route(
-            release,
-            get(releases::show::<S>)
-                .put(releases::update::<S>)
-                .delete(releases::destroy::<S>),
-        )
-        .route(
-            &format!("{release}/assets/links"),
-            get(links::list::<S>).post(links::create::<S>),
-        )
-        .route(
-            &format!("{release}/assets/links/{{link_id}}"),
-            get(links::show::<S>)
-                .put(links::update::<S>)
-                .delete(links::destroy::<S>),
-        )
+/// One route: method, path as the OpenAPI document writes it, handler.
+pub type Route<S> = (Method, &'static str, MethodRouter<App<S>>);
+
+macro_rules! route {
+    ($method:ident $path:literal => $handler:expr) => {
+        (Method::$method, $path, on(MethodFilter::$method, $handler))
+    };
+}
+
+/// Every route relinks answers: the one table the router is built from and the OpenAPI
+/// document is checked against.
+pub fn routes<S: Store>() -> Vec<Route<S>> {
+    vec![
+        route!(GET "/api/v4/version" => meta::version::<S>),
+        route!(GET "/api/v4/openapi.json" => openapi::openapi_json),
+        route!(GET "/api/v4/user" => users::current::<S>),
+        route!(GET "/api/v4/users" => users::list::<S>),
+        route!(POST "/api/v4/users" => users::create::<S>),
+        route!(GET "/api/v4/users/{user_id}" => users::show::<S>),
+        route!(POST "/api/v4/users/{user_id}/personal_access_tokens" => tokens::create::<S>),
+        route!(GET "/api/v4/personal_access_tokens/self" => tokens::show_self::<S>),
+        route!(DELETE "/api/v4/personal_access_tokens/self" => tokens::revoke_self::<S>),
+        route!(GET "/api/v4/personal_access_tokens/{token_id}" => tokens::show::<S>),
+        route!(DELETE "/api/v4/personal_access_tokens/{token_id}" => tokens::revoke::<S>),
+        route!(POST "/api/v4/groups" => groups::create::<S>),
+        route!(GET "/api/v4/groups/{id}" => groups::show::<S>),
+        route!(GET "/api/v4/groups/{id}/members" => members::list_group::<S>),
+        route!(POST "/api/v4/groups/{id}/members" => members::add_group::<S>),
+        route!(GET "/api/v4/groups/{id}/members/{user_id}" => members::show_group::<S>),
+        route!(PUT "/api/v4/groups/{id}/members/{user_id}" => members::update_group::<S>),
+        route!(DELETE "/api/v4/groups/{id}/members/{user_id}" => members::remove_group::<S>),
+        route!(GET "/api/v4/projects" => projects::list::<S>),
+        route!(POST "/api/v4/projects" => projects::create::<S>),
+        route!(POST "/api/v4/projects/user/{user_id}" => projects::create_for_user::<S>),
+        route!(GET "/api/v4/projects/{id}" => projects::show::<S>),
+        route!(PUT "/api/v4/projects/{id}" => projects::update::<S>),
+        route!(DELETE "/api/v4/projects/{id}" => projects::destroy::<S>),
+        route!(GET "/api/v4/projects/{id}/members" => members::list_project::<S>),
+        route!(POST "/api/v4/projects/{id}/members" => members::add_project::<S>),
+        route!(GET "/api/v4/projects/{id}/members/{user_id}" => members::show_project::<S>),
+        route!(PUT "/api/v4/projects/{id}/members/{user_id}" => members::update_project::<S>),
+        route!(DELETE "/api/v4/projects/{id}/members/{user_id}" => members::remove_project::<S>),
+        route!(POST "/api/v4/projects/{id}/job_tokens" => job_tokens::create::<S>),
+        route!(GET "/api/v4/projects/{id}/protected_tags" => protected_tags::list::<S>),
+        route!(POST "/api/v4/projects/{id}/protected_tags" => protected_tags::create::<S>),
+        route!(GET "/api/v4/projects/{id}/protected_tags/{name}" => protected_tags::show::<S>),
+        route!(DELETE "/api/v4/projects/{id}/protected_tags/{name}" => protected_tags::destroy::<S>),
+        route!(GET "/api/v4/projects/{id}/repository/tags" => tags::list::<S>),
+        route!(POST "/api/v4/projects/{id}/repository/tags" => tags::create::<S>),
+        route!(GET "/api/v4/projects/{id}/repository/tags/{tag_name}" => tags::show::<S>),
+        route!(DELETE "/api/v4/projects/{id}/repository/tags/{tag_name}" => tags::destroy::<S>),
+        route!(GET "/api/v4/projects/{id}/releases" => releases::list::<S>),
+        route!(POST "/api/v4/projects/{id}/releases" => releases::create::<S>),
+        route!(GET "/api/v4/projects/{id}/releases/{tag_name}" => releases::show::<S>),
+        route!(PUT "/api/v4/projects/{id}/releases/{tag_name}" => releases::update::<S>),
+        route!(DELETE "/api/v4/projects/{id}/releases/{tag_name}" => releases::destroy::<S>),
+        route!(GET "/api/v4/projects/{id}/releases/{tag_name}/assets/links" => links::list::<S>),
+        route!(POST "/api/v4/projects/{id}/releases/{tag_name}/assets/links" => links::create::<S>),
+        route!(GET "/api/v4/projects/{id}/releases/{tag_name}/assets/links/{link_id}" => links::show::<S>),
+        route!(PUT "/api/v4/projects/{id}/releases/{tag_name}/assets/links/{link_id}" => links::update::<S>),
+        route!(DELETE "/api/v4/projects/{id}/releases/{tag_name}/assets/links/{link_id}" => links::destroy::<S>),
+        route!(GET "/-/health" => health::health),
+        route!(GET "/-/liveness" => health::liveness),
+        route!(GET "/-/readiness" => health::readiness::<S>),
+    ]
 }
 
 /// The whole application: API routes, the catch-all 404, request ids, tracing and a last-resort
 /// panic guard that still answers in GitLab's shape.
 pub fn router<S: Store>(app: App<S>) -> Router {
-    Router::new()
-        .nest("/api/v4", api::<S>().method_not_allowed_fallback(not_found))
-        .route("/-/health", get(health::health))
-        .route("/-/liveness", get(health::liveness))
-        .route("/-/readiness", get(health::readiness::<S>))
+    let mut routed = Router::new();
+    for (_, path, handler) in routes::<S>() {
+        routed = routed.route(path, handler);
+    }
+    routed
         .fallback(not_found)
         .method_not_allowed_fallback(not_found)
         .with_state(app)

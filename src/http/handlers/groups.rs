@@ -7,8 +7,12 @@ use axum::response::Response;
 use crate::domain::access::{self, AccessLevel, Actor, Visibility};
 use crate::domain::names::{is_reserved_top_level, is_valid_path, PATH_FORMAT_MESSAGE};
 use crate::http::auth::{authenticate, Caller, RouteAuth};
+#[allow(unused_imports)]
+use crate::http::entities::*;
 use crate::http::entities::{to_value, GroupEntity};
 use crate::http::error::{json_response, ApiError, ApiResult};
+#[allow(unused_imports)]
+use crate::http::openapi::*;
 use crate::http::params::Declared;
 use crate::http::request::ApiRequest;
 use crate::http::scope::actor;
@@ -45,6 +49,14 @@ pub async fn find_group<S: Store>(
     Ok((group, actor))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v4/groups",
+    tag = "groups",
+    summary = "Create a group or subgroup",
+    request_body = GroupCreate,
+    responses((status = 201, description = "The group", body = GroupEntity), (status = 400, description = "Parameter errors (`error`) or validation errors (`message`)", body = BadRequest), (status = 403, description = "Not allowed", body = AuthError), (status = 404, description = "Not found", body = MessageError), (status = "default", description = "GitLab's error bodies: 400 parameters, 401, 413, 503, …", body = AnyError))
+)]
 pub async fn create<S: Store>(
     State(app): State<App<S>>,
     request: ApiRequest,
@@ -119,6 +131,14 @@ pub async fn create<S: Store>(
     ))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v4/groups/{id}",
+    tag = "groups",
+    summary = "Get a group",
+    params(("id" = String, Path, description = "The group's numeric id or URL-encoded full path")),
+    responses((status = 200, description = "The group", body = GroupEntity), (status = 404, description = "Not found", body = MessageError), (status = "default", description = "GitLab's error bodies: 400 parameters, 401, 413, 503, …", body = AnyError))
+)]
 pub async fn show<S: Store>(State(app): State<App<S>>, request: ApiRequest) -> ApiResult<Response> {
     let caller = authenticate(&app, &request, RouteAuth::DEFAULT).await?;
     let (group, _) = find_group(&app, &caller, request.path("id")).await?;

@@ -15,6 +15,8 @@ use crate::store::Store;
 /// Readiness answers within this time even when the database hangs.
 const CHECK_TIMEOUT: Duration = Duration::from_secs(2);
 
+#[utoipa::path(get, path = "/-/health", tag = "meta", security(()),
+    responses((status = 200, description = "`GitLab OK`", content_type = "text/plain", body = String)))]
 pub async fn health() -> Response {
     (
         [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
@@ -23,10 +25,15 @@ pub async fn health() -> Response {
         .into_response()
 }
 
+#[utoipa::path(get, path = "/-/liveness", tag = "meta", security(()),
+    responses((status = 200, description = "The process answers", body = crate::http::openapi::Readiness)))]
 pub async fn liveness() -> Response {
     json_response(StatusCode::OK, &json!({ "status": "ok" }))
 }
 
+#[utoipa::path(get, path = "/-/readiness", tag = "meta", security(()),
+    responses((status = 200, description = "Ready", body = crate::http::openapi::Readiness),
+        (status = 503, description = "The database cannot be reached", body = crate::http::openapi::Readiness)))]
 pub async fn readiness<S: Store>(State(app): State<App<S>>) -> Response {
     let check = tokio::time::timeout(CHECK_TIMEOUT, app.store.ping()).await;
     match check {

@@ -10,7 +10,11 @@ use super::users::find_user;
 use crate::domain::time::{format_micros, now_micros};
 use crate::domain::token::{self, JOB_PREFIX};
 use crate::http::auth::{authenticate, RouteAuth};
+#[allow(unused_imports)]
+use crate::http::entities::*;
 use crate::http::error::{json_response, ApiError, ApiResult};
+#[allow(unused_imports)]
+use crate::http::openapi::*;
 use crate::http::params::Declared;
 use crate::http::request::ApiRequest;
 use crate::http::App;
@@ -21,6 +25,15 @@ const DEFAULT_EXPIRES_IN: i64 = 3600;
 /// A week: long enough for any job.
 const MAX_EXPIRES_IN: i64 = 7 * 24 * 3600;
 
+#[utoipa::path(
+    post,
+    path = "/api/v4/projects/{id}/job_tokens",
+    tag = "tokens",
+    summary = "Mint a CI job token (administrators; a relinks extension)",
+    params(("id" = String, Path, description = "The project's numeric id or URL-encoded full path")),
+    request_body = JobTokenCreate,
+    responses((status = 201, description = "The job token", body = JobTokenEntity), (status = 403, description = "Not allowed", body = AuthError), (status = 404, description = "Not found", body = MessageError), (status = "default", description = "GitLab's error bodies: 400 parameters, 401, 413, 503, …", body = AnyError))
+)]
 pub async fn create<S: Store>(
     State(app): State<App<S>>,
     request: ApiRequest,

@@ -11,8 +11,12 @@ use axum::response::{IntoResponse, Response};
 
 use crate::domain::link::{self, LinkCandidate, LinkConflicts, LinkType};
 use crate::http::auth::{authenticate, RouteAuth};
+#[allow(unused_imports)]
+use crate::http::entities::*;
 use crate::http::entities::{to_value, LinkEntity};
 use crate::http::error::{json_response, ApiError, ApiResult};
+#[allow(unused_imports)]
+use crate::http::openapi::*;
 use crate::http::pagination::paginated;
 use crate::http::params::{Declared, Field};
 use crate::http::request::ApiRequest;
@@ -189,6 +193,14 @@ fn conflict_to_error(candidate: &NewLink, error: StoreError) -> ApiError {
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v4/projects/{id}/releases/{tag_name}/assets/links",
+    tag = "release links",
+    summary = "List links of a release",
+    params(("id" = String, Path, description = "The project's numeric id or URL-encoded full path"), ("tag_name" = String, Path, description = "The tag; a `/` in it is sent as `%2F`"), ("page" = Option<i64>, Query, description = "Page number, from 1"), ("per_page" = Option<i64>, Query, description = "1 to 100, default 20")),
+    responses((status = 200, description = "The links, newest first", body = [LinkEntity], headers(("X-Total" = i64), ("X-Total-Pages" = i64), ("X-Page" = i64), ("X-Per-Page" = i64), ("X-Next-Page" = String), ("X-Prev-Page" = String), ("Link" = String))), (status = 403, description = "Not allowed", body = AuthError), (status = 404, description = "Not found", body = MessageError), (status = "default", description = "GitLab's error bodies: 400 parameters, 401, 413, 503, …", body = AnyError))
+)]
 pub async fn list<S: Store>(State(app): State<App<S>>, request: ApiRequest) -> ApiResult<Response> {
     let mut d = Declared::new(&request.params);
     let page = d.page();
@@ -202,6 +214,14 @@ pub async fn list<S: Store>(State(app): State<App<S>>, request: ApiRequest) -> A
     Ok(paginated(&app.urls, &request, page, total, items))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v4/projects/{id}/releases/{tag_name}/assets/links/{link_id}",
+    tag = "release links",
+    summary = "Get a release link",
+    params(("id" = String, Path, description = "The project's numeric id or URL-encoded full path"), ("tag_name" = String, Path, description = "The tag; a `/` in it is sent as `%2F`"), ("link_id" = i64, Path)),
+    responses((status = 200, description = "The link", body = LinkEntity), (status = 403, description = "Not allowed", body = AuthError), (status = 404, description = "Not found", body = MessageError), (status = "default", description = "GitLab's error bodies: 400 parameters, 401, 413, 503, …", body = AnyError))
+)]
 pub async fn show<S: Store>(State(app): State<App<S>>, request: ApiRequest) -> ApiResult<Response> {
     let mut d = Declared::new(&request.params);
     let id = link_id(&mut d);
@@ -214,6 +234,15 @@ pub async fn show<S: Store>(State(app): State<App<S>>, request: ApiRequest) -> A
     ))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v4/projects/{id}/releases/{tag_name}/assets/links",
+    tag = "release links",
+    summary = "Create a release link",
+    params(("id" = String, Path, description = "The project's numeric id or URL-encoded full path"), ("tag_name" = String, Path, description = "The tag; a `/` in it is sent as `%2F`")),
+    request_body = LinkCreate,
+    responses((status = 201, description = "The new link", body = LinkEntity), (status = 400, description = "Parameter errors (`error`) or validation errors (`message`)", body = BadRequest), (status = 403, description = "Not allowed", body = AuthError), (status = 404, description = "Not found", body = MessageError), (status = "default", description = "GitLab's error bodies: 400 parameters, 401, 413, 503, …", body = AnyError))
+)]
 pub async fn create<S: Store>(
     State(app): State<App<S>>,
     request: ApiRequest,
@@ -241,6 +270,15 @@ pub async fn create<S: Store>(
     ))
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/v4/projects/{id}/releases/{tag_name}/assets/links/{link_id}",
+    tag = "release links",
+    summary = "Update a release link",
+    params(("id" = String, Path, description = "The project's numeric id or URL-encoded full path"), ("tag_name" = String, Path, description = "The tag; a `/` in it is sent as `%2F`"), ("link_id" = i64, Path)),
+    request_body = LinkUpdate,
+    responses((status = 200, description = "The updated link", body = LinkEntity), (status = 400, description = "Parameter errors (`error`) or validation errors (`message`)", body = BadRequest), (status = 403, description = "Not allowed", body = AuthError), (status = 404, description = "Not found", body = MessageError), (status = "default", description = "GitLab's error bodies: 400 parameters, 401, 413, 503, …", body = AnyError))
+)]
 pub async fn update<S: Store>(
     State(app): State<App<S>>,
     request: ApiRequest,
@@ -272,6 +310,14 @@ pub async fn update<S: Store>(
     ))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/v4/projects/{id}/releases/{tag_name}/assets/links/{link_id}",
+    tag = "release links",
+    summary = "Delete a release link",
+    params(("id" = String, Path, description = "The project's numeric id or URL-encoded full path"), ("tag_name" = String, Path, description = "The tag; a `/` in it is sent as `%2F`"), ("link_id" = i64, Path)),
+    responses((status = 200, description = "The deleted link", body = LinkEntity), (status = 403, description = "Not allowed", body = AuthError), (status = 404, description = "Not found", body = MessageError), (status = "default", description = "GitLab's error bodies: 400 parameters, 401, 413, 503, …", body = AnyError))
+)]
 pub async fn destroy<S: Store>(
     State(app): State<App<S>>,
     request: ApiRequest,

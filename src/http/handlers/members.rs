@@ -8,8 +8,12 @@ use axum::response::Response;
 use super::groups::find_group;
 use crate::domain::access::{self, AccessLevel, Actor};
 use crate::http::auth::{authenticate, Caller, RouteAuth};
+#[allow(unused_imports)]
+use crate::http::entities::*;
 use crate::http::entities::{to_value, MemberEntity};
 use crate::http::error::{json_response, ApiError, ApiResult};
+#[allow(unused_imports)]
+use crate::http::openapi::*;
 use crate::http::pagination::paginated;
 use crate::http::params::{Declared, Field};
 use crate::http::request::ApiRequest;
@@ -179,31 +183,43 @@ async fn remove<S: Store>(app: App<S>, request: ApiRequest, kind: Kind) -> ApiRe
 }
 
 macro_rules! member_routes {
-    ($kind:expr, $list:ident, $show:ident, $add:ident, $update:ident, $remove:ident) => {
+    (
+        $kind:expr,
+        $(#[$list_doc:meta])* $list:ident,
+        $(#[$show_doc:meta])* $show:ident,
+        $(#[$add_doc:meta])* $add:ident,
+        $(#[$update_doc:meta])* $update:ident,
+        $(#[$remove_doc:meta])* $remove:ident $(,)?
+    ) => {
+        $(#[$list_doc])*
         pub async fn $list<S: Store>(
             State(app): State<App<S>>,
             request: ApiRequest,
         ) -> ApiResult<Response> {
             list(app, request, $kind).await
         }
+        $(#[$show_doc])*
         pub async fn $show<S: Store>(
             State(app): State<App<S>>,
             request: ApiRequest,
         ) -> ApiResult<Response> {
             show(app, request, $kind).await
         }
+        $(#[$add_doc])*
         pub async fn $add<S: Store>(
             State(app): State<App<S>>,
             request: ApiRequest,
         ) -> ApiResult<Response> {
             add(app, request, $kind).await
         }
+        $(#[$update_doc])*
         pub async fn $update<S: Store>(
             State(app): State<App<S>>,
             request: ApiRequest,
         ) -> ApiResult<Response> {
             update(app, request, $kind).await
         }
+        $(#[$remove_doc])*
         pub async fn $remove<S: Store>(
             State(app): State<App<S>>,
             request: ApiRequest,
@@ -215,17 +231,101 @@ macro_rules! member_routes {
 
 member_routes!(
     Kind::Project,
+    #[utoipa::path(
+    get,
+    path = "/api/v4/projects/{id}/members",
+    tag = "members",
+    summary = "List the project's direct members",
+    params(("id" = String, Path, description = "The project's numeric id or URL-encoded full path"), ("page" = Option<i64>, Query, description = "Page number, from 1"), ("per_page" = Option<i64>, Query, description = "1 to 100, default 20")),
+    responses((status = 200, description = "The members", body = [MemberEntity], headers(("X-Total" = i64), ("X-Total-Pages" = i64), ("X-Page" = i64), ("X-Per-Page" = i64), ("X-Next-Page" = String), ("X-Prev-Page" = String), ("Link" = String))), (status = 404, description = "Not found", body = MessageError), (status = "default", description = "GitLab's error bodies: 400 parameters, 401, 413, 503, …", body = AnyError))
+)]
     list_project,
+    #[utoipa::path(
+    get,
+    path = "/api/v4/projects/{id}/members/{user_id}",
+    tag = "members",
+    summary = "Get a member of the project",
+    params(("id" = String, Path, description = "The project's numeric id or URL-encoded full path"), ("user_id" = i64, Path)),
+    responses((status = 200, description = "The member", body = MemberEntity), (status = 404, description = "Not found", body = MessageError), (status = "default", description = "GitLab's error bodies: 400 parameters, 401, 413, 503, …", body = AnyError))
+)]
     show_project,
+    #[utoipa::path(
+    post,
+    path = "/api/v4/projects/{id}/members",
+    tag = "members",
+    summary = "Add a member to the project",
+    params(("id" = String, Path, description = "The project's numeric id or URL-encoded full path")),
+    request_body = MemberCreate,
+    responses((status = 201, description = "The member", body = MemberEntity), (status = 403, description = "Not allowed", body = AuthError), (status = 404, description = "Not found", body = MessageError), (status = 409, description = "Already exists", body = MessageError), (status = "default", description = "GitLab's error bodies: 400 parameters, 401, 413, 503, …", body = AnyError))
+)]
     add_project,
+    #[utoipa::path(
+    put,
+    path = "/api/v4/projects/{id}/members/{user_id}",
+    tag = "members",
+    summary = "Change a member's role in the project",
+    params(("id" = String, Path, description = "The project's numeric id or URL-encoded full path"), ("user_id" = i64, Path)),
+    request_body = MemberUpdate,
+    responses((status = 200, description = "The member", body = MemberEntity), (status = 403, description = "Not allowed", body = AuthError), (status = 404, description = "Not found", body = MessageError), (status = "default", description = "GitLab's error bodies: 400 parameters, 401, 413, 503, …", body = AnyError))
+)]
     update_project,
-    remove_project
+    #[utoipa::path(
+    delete,
+    path = "/api/v4/projects/{id}/members/{user_id}",
+    tag = "members",
+    summary = "Remove a member from the project",
+    params(("id" = String, Path, description = "The project's numeric id or URL-encoded full path"), ("user_id" = i64, Path)),
+    responses((status = 204, description = "Done"), (status = 403, description = "Not allowed", body = AuthError), (status = 404, description = "Not found", body = MessageError), (status = "default", description = "GitLab's error bodies: 400 parameters, 401, 413, 503, …", body = AnyError))
+)]
+    remove_project,
 );
 member_routes!(
     Kind::Group,
+    #[utoipa::path(
+    get,
+    path = "/api/v4/groups/{id}/members",
+    tag = "members",
+    summary = "List the group's direct members",
+    params(("id" = String, Path, description = "The group's numeric id or URL-encoded full path"), ("page" = Option<i64>, Query, description = "Page number, from 1"), ("per_page" = Option<i64>, Query, description = "1 to 100, default 20")),
+    responses((status = 200, description = "The members", body = [MemberEntity], headers(("X-Total" = i64), ("X-Total-Pages" = i64), ("X-Page" = i64), ("X-Per-Page" = i64), ("X-Next-Page" = String), ("X-Prev-Page" = String), ("Link" = String))), (status = 404, description = "Not found", body = MessageError), (status = "default", description = "GitLab's error bodies: 400 parameters, 401, 413, 503, …", body = AnyError))
+)]
     list_group,
+    #[utoipa::path(
+    get,
+    path = "/api/v4/groups/{id}/members/{user_id}",
+    tag = "members",
+    summary = "Get a member of the group",
+    params(("id" = String, Path, description = "The group's numeric id or URL-encoded full path"), ("user_id" = i64, Path)),
+    responses((status = 200, description = "The member", body = MemberEntity), (status = 404, description = "Not found", body = MessageError), (status = "default", description = "GitLab's error bodies: 400 parameters, 401, 413, 503, …", body = AnyError))
+)]
     show_group,
+    #[utoipa::path(
+    post,
+    path = "/api/v4/groups/{id}/members",
+    tag = "members",
+    summary = "Add a member to the group",
+    params(("id" = String, Path, description = "The group's numeric id or URL-encoded full path")),
+    request_body = MemberCreate,
+    responses((status = 201, description = "The member", body = MemberEntity), (status = 403, description = "Not allowed", body = AuthError), (status = 404, description = "Not found", body = MessageError), (status = 409, description = "Already exists", body = MessageError), (status = "default", description = "GitLab's error bodies: 400 parameters, 401, 413, 503, …", body = AnyError))
+)]
     add_group,
+    #[utoipa::path(
+    put,
+    path = "/api/v4/groups/{id}/members/{user_id}",
+    tag = "members",
+    summary = "Change a member's role in the group",
+    params(("id" = String, Path, description = "The group's numeric id or URL-encoded full path"), ("user_id" = i64, Path)),
+    request_body = MemberUpdate,
+    responses((status = 200, description = "The member", body = MemberEntity), (status = 403, description = "Not allowed", body = AuthError), (status = 404, description = "Not found", body = MessageError), (status = "default", description = "GitLab's error bodies: 400 parameters, 401, 413, 503, …", body = AnyError))
+)]
     update_group,
-    remove_group
+    #[utoipa::path(
+    delete,
+    path = "/api/v4/groups/{id}/members/{user_id}",
+    tag = "members",
+    summary = "Remove a member from the group",
+    params(("id" = String, Path, description = "The group's numeric id or URL-encoded full path"), ("user_id" = i64, Path)),
+    responses((status = 204, description = "Done"), (status = 403, description = "Not allowed", body = AuthError), (status = 404, description = "Not found", body = MessageError), (status = "default", description = "GitLab's error bodies: 400 parameters, 401, 413, 503, …", body = AnyError))
+)]
+    remove_group,
 );

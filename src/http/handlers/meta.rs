@@ -6,7 +6,11 @@ use axum::response::Response;
 use serde_json::json;
 
 use crate::http::auth::{authenticate, RouteAuth};
+#[allow(unused_imports)]
+use crate::http::entities::*;
 use crate::http::error::{json_response, ApiResult};
+#[allow(unused_imports)]
+use crate::http::openapi::*;
 use crate::http::request::ApiRequest;
 use crate::http::App;
 use crate::store::Store;
@@ -15,6 +19,13 @@ use crate::store::Store;
 pub const GITLAB_VERSION: &str = "17.11.0";
 
 /// Like GitLab, it needs a signed-in caller.
+#[utoipa::path(
+    get,
+    path = "/api/v4/version",
+    tag = "meta",
+    summary = "The GitLab version relinks implements",
+    responses((status = 200, description = "The version", body = VersionEntity), (status = "default", description = "GitLab's error bodies: 400 parameters, 401, 413, 503, …", body = AnyError))
+)]
 pub async fn version<S: Store>(
     State(app): State<App<S>>,
     request: ApiRequest,

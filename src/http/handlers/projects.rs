@@ -11,8 +11,12 @@ use super::users::find_user;
 use crate::domain::access::{self, AccessLevel, FeatureAccess, Visibility};
 use crate::domain::names::{is_valid_path, parameterize, PATH_FORMAT_MESSAGE};
 use crate::http::auth::{authenticate, Caller, RouteAuth};
+#[allow(unused_imports)]
+use crate::http::entities::*;
 use crate::http::entities::{to_value, ProjectEntity};
 use crate::http::error::{json_response, ApiError, ApiResult};
+#[allow(unused_imports)]
+use crate::http::openapi::*;
 use crate::http::pagination::paginated;
 use crate::http::params::{Declared, Field};
 use crate::http::request::ApiRequest;
@@ -214,6 +218,14 @@ fn namespace_param(d: &mut Declared<'_>) -> Option<String> {
         .or_else(|| d.string("namespace").value())
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v4/projects",
+    tag = "projects",
+    summary = "Create a project",
+    request_body = ProjectBody,
+    responses((status = 201, description = "The project", body = ProjectEntity), (status = 400, description = "Parameter errors (`error`) or validation errors (`message`)", body = BadRequest), (status = 403, description = "Not allowed", body = AuthError), (status = 404, description = "Not found", body = MessageError), (status = "default", description = "GitLab's error bodies: 400 parameters, 401, 413, 503, …", body = AnyError))
+)]
 pub async fn create<S: Store>(
     State(app): State<App<S>>,
     request: ApiRequest,
@@ -229,6 +241,15 @@ pub async fn create<S: Store>(
 }
 
 /// `POST /projects/user/:user_id`: an administrator creates a project for a user.
+#[utoipa::path(
+    post,
+    path = "/api/v4/projects/user/{user_id}",
+    tag = "projects",
+    summary = "Create a project for a user (administrators)",
+    params(("user_id" = i64, Path)),
+    request_body = ProjectBody,
+    responses((status = 201, description = "The project", body = ProjectEntity), (status = 400, description = "Parameter errors (`error`) or validation errors (`message`)", body = BadRequest), (status = 403, description = "Not allowed", body = AuthError), (status = 404, description = "Not found", body = MessageError), (status = "default", description = "GitLab's error bodies: 400 parameters, 401, 413, 503, …", body = AnyError))
+)]
 pub async fn create_for_user<S: Store>(
     State(app): State<App<S>>,
     request: ApiRequest,
@@ -247,6 +268,14 @@ pub async fn create_for_user<S: Store>(
     create_in(&app, &caller, &owner, input, namespace_id).await
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v4/projects/{id}",
+    tag = "projects",
+    summary = "Get a project, with the caller's permissions",
+    params(("id" = String, Path, description = "The project's numeric id or URL-encoded full path")),
+    responses((status = 200, description = "The project", body = ProjectEntity), (status = 301, description = "Moved: the project's old path"), (status = 404, description = "Not found", body = MessageError), (status = "default", description = "GitLab's error bodies: 400 parameters, 401, 413, 503, …", body = AnyError))
+)]
 pub async fn show<S: Store>(State(app): State<App<S>>, request: ApiRequest) -> ApiResult<Response> {
     let caller = authenticate(&app, &request, RouteAuth::DEFAULT).await?;
     let scope = find_project(&app, &caller, &request, request.path("id")).await?;
@@ -254,6 +283,14 @@ pub async fn show<S: Store>(State(app): State<App<S>>, request: ApiRequest) -> A
     Ok(json_response(StatusCode::OK, &body))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v4/projects",
+    tag = "projects",
+    summary = "List the projects the caller can see",
+    params(("page" = Option<i64>, Query, description = "Page number, from 1"), ("per_page" = Option<i64>, Query, description = "1 to 100, default 20"), ("membership" = Option<bool>, Query), ("owned" = Option<bool>, Query), ("search" = Option<String>, Query), ("visibility" = Option<String>, Query), ("order_by" = Option<String>, Query), ("sort" = Option<String>, Query)),
+    responses((status = 200, description = "The projects", body = [ProjectEntity], headers(("X-Total" = i64), ("X-Total-Pages" = i64), ("X-Page" = i64), ("X-Per-Page" = i64), ("X-Next-Page" = String), ("X-Prev-Page" = String), ("Link" = String))), (status = "default", description = "GitLab's error bodies: 400 parameters, 401, 413, 503, …", body = AnyError))
+)]
 pub async fn list<S: Store>(State(app): State<App<S>>, request: ApiRequest) -> ApiResult<Response> {
     let mut d = Declared::new(&request.params);
     let membership = d.boolean("membership").value().unwrap_or(false);
@@ -302,6 +339,15 @@ pub async fn list<S: Store>(State(app): State<App<S>>, request: ApiRequest) -> A
     Ok(paginated(&app.urls, &request, page, total, items))
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/v4/projects/{id}",
+    tag = "projects",
+    summary = "Update a project",
+    params(("id" = String, Path, description = "The project's numeric id or URL-encoded full path")),
+    request_body = ProjectBody,
+    responses((status = 200, description = "The project", body = ProjectEntity), (status = 400, description = "Parameter errors (`error`) or validation errors (`message`)", body = BadRequest), (status = 403, description = "Not allowed", body = AuthError), (status = 404, description = "Not found", body = MessageError), (status = "default", description = "GitLab's error bodies: 400 parameters, 401, 413, 503, …", body = AnyError))
+)]
 pub async fn update<S: Store>(
     State(app): State<App<S>>,
     request: ApiRequest,
@@ -344,6 +390,14 @@ pub async fn update<S: Store>(
     Ok(json_response(StatusCode::OK, &body))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/v4/projects/{id}",
+    tag = "projects",
+    summary = "Delete a project and everything in it",
+    params(("id" = String, Path, description = "The project's numeric id or URL-encoded full path")),
+    responses((status = 202, description = "Deleted", body = Accepted), (status = 403, description = "Not allowed", body = AuthError), (status = 404, description = "Not found", body = MessageError), (status = "default", description = "GitLab's error bodies: 400 parameters, 401, 413, 503, …", body = AnyError))
+)]
 pub async fn destroy<S: Store>(
     State(app): State<App<S>>,
     request: ApiRequest,

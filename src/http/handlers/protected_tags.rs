@@ -7,8 +7,12 @@ use axum::response::Response;
 
 use crate::domain::access::{AccessLevel, ProtectedTagRule};
 use crate::http::auth::{authenticate, RouteAuth};
+#[allow(unused_imports)]
+use crate::http::entities::*;
 use crate::http::entities::{to_value, ProtectedTagEntity};
 use crate::http::error::{json_response, ApiError, ApiResult};
+#[allow(unused_imports)]
+use crate::http::openapi::*;
 use crate::http::pagination::paginated;
 use crate::http::params::Declared;
 use crate::http::request::ApiRequest;
@@ -31,6 +35,14 @@ async fn find<S: Store>(app: &App<S>, scope: &ProjectScope, name: &str) -> ApiRe
         .ok_or_else(ApiError::record_not_found)
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v4/projects/{id}/protected_tags",
+    tag = "tags",
+    summary = "List protected tags",
+    params(("id" = String, Path, description = "The project's numeric id or URL-encoded full path"), ("page" = Option<i64>, Query, description = "Page number, from 1"), ("per_page" = Option<i64>, Query, description = "1 to 100, default 20")),
+    responses((status = 200, description = "The protected tags", body = [ProtectedTagEntity], headers(("X-Total" = i64), ("X-Total-Pages" = i64), ("X-Page" = i64), ("X-Per-Page" = i64), ("X-Next-Page" = String), ("X-Prev-Page" = String), ("Link" = String))), (status = 403, description = "Not allowed", body = AuthError), (status = 404, description = "Not found", body = MessageError), (status = "default", description = "GitLab's error bodies: 400 parameters, 401, 413, 503, …", body = AnyError))
+)]
 pub async fn list<S: Store>(State(app): State<App<S>>, request: ApiRequest) -> ApiResult<Response> {
     let mut d = Declared::new(&request.params);
     let page = d.page();
@@ -48,6 +60,14 @@ pub async fn list<S: Store>(State(app): State<App<S>>, request: ApiRequest) -> A
     Ok(paginated(&app.urls, &request, page, total, items))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v4/projects/{id}/protected_tags/{name}",
+    tag = "tags",
+    summary = "Get a protected tag",
+    params(("id" = String, Path, description = "The project's numeric id or URL-encoded full path"), ("name" = String, Path)),
+    responses((status = 200, description = "The protected tag", body = ProtectedTagEntity), (status = 403, description = "Not allowed", body = AuthError), (status = 404, description = "Not found", body = MessageError), (status = "default", description = "GitLab's error bodies: 400 parameters, 401, 413, 503, …", body = AnyError))
+)]
 pub async fn show<S: Store>(State(app): State<App<S>>, request: ApiRequest) -> ApiResult<Response> {
     let scope = scope(&app, &request).await?;
     scope.require(scope.can_read_code())?;
@@ -58,6 +78,15 @@ pub async fn show<S: Store>(State(app): State<App<S>>, request: ApiRequest) -> A
     ))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v4/projects/{id}/protected_tags",
+    tag = "tags",
+    summary = "Protect tags by name or wildcard",
+    params(("id" = String, Path, description = "The project's numeric id or URL-encoded full path")),
+    request_body = ProtectedTagCreate,
+    responses((status = 201, description = "The protected tag", body = ProtectedTagEntity), (status = 400, description = "Parameter errors (`error`) or validation errors (`message`)", body = BadRequest), (status = 403, description = "Not allowed", body = AuthError), (status = 404, description = "Not found", body = MessageError), (status = 409, description = "Already exists", body = MessageError), (status = "default", description = "GitLab's error bodies: 400 parameters, 401, 413, 503, …", body = AnyError))
+)]
 pub async fn create<S: Store>(
     State(app): State<App<S>>,
     request: ApiRequest,
@@ -90,6 +119,14 @@ pub async fn create<S: Store>(
     ))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/v4/projects/{id}/protected_tags/{name}",
+    tag = "tags",
+    summary = "Unprotect tags",
+    params(("id" = String, Path, description = "The project's numeric id or URL-encoded full path"), ("name" = String, Path)),
+    responses((status = 204, description = "Done"), (status = 403, description = "Not allowed", body = AuthError), (status = 404, description = "Not found", body = MessageError), (status = "default", description = "GitLab's error bodies: 400 parameters, 401, 413, 503, …", body = AnyError))
+)]
 pub async fn destroy<S: Store>(
     State(app): State<App<S>>,
     request: ApiRequest,

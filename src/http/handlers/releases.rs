@@ -12,8 +12,12 @@ use serde_json::Value;
 use crate::domain::link::{self, LinkCandidate, LinkConflicts, LinkType};
 use crate::domain::names::is_valid_tag_name;
 use crate::http::auth::{authenticate, Caller, RouteAuth};
+#[allow(unused_imports)]
+use crate::http::entities::*;
 use crate::http::entities::{to_value, ReleaseContext, ReleaseEntity};
 use crate::http::error::{json_response, ApiError, ApiResult};
+#[allow(unused_imports)]
+use crate::http::openapi::*;
 use crate::http::pagination::paginated;
 use crate::http::params::{Declared, Field};
 use crate::http::request::ApiRequest;
@@ -81,6 +85,14 @@ async fn present_one<S: Store>(
     Ok(all.pop().unwrap_or(Value::Null))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v4/projects/{id}/releases",
+    tag = "releases",
+    summary = "List releases",
+    params(("id" = String, Path, description = "The project's numeric id or URL-encoded full path"), ("page" = Option<i64>, Query, description = "Page number, from 1"), ("per_page" = Option<i64>, Query, description = "1 to 100, default 20"), ("order_by" = Option<String>, Query, description = "released_at (default) or created_at"), ("sort" = Option<String>, Query, description = "desc (default) or asc"), ("include_html_description" = Option<bool>, Query)),
+    responses((status = 200, description = "The releases", body = [ReleaseEntity], headers(("X-Total" = i64), ("X-Total-Pages" = i64), ("X-Page" = i64), ("X-Per-Page" = i64), ("X-Next-Page" = String), ("X-Prev-Page" = String), ("Link" = String))), (status = 403, description = "Not allowed", body = AuthError), (status = 404, description = "Not found", body = MessageError), (status = "default", description = "GitLab's error bodies: 400 parameters, 401, 413, 503, …", body = AnyError))
+)]
 pub async fn list<S: Store>(State(app): State<App<S>>, request: ApiRequest) -> ApiResult<Response> {
     let mut d = Declared::new(&request.params);
     let order_by = d.one_of("order_by", &["released_at", "created_at"]);
@@ -108,6 +120,14 @@ pub async fn list<S: Store>(State(app): State<App<S>>, request: ApiRequest) -> A
     Ok(paginated(&app.urls, &request, page, total, items))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v4/projects/{id}/releases/{tag_name}",
+    tag = "releases",
+    summary = "Get a release",
+    params(("id" = String, Path, description = "The project's numeric id or URL-encoded full path"), ("tag_name" = String, Path, description = "The tag; a `/` in it is sent as `%2F`"), ("include_html_description" = Option<bool>, Query)),
+    responses((status = 200, description = "The release", body = ReleaseEntity), (status = 403, description = "Not allowed", body = AuthError), (status = 404, description = "Not found", body = MessageError), (status = "default", description = "GitLab's error bodies: 400 parameters, 401, 413, 503, …", body = AnyError))
+)]
 pub async fn show<S: Store>(State(app): State<App<S>>, request: ApiRequest) -> ApiResult<Response> {
     let mut d = Declared::new(&request.params);
     let include_html = d
@@ -211,6 +231,15 @@ fn description_too_long(description: Option<&String>) -> bool {
     description.is_some_and(|d| d.chars().count() > MAX_DESCRIPTION_LENGTH)
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v4/projects/{id}/releases",
+    tag = "releases",
+    summary = "Create a release (and record its tag when new)",
+    params(("id" = String, Path, description = "The project's numeric id or URL-encoded full path")),
+    request_body = ReleaseCreate,
+    responses((status = 201, description = "The new release", body = ReleaseEntity), (status = 400, description = "Parameter errors (`error`) or validation errors (`message`)", body = BadRequest), (status = 403, description = "Not allowed", body = AuthError), (status = 404, description = "Not found", body = MessageError), (status = 409, description = "Already exists", body = MessageError), (status = "default", description = "GitLab's error bodies: 400 parameters, 401, 413, 503, …", body = AnyError))
+)]
 pub async fn create<S: Store>(
     State(app): State<App<S>>,
     request: ApiRequest,
@@ -361,6 +390,15 @@ async fn writable_release<S: Store>(
     Ok((release, protected))
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/v4/projects/{id}/releases/{tag_name}",
+    tag = "releases",
+    summary = "Update a release",
+    params(("id" = String, Path, description = "The project's numeric id or URL-encoded full path"), ("tag_name" = String, Path, description = "The tag; a `/` in it is sent as `%2F`")),
+    request_body = ReleaseUpdate,
+    responses((status = 200, description = "The updated release", body = ReleaseEntity), (status = 400, description = "Parameter errors (`error`) or validation errors (`message`)", body = BadRequest), (status = 403, description = "Not allowed", body = AuthError), (status = 404, description = "Not found", body = MessageError), (status = "default", description = "GitLab's error bodies: 400 parameters, 401, 413, 503, …", body = AnyError))
+)]
 pub async fn update<S: Store>(
     State(app): State<App<S>>,
     request: ApiRequest,
@@ -405,6 +443,14 @@ pub async fn update<S: Store>(
     ))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/v4/projects/{id}/releases/{tag_name}",
+    tag = "releases",
+    summary = "Delete a release and its links",
+    params(("id" = String, Path, description = "The project's numeric id or URL-encoded full path"), ("tag_name" = String, Path, description = "The tag; a `/` in it is sent as `%2F`")),
+    responses((status = 200, description = "The deleted release", body = ReleaseEntity), (status = 403, description = "Not allowed", body = AuthError), (status = 404, description = "Not found", body = MessageError), (status = "default", description = "GitLab's error bodies: 400 parameters, 401, 413, 503, …", body = AnyError))
+)]
 pub async fn destroy<S: Store>(
     State(app): State<App<S>>,
     request: ApiRequest,

@@ -7,8 +7,12 @@ use axum::response::Response;
 
 use crate::domain::names::is_valid_tag_name;
 use crate::http::auth::{authenticate, RouteAuth};
+#[allow(unused_imports)]
+use crate::http::entities::*;
 use crate::http::entities::{to_value, TagEntity};
 use crate::http::error::{json_response, ApiError, ApiResult};
+#[allow(unused_imports)]
+use crate::http::openapi::*;
 use crate::http::pagination::paginated;
 use crate::http::params::Declared;
 use crate::http::request::ApiRequest;
@@ -26,6 +30,14 @@ fn tag_not_found() -> ApiError {
     ApiError::not_found("Tag")
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v4/projects/{id}/repository/tags",
+    tag = "tags",
+    summary = "List tags",
+    params(("id" = String, Path, description = "The project's numeric id or URL-encoded full path"), ("page" = Option<i64>, Query, description = "Page number, from 1"), ("per_page" = Option<i64>, Query, description = "1 to 100, default 20"), ("order_by" = Option<String>, Query), ("sort" = Option<String>, Query), ("search" = Option<String>, Query)),
+    responses((status = 200, description = "The tags", body = [TagEntity], headers(("X-Total" = i64), ("X-Total-Pages" = i64), ("X-Page" = i64), ("X-Per-Page" = i64), ("X-Next-Page" = String), ("X-Prev-Page" = String), ("Link" = String))), (status = 403, description = "Not allowed", body = AuthError), (status = 404, description = "Not found", body = MessageError), (status = "default", description = "GitLab's error bodies: 400 parameters, 401, 413, 503, …", body = AnyError))
+)]
 pub async fn list<S: Store>(State(app): State<App<S>>, request: ApiRequest) -> ApiResult<Response> {
     let mut d = Declared::new(&request.params);
     let order = d.one_of("order_by", &["name", "updated", "version"]);
@@ -60,6 +72,14 @@ pub async fn list<S: Store>(State(app): State<App<S>>, request: ApiRequest) -> A
     Ok(paginated(&app.urls, &request, page, total, items))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v4/projects/{id}/repository/tags/{tag_name}",
+    tag = "tags",
+    summary = "Get a tag",
+    params(("id" = String, Path, description = "The project's numeric id or URL-encoded full path"), ("tag_name" = String, Path, description = "The tag; a `/` in it is sent as `%2F`")),
+    responses((status = 200, description = "The tag", body = TagEntity), (status = 403, description = "Not allowed", body = AuthError), (status = 404, description = "Not found", body = MessageError), (status = "default", description = "GitLab's error bodies: 400 parameters, 401, 413, 503, …", body = AnyError))
+)]
 pub async fn show<S: Store>(State(app): State<App<S>>, request: ApiRequest) -> ApiResult<Response> {
     let scope = scope(&app, &request).await?;
     scope.require(scope.can_read_code())?;
@@ -76,6 +96,15 @@ pub async fn show<S: Store>(State(app): State<App<S>>, request: ApiRequest) -> A
     ))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v4/projects/{id}/repository/tags",
+    tag = "tags",
+    summary = "Record a tag",
+    params(("id" = String, Path, description = "The project's numeric id or URL-encoded full path")),
+    request_body = TagCreate,
+    responses((status = 201, description = "The tag", body = TagEntity), (status = 400, description = "Parameter errors (`error`) or validation errors (`message`)", body = BadRequest), (status = 403, description = "Not allowed", body = AuthError), (status = 404, description = "Not found", body = MessageError), (status = 409, description = "Already exists", body = MessageError), (status = "default", description = "GitLab's error bodies: 400 parameters, 401, 413, 503, …", body = AnyError))
+)]
 pub async fn create<S: Store>(
     State(app): State<App<S>>,
     request: ApiRequest,
@@ -129,6 +158,14 @@ pub async fn create<S: Store>(
     ))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/v4/projects/{id}/repository/tags/{tag_name}",
+    tag = "tags",
+    summary = "Delete a tag and its release",
+    params(("id" = String, Path, description = "The project's numeric id or URL-encoded full path"), ("tag_name" = String, Path, description = "The tag; a `/` in it is sent as `%2F`")),
+    responses((status = 204, description = "Done"), (status = 403, description = "Not allowed", body = AuthError), (status = 404, description = "Not found", body = MessageError), (status = "default", description = "GitLab's error bodies: 400 parameters, 401, 413, 503, …", body = AnyError))
+)]
 pub async fn destroy<S: Store>(
     State(app): State<App<S>>,
     request: ApiRequest,

@@ -8,14 +8,27 @@ use axum::response::Response;
 use super::users::find_user;
 use crate::domain::token::{self, KNOWN_SCOPES, PERSONAL_PREFIX};
 use crate::http::auth::{authenticate, Caller, RouteAuth, Via};
+#[allow(unused_imports)]
+use crate::http::entities::*;
 use crate::http::entities::{to_value, PersonalTokenEntity};
 use crate::http::error::{json_response, ApiError, ApiResult};
+#[allow(unused_imports)]
+use crate::http::openapi::*;
 use crate::http::params::Declared;
 use crate::http::request::ApiRequest;
 use crate::http::router::no_content;
 use crate::http::App;
 use crate::store::{NewPersonalToken, PersonalToken, Store};
 
+#[utoipa::path(
+    post,
+    path = "/api/v4/users/{user_id}/personal_access_tokens",
+    tag = "tokens",
+    summary = "Create a personal access token for a user (administrators); the secret is in this answer only",
+    params(("user_id" = i64, Path)),
+    request_body = TokenCreate,
+    responses((status = 201, description = "The token, with its secret", body = PersonalTokenEntity), (status = 400, description = "Parameter errors (`error`) or validation errors (`message`)", body = BadRequest), (status = 403, description = "Not allowed", body = AuthError), (status = 404, description = "Not found", body = MessageError), (status = "default", description = "GitLab's error bodies: 400 parameters, 401, 413, 503, …", body = AnyError))
+)]
 pub async fn create<S: Store>(
     State(app): State<App<S>>,
     request: ApiRequest,
@@ -94,6 +107,13 @@ async fn visible_token<S: Store>(
         .ok_or_else(ApiError::not_found_plain)
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v4/personal_access_tokens/self",
+    tag = "tokens",
+    summary = "The token of this request",
+    responses((status = 200, description = "The token", body = PersonalTokenEntity), (status = "default", description = "GitLab's error bodies: 400 parameters, 401, 413, 503, …", body = AnyError))
+)]
 pub async fn show_self<S: Store>(
     State(app): State<App<S>>,
     request: ApiRequest,
@@ -106,6 +126,13 @@ pub async fn show_self<S: Store>(
     ))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/v4/personal_access_tokens/self",
+    tag = "tokens",
+    summary = "Revoke the token of this request",
+    responses((status = 204, description = "Done"), (status = "default", description = "GitLab's error bodies: 400 parameters, 401, 413, 503, …", body = AnyError))
+)]
 pub async fn revoke_self<S: Store>(
     State(app): State<App<S>>,
     request: ApiRequest,
@@ -116,6 +143,14 @@ pub async fn revoke_self<S: Store>(
     Ok(no_content())
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v4/personal_access_tokens/{token_id}",
+    tag = "tokens",
+    summary = "Get a token (its owner or an administrator)",
+    params(("token_id" = i64, Path)),
+    responses((status = 200, description = "The token", body = PersonalTokenEntity), (status = 404, description = "Not found", body = MessageError), (status = "default", description = "GitLab's error bodies: 400 parameters, 401, 413, 503, …", body = AnyError))
+)]
 pub async fn show<S: Store>(State(app): State<App<S>>, request: ApiRequest) -> ApiResult<Response> {
     let caller = authenticate(&app, &request, RouteAuth::USERS).await?;
     let token = visible_token(&app, &caller, &request).await?;
@@ -125,6 +160,14 @@ pub async fn show<S: Store>(State(app): State<App<S>>, request: ApiRequest) -> A
     ))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/v4/personal_access_tokens/{token_id}",
+    tag = "tokens",
+    summary = "Revoke a token (its owner or an administrator)",
+    params(("token_id" = i64, Path)),
+    responses((status = 204, description = "Done"), (status = 404, description = "Not found", body = MessageError), (status = "default", description = "GitLab's error bodies: 400 parameters, 401, 413, 503, …", body = AnyError))
+)]
 pub async fn revoke<S: Store>(
     State(app): State<App<S>>,
     request: ApiRequest,

@@ -6,8 +6,12 @@ use axum::response::Response;
 
 use crate::domain::names::{is_reserved_top_level, is_valid_path, PATH_FORMAT_MESSAGE};
 use crate::http::auth::{authenticate, Caller, RouteAuth};
+#[allow(unused_imports)]
+use crate::http::entities::*;
 use crate::http::entities::{to_value, UserBasic, UserEntity};
 use crate::http::error::{json_response, ApiError, ApiResult};
+#[allow(unused_imports)]
+use crate::http::openapi::*;
 use crate::http::pagination::paginated;
 use crate::http::params::{Declared, Field};
 use crate::http::request::ApiRequest;
@@ -32,6 +36,13 @@ pub async fn find_user<S: Store>(app: &App<S>, id: Field<i64>) -> ApiResult<User
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v4/user",
+    tag = "users",
+    summary = "The current user",
+    responses((status = 200, description = "The caller", body = UserEntity), (status = "default", description = "GitLab's error bodies: 400 parameters, 401, 413, 503, …", body = AnyError))
+)]
 pub async fn current<S: Store>(
     State(app): State<App<S>>,
     request: ApiRequest,
@@ -41,6 +52,14 @@ pub async fn current<S: Store>(
     Ok(json_response(StatusCode::OK, &present(&app, &caller, user)))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v4/users",
+    tag = "users",
+    summary = "List users",
+    params(("page" = Option<i64>, Query, description = "Page number, from 1"), ("per_page" = Option<i64>, Query, description = "1 to 100, default 20"), ("username" = Option<String>, Query)),
+    responses((status = 200, description = "The users", body = [UserEntity], headers(("X-Total" = i64), ("X-Total-Pages" = i64), ("X-Page" = i64), ("X-Per-Page" = i64), ("X-Next-Page" = String), ("X-Prev-Page" = String), ("Link" = String))), (status = "default", description = "GitLab's error bodies: 400 parameters, 401, 413, 503, …", body = AnyError))
+)]
 pub async fn list<S: Store>(State(app): State<App<S>>, request: ApiRequest) -> ApiResult<Response> {
     let mut d = Declared::new(&request.params);
     let username = d.string("username").value();
@@ -61,6 +80,14 @@ pub async fn list<S: Store>(State(app): State<App<S>>, request: ApiRequest) -> A
     Ok(paginated(&app.urls, &request, page, total, items))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v4/users/{user_id}",
+    tag = "users",
+    summary = "Get a user",
+    params(("user_id" = i64, Path)),
+    responses((status = 200, description = "The user", body = UserEntity), (status = 404, description = "Not found", body = MessageError), (status = "default", description = "GitLab's error bodies: 400 parameters, 401, 413, 503, …", body = AnyError))
+)]
 pub async fn show<S: Store>(State(app): State<App<S>>, request: ApiRequest) -> ApiResult<Response> {
     let mut d = Declared::new(&request.params);
     let id = d.required_integer("user_id");
@@ -73,6 +100,14 @@ pub async fn show<S: Store>(State(app): State<App<S>>, request: ApiRequest) -> A
     ))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v4/users",
+    tag = "users",
+    summary = "Create a user (administrators)",
+    request_body = UserCreate,
+    responses((status = 201, description = "The user", body = UserEntity), (status = 400, description = "Parameter errors (`error`) or validation errors (`message`)", body = BadRequest), (status = 403, description = "Not allowed", body = AuthError), (status = 409, description = "Already exists", body = MessageError), (status = "default", description = "GitLab's error bodies: 400 parameters, 401, 413, 503, …", body = AnyError))
+)]
 pub async fn create<S: Store>(
     State(app): State<App<S>>,
     request: ApiRequest,
