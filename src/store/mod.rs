@@ -80,6 +80,9 @@ pub trait Store: Directory + Projects + Releases + Clone + Send + Sync + 'static
     /// Closes the connections, letting running statements finish.
     fn close(&self) -> impl Future<Output = ()> + Send;
 
+    /// Connections open and idle in the pool (for metrics).
+    fn pool_usage(&self) -> (u32, usize);
+
     /// Whether the database answers (readiness).
     fn ping(&self) -> impl Future<Output = StoreResult<()>> + Send;
 }
@@ -129,6 +132,19 @@ pub trait Directory {
         &self,
         digest: &str,
     ) -> impl Future<Output = StoreResult<Option<JobToken>>> + Send;
+    fn create_session(
+        &self,
+        digest: &str,
+        user_id: i64,
+        token_id: i64,
+        expires_at: crate::domain::time::Micros,
+    ) -> impl Future<Output = StoreResult<Session>> + Send;
+    fn session_by_digest(
+        &self,
+        digest: &str,
+    ) -> impl Future<Output = StoreResult<Option<Session>>> + Send;
+    /// Ends a session (and drops expired ones on the way).
+    fn delete_session(&self, digest: &str) -> impl Future<Output = StoreResult<()>> + Send;
 
     // Namespaces.
     /// Creates the group and makes its creator an owner.
@@ -295,6 +311,12 @@ pub trait Releases {
     ) -> impl Future<Output = StoreResult<Release>> + Send;
     /// Deletes the release and its links.
     fn delete_release(&self, id: i64) -> impl Future<Output = StoreResult<bool>> + Send;
+    /// The release with the newest `released_at` that is not upcoming at `now`.
+    fn latest_release(
+        &self,
+        project_id: i64,
+        now: crate::domain::time::Micros,
+    ) -> impl Future<Output = StoreResult<Option<Release>>> + Send;
 
     // Links.
     /// The links of several releases at once, newest first within each release.
@@ -336,4 +358,13 @@ pub trait Releases {
         release_id: i64,
         link_id: i64,
     ) -> impl Future<Output = StoreResult<Option<Link>>> + Send;
+    /// The link a permanent link names: the link whose filepath it is, else the link that had
+    /// this filepath before it was changed.
+    fn link_by_filepath(
+        &self,
+        release_id: i64,
+        filepath: &str,
+    ) -> impl Future<Output = StoreResult<Option<Link>>> + Send;
+    /// How many projects, releases and links there are.
+    fn counts(&self) -> impl Future<Output = StoreResult<Counts>> + Send;
 }

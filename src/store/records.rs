@@ -344,3 +344,21 @@ impl Link {
         }
     }
 }
+
+/// A browser session: who signed in, with which token, until when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    pub id: i64,
+    pub user_id: i64,
+    pub token_id: i64,
+    pub created_at: Micros,
+    pub expires_at: Micros,
+}
+
+/// How much the instance holds (for metrics).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub projects: i64,
+    pub releases: i64,
+    pub links: i64,
+}

@@ -37,8 +37,8 @@ pub struct Table {
 
 use Kind::{Bool, Int, Text};
 
-/// Every table, parents before children.
-pub const TABLES: [Table; 12] = [
+/// Every table, parents before children. Browser sessions are not copied: people sign in again.
+pub const TABLES: [Table; 13] = [
     Table {
         name: "users",
         columns: &[
@@ -204,6 +204,17 @@ pub const TABLES: [Table; 12] = [
         ],
         order_by: "id",
         identity: true,
+    },
+    Table {
+        name: "link_filepath_aliases",
+        columns: &[
+            ("release_id", Int),
+            ("filepath", Text),
+            ("link_id", Int),
+            ("created_at", Int),
+        ],
+        order_by: "release_id, filepath",
+        identity: false,
     },
 ];
 

@@ -92,6 +92,10 @@ impl super::Store for PgStore {
         self.writer.close().await;
     }
 
+    fn pool_usage(&self) -> (u32, usize) {
+        (self.writer.size(), self.writer.num_idle())
+    }
+
     async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1").execute(&self.reader).await?;
         Ok(())

@@ -269,6 +269,46 @@ macro_rules! releases_impl {
                 Ok(done.rows_affected() > 0)
             }
 
+            async fn latest_release(&self, project_id: i64, now: i64) -> StoreResult<Option<Release>> {
+                let sql = format!(
+                    "SELECT {RELEASE_COLUMNS} FROM releases WHERE project_id = $1 AND released_at <= $2 \
+                     ORDER BY released_at DESC, id DESC LIMIT 1"
+                );
+                let row: Option<ReleaseRow> = sqlx::query_as(&sql)
+                    .bind(project_id)
+                    .bind(now)
+                    .fetch_optional(&self.reader)
+                    .await?;
+                Ok(row.map(Into::into))
+            }
+
+            async fn link_by_filepath(&self, release_id: i64, filepath: &str) -> StoreResult<Option<Link>> {
+                let sql = format!(
+                    "SELECT {LINK_COLUMNS}, 0 AS alias FROM release_links WHERE release_id = $1 AND filepath = $2 \
+                     UNION ALL \
+                     SELECT {ALIASED_LINK_COLUMNS}, 1 AS alias FROM link_filepath_aliases a \
+                     JOIN release_links l ON l.id = a.link_id \
+                     WHERE a.release_id = $1 AND a.filepath = $2 \
+                     ORDER BY alias LIMIT 1"
+                );
+                let row: Option<LinkRow> = sqlx::query_as(&sql)
+                    .bind(release_id)
+                    .bind(filepath)
+                    .fetch_optional(&self.reader)
+                    .await?;
+                Ok(row.map(Into::into))
+            }
+
+            async fn counts(&self) -> StoreResult<Counts> {
+                let (projects, releases, links): (i64, i64, i64) = sqlx::query_as(
+                    "SELECT (SELECT COUNT(*) FROM projects), (SELECT COUNT(*) FROM releases), \
+                     (SELECT COUNT(*) FROM release_links)",
+                )
+                .fetch_one(&self.reader)
+                .await?;
+                Ok(Counts { projects, releases, links })
+            }
+
             async fn links_of_releases(&self, release_ids: &[i64]) -> StoreResult<Vec<Link>> {
                 if release_ids.is_empty() {
                     return Ok(Vec::new());
@@ -370,6 +410,24 @@ macro_rules! releases_impl {
                         return Err(self.lost_race(error, tx, release_id, &candidate, Some(link_id)).await)
                     }
                 };
+                // The old permanent link keeps leading to this link.
+                if let Some(old) = before.filepath.as_ref().filter(|old| after.filepath.as_ref() != Some(*old)) {
+                    sqlx::query("DELETE FROM link_filepath_aliases WHERE release_id = $1 AND filepath = $2")
+                        .bind(release_id)
+                        .bind(old)
+                        .execute(&mut *tx)
+                        .await?;
+                    sqlx::query(
+                        "INSERT INTO link_filepath_aliases (release_id, filepath, link_id, created_at) \
+                         VALUES ($1, $2, $3, $4)",
+                    )
+                    .bind(release_id)
+                    .bind(old)
+                    .bind(link_id)
+                    .bind(now_micros())
+                    .execute(&mut *tx)
+                    .await?;
+                }
                 touch_release(&mut tx, release_id).await?;
                 tx.commit().await?;
                 Ok(Some(row.into()))

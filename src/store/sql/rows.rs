@@ -303,6 +303,10 @@ impl From<ReleaseRow> for Release {
 pub const LINK_COLUMNS: &str =
     "id, release_id, name, url, filepath, link_type, created_at, updated_at";
 
+/// `LINK_COLUMNS` of `release_links l`, for queries that join it.
+pub const ALIASED_LINK_COLUMNS: &str =
+    "l.id, l.release_id, l.name, l.url, l.filepath, l.link_type, l.created_at, l.updated_at";
+
 #[derive(FromRow)]
 pub struct LinkRow {
     id: i64,

@@ -78,6 +78,13 @@ impl super::Store for SqliteStore {
         self.reader.close().await;
     }
 
+    fn pool_usage(&self) -> (u32, usize) {
+        (
+            self.reader.size() + self.writer.size(),
+            self.reader.num_idle() + self.writer.num_idle(),
+        )
+    }
+
     async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1").execute(&self.reader).await?;
         Ok(())
