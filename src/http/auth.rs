@@ -24,6 +24,8 @@ pub enum Via {
     JobToken {
         project_id: i64,
     },
+    /// A signed-in browser (the release pages).
+    Session,
 }
 
 /// Who a request acts as.
@@ -87,6 +89,16 @@ impl RouteAuth {
         job_token: false,
         read_user: true,
     };
+}
+
+/// A token that has not been revoked and has not expired.
+pub fn is_usable(token: &crate::store::PersonalToken) -> bool {
+    !token.revoked && token.expires_at.is_none_or(|date| date > today())
+}
+
+/// Whether a token may read releases at all (the release pages and sign-in accept these).
+pub fn can_read_api(token: &crate::store::PersonalToken) -> bool {
+    token.scopes.iter().any(|s| s == "api" || s == "read_api")
 }
 
 fn scope_allows(scopes: &[String], request: &ApiRequest, route: RouteAuth) -> bool {

@@ -130,6 +130,15 @@ pub fn json_response(status: StatusCode, body: &Value) -> Response {
     response
 }
 
+/// A redirect without a body.
+pub fn redirect(status: StatusCode, location: &str) -> Response {
+    let mut response = status.into_response();
+    if let Ok(value) = HeaderValue::from_str(location) {
+        response.headers_mut().insert(header::LOCATION, value);
+    }
+    response
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         match self {
@@ -158,14 +167,7 @@ impl IntoResponse for ApiError {
                 }
                 response
             }
-            Self::Redirect(status, location) => {
-                let mut response =
-                    json_response(status, &json!({ "message": "301 Moved Permanently" }));
-                if let Ok(value) = HeaderValue::from_str(&location) {
-                    response.headers_mut().insert(header::LOCATION, value);
-                }
-                response
-            }
+            Self::Redirect(status, location) => redirect(status, &location),
             Self::Store(StoreError::Unavailable(error)) => {
                 tracing::error!(%error, "database unavailable");
                 json_response(

@@ -14,9 +14,10 @@ use utoipa::{Modify, OpenApi, ToSchema};
 use super::entities::*;
 use super::error::json_response;
 use super::handlers::{
-    groups, health, job_tokens, links, members, meta, projects, protected_tags, releases, tags,
-    tokens, users,
+    downloads, groups, health, job_tokens, links, members, meta, projects, protected_tags,
+    releases, tags, tokens, users,
 };
+use crate::web;
 
 /// `{"message": …}`: GitLab's helpers and model validation (a string, a list of full messages,
 /// or messages by attribute).
@@ -277,6 +278,7 @@ impl Modify for Security {
     paths(
         links::list, links::show, links::create, links::update, links::destroy,
         releases::list, releases::show, releases::create, releases::update, releases::destroy,
+        downloads::asset, downloads::latest, downloads::latest_suffix,
         tags::list, tags::show, tags::create, tags::destroy,
         protected_tags::list, protected_tags::show, protected_tags::create, protected_tags::destroy,
         projects::list, projects::show, projects::create, projects::create_for_user, projects::update, projects::destroy,
@@ -288,11 +290,15 @@ impl Modify for Security {
         job_tokens::create,
         meta::version, openapi_json,
         health::health, health::liveness, health::readiness,
+        web::docs::home, web::docs::sign_in_form, web::docs::sign_in, web::docs::sign_out,
+        web::docs::stylesheet, web::docs::script, web::docs::releases, web::docs::release,
+        web::docs::download, web::docs::latest, web::docs::latest_suffix,
     ),
     tags(
         (name = "release links", description = "The Release links API"),
         (name = "releases"), (name = "tags"), (name = "projects"), (name = "members"),
-        (name = "groups"), (name = "users"), (name = "tokens"), (name = "meta")
+        (name = "groups"), (name = "users"), (name = "tokens"), (name = "meta"),
+        (name = "pages", description = "What browsers see: release pages, sign-in, permanent links")
     )
 )]
 pub struct ApiDoc;

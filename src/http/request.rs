@@ -29,6 +29,8 @@ pub struct ApiRequest {
     pub method: Method,
     /// The path as the client sent it, still percent-encoded.
     pub raw_path: String,
+    /// The query string as the client sent it.
+    pub raw_query: Option<String>,
     /// Route captures, each percent-decoded on its own (`group%2Fproject` → `group/project`).
     pub path_params: Vec<(String, String)>,
     /// Query and body parameters and route captures, merged as Grape merges them (body over
@@ -195,13 +197,14 @@ impl<St: Store> FromRequest<App<St>> for ApiRequest {
             params.0.insert(key.clone(), Value::String(value.clone()));
         }
         // Nested routers see the path without their prefix; links need the full one.
-        let raw_path = match parts.extensions.get::<OriginalUri>() {
-            Some(OriginalUri(uri)) => uri.path().to_owned(),
-            None => parts.uri.path().to_owned(),
+        let original = match parts.extensions.get::<OriginalUri>() {
+            Some(OriginalUri(uri)) => uri.clone(),
+            None => parts.uri.clone(),
         };
         Ok(Self {
             method: parts.method,
-            raw_path,
+            raw_path: original.path().to_owned(),
+            raw_query: original.query().map(str::to_owned),
             path_params,
             params,
             credentials,

@@ -13,11 +13,12 @@ use tower_http::trace::TraceLayer;
 
 use super::error::{json_response, ApiError};
 use super::handlers::{
-    groups, health, job_tokens, links, members, meta, projects, protected_tags, releases, tags,
-    tokens, users,
+    downloads, groups, health, job_tokens, links, members, meta, projects, protected_tags,
+    releases, tags, tokens, users,
 };
 use super::{openapi, App};
 use crate::store::Store;
+use crate::web;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -88,6 +89,9 @@ pub fn routes<S: Store>() -> Vec<Route<S>> {
         route!(GET "/api/v4/projects/{id}/releases/{tag_name}" => releases::show::<S>),
         route!(PUT "/api/v4/projects/{id}/releases/{tag_name}" => releases::update::<S>),
         route!(DELETE "/api/v4/projects/{id}/releases/{tag_name}" => releases::destroy::<S>),
+        route!(GET "/api/v4/projects/{id}/releases/permalink/latest" => downloads::latest::<S>),
+        route!(GET "/api/v4/projects/{id}/releases/permalink/latest/{*suffix}" => downloads::latest_suffix::<S>),
+        route!(GET "/api/v4/projects/{id}/releases/{tag_name}/downloads/{*direct_asset_path}" => downloads::asset::<S>),
         route!(GET "/api/v4/projects/{id}/releases/{tag_name}/assets/links" => links::list::<S>),
         route!(POST "/api/v4/projects/{id}/releases/{tag_name}/assets/links" => links::create::<S>),
         route!(GET "/api/v4/projects/{id}/releases/{tag_name}/assets/links/{link_id}" => links::show::<S>),
@@ -103,13 +107,14 @@ pub fn routes<S: Store>() -> Vec<Route<S>> {
 /// panic guard that still answers in GitLab's shape.
 pub fn router<S: Store>(app: App<S>) -> Router {
     let mut routed = Router::new();
-    for (_, path, handler) in routes::<S>() {
+    for (_, path, handler) in routes::<S>().into_iter().chain(web::routes::<S>()) {
         routed = routed.route(path, handler);
     }
     routed
-        .fallback(not_found)
+        .fallback(web::dispatch::<S>)
         .method_not_allowed_fallback(not_found)
         .with_state(app)
+        .layer(axum::middleware::from_fn(web::security_headers))
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(

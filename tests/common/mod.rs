@@ -256,6 +256,15 @@ impl TestApp {
         }
     }
 
+    /// A URL outside the API (pages, permanent links): the path as given.
+    pub fn web_url(&self, path: &str) -> String {
+        if path.starts_with("http") {
+            path.to_owned()
+        } else {
+            format!("{}{path}", self.base)
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         if path.starts_with("http") {
             path.to_owned()

@@ -1,0 +1,150 @@
+//! Permanent links through the API (gitlab-behaviour.md §8): a release asset by its
+//! `direct_asset_path`, and the latest release by `permalink/latest`. Both answer 302.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+
+use super::super::urls::escape_segment;
+use crate::domain::time::now_micros;
+use crate::http::auth::{authenticate, RouteAuth};
+use crate::http::error::{redirect, ApiError, ApiResult};
+#[allow(unused_imports)]
+use crate::http::openapi::*;
+use crate::http::request::ApiRequest;
+use crate::http::scope::find_project;
+use crate::http::App;
+use crate::store::Store;
+
+#[utoipa::path(
+    get,
+    path = "/api/v4/projects/{id}/releases/{tag_name}/downloads/{direct_asset_path}",
+    tag = "releases",
+    summary = "Follow a release asset's permanent link",
+    params(
+        ("id" = String, Path, description = "The project's numeric id or URL-encoded full path"),
+        ("tag_name" = String, Path),
+        ("direct_asset_path" = String, Path, description = "The link's filepath without its leading `/`; may contain `/`")
+    ),
+    responses(
+        (status = 302, description = "To the link's URL (`Location`)"),
+        (status = 403, description = "Not allowed", body = AuthError),
+        (status = 404, description = "No such release or link", body = MessageError),
+        (status = "default", description = "GitLab's error bodies", body = AnyError)
+    )
+)]
+pub async fn asset<S: Store>(
+    State(app): State<App<S>>,
+    request: ApiRequest,
+) -> ApiResult<Response> {
+    let caller = authenticate(&app, &request, RouteAuth::RELEASES).await?;
+    let scope = find_project(&app, &caller, &request, request.path("id")).await?;
+    scope.require_read_releases()?;
+    scope.require(scope.can_read_code())?;
+    let release = app
+        .store
+        .release(scope.project.id, request.path("tag_name"))
+        .await?
+        .ok_or_else(ApiError::not_found_plain)?;
+    let filepath = format!("/{}", request.path("direct_asset_path"));
+    let link = app
+        .store
+        .link_by_filepath(release.id, &filepath)
+        .await?
+        .ok_or_else(ApiError::record_not_found)?;
+    Ok(redirect(StatusCode::FOUND, &link.url))
+}
+
+/// The query string without `order_by`, which GitLab uses to pick the latest release.
+fn query_without_order_by(query: Option<&str>) -> String {
+    let kept: Vec<&str> = query
+        .unwrap_or_default()
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .filter(|pair| pair.split('=').next() != Some("order_by"))
+        .collect();
+    if kept.is_empty() {
+        String::new()
+    } else {
+        format!("?{}", kept.join("&"))
+    }
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v4/projects/{id}/releases/permalink/latest",
+    tag = "releases",
+    summary = "Redirect to the latest release",
+    params(("id" = String, Path, description = "The project's numeric id or URL-encoded full path")),
+    responses(
+        (status = 302, description = "To `/api/v4/projects/<id>/releases/<tag>`, query kept without `order_by`"),
+        (status = 404, description = "No release yet", body = MessageError),
+        (status = "default", description = "GitLab's error bodies", body = AnyError)
+    )
+)]
+pub async fn latest<S: Store>(
+    State(app): State<App<S>>,
+    request: ApiRequest,
+) -> ApiResult<Response> {
+    latest_with_suffix(app, request).await
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v4/projects/{id}/releases/permalink/latest/{suffix}",
+    tag = "releases",
+    summary = "Redirect into the latest release (e.g. `downloads/bin/app`)",
+    params(
+        ("id" = String, Path, description = "The project's numeric id or URL-encoded full path"),
+        ("suffix" = String, Path, description = "Appended to the latest release's path; may contain `/`")
+    ),
+    responses(
+        (status = 302, description = "To `/api/v4/projects/<id>/releases/<tag>/<suffix>`"),
+        (status = 404, description = "No release yet", body = MessageError),
+        (status = "default", description = "GitLab's error bodies", body = AnyError)
+    )
+)]
+pub async fn latest_suffix<S: Store>(
+    State(app): State<App<S>>,
+    request: ApiRequest,
+) -> ApiResult<Response> {
+    latest_with_suffix(app, request).await
+}
+
+async fn latest_with_suffix<S: Store>(app: App<S>, request: ApiRequest) -> ApiResult<Response> {
+    let caller = authenticate(&app, &request, RouteAuth::RELEASES).await?;
+    let scope = find_project(&app, &caller, &request, request.path("id")).await?;
+    scope.require_read_releases()?;
+    let release = app
+        .store
+        .latest_release(scope.project.id, now_micros())
+        .await?
+        .ok_or_else(ApiError::not_found_plain)?;
+    let suffix = request
+        .raw_path
+        .split_once("/permalink/latest")
+        .map(|(_, rest)| rest.trim_start_matches('/'))
+        .filter(|rest| !rest.is_empty())
+        .map(|rest| format!("/{rest}"))
+        .unwrap_or_default();
+    let location = app.urls.absolute(&format!(
+        "/api/v4/projects/{}/releases/{}{suffix}{}",
+        scope.project.id,
+        escape_segment(&release.tag),
+        query_without_order_by(request.raw_query.as_deref())
+    ));
+    Ok(redirect(StatusCode::FOUND, &location))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn order_by_is_dropped_from_the_query() {
+        assert_eq!(
+            super::query_without_order_by(Some("order_by=released_at&a=1")),
+            "?a=1"
+        );
+        assert_eq!(super::query_without_order_by(Some("order_by=x")), "");
+        assert_eq!(super::query_without_order_by(None), "");
+    }
+}
