@@ -308,3 +308,95 @@ async fn migrate_creates_the_schema_and_exits() {
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("unsupported database URL"));
 }
+
+#[tokio::test]
+async fn logs_are_structured_and_never_contain_tokens() {
+    let db = TestDatabase::new().await;
+    let token = "glpat-secret-that-must-not-be-logged-123";
+    let port = free_port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_relinks"))
+        .args([
+            "serve",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--database",
+            &db.url,
+            "--log-format",
+            "json",
+        ])
+        .env("RELINKS_ROOT_TOKEN", token)
+        .env("RELINKS_LOG", "debug")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("starts");
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while client
+        .get(format!("{base}/-/liveness"))
+        .send()
+        .await
+        .is_err()
+    {
+        assert!(Instant::now() < deadline, "relinks did not start");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    client
+        .get(format!("{base}/api/v4/user"))
+        .header("PRIVATE-TOKEN", token)
+        .send()
+        .await
+        .expect("answered");
+    client
+        .get(format!("{base}/api/v4/user?private_token={token}"))
+        .send()
+        .await
+        .expect("answered");
+    client
+        .get(format!("{base}/api/v4/user"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("answered");
+    client
+        .post(format!("{base}/users/sign_in"))
+        .form(&[("token", token)])
+        .send()
+        .await
+        .expect("answered");
+    client
+        .get(format!("{base}/api/v4/user"))
+        .header("PRIVATE-TOKEN", "glpat-wrong-secret-also-private")
+        .send()
+        .await
+        .expect("answered");
+    let pid = child.id().expect("running").to_string();
+    Command::new("kill")
+        .arg("-TERM")
+        .arg(&pid)
+        .status()
+        .await
+        .expect("kill runs");
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .expect("stderr")
+        .read_to_string(&mut stderr)
+        .await
+        .expect("reads");
+    assert!(child.wait().await.expect("exits").success());
+    let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert!(lines.len() > 5, "{stderr}");
+    for line in &lines {
+        serde_json::from_str::<Value>(line).unwrap_or_else(|_| panic!("not JSON: {line}"));
+    }
+    assert!(!stderr.contains(token), "a token reached the logs");
+    assert!(
+        !stderr.contains("glpat-wrong-secret-also-private"),
+        "a token reached the logs"
+    );
+    assert!(stderr.contains("/api/v4/user"));
+}

@@ -519,3 +519,45 @@ async fn unknown_pages_are_html_404s_and_unknown_api_routes_json() {
         .await;
     assert_eq!(api.expect(404), &json!({"error": "404 Not Found"}));
 }
+
+#[tokio::test]
+async fn metrics_count_requests_by_route_template_and_report_the_store() {
+    let w = World::new("private").await;
+    w.app.get(&w.developer, &w.links()).await.expect(200);
+    w.app
+        .get(&w.developer, &w.link(w.link_id))
+        .await
+        .expect(200);
+    w.app.get(&w.outsider, &w.links()).await.expect(404);
+    let metrics = get_raw(&w.app, "/-/metrics", &[]).await;
+    assert_eq!(metrics.status, 200);
+    assert!(metrics.content_type().starts_with("text/plain"));
+    let text = &metrics.text;
+    let route = "/api/v4/projects/{id}/releases/{tag_name}/assets/links";
+    assert!(
+        text.contains(&format!(
+            "relinks_http_requests_total{{method=\"GET\",route=\"{route}\",status=\"200\"}} 1"
+        )),
+        "{text}"
+    );
+    assert!(text.contains(&format!(
+        "relinks_http_requests_total{{method=\"GET\",route=\"{route}\",status=\"404\"}} 1"
+    )));
+    assert!(text.contains("relinks_http_request_duration_seconds_bucket"));
+    assert!(text.contains("relinks_objects{kind=\"links\"} 1"));
+    assert!(text.contains("relinks_objects{kind=\"projects\"} 1"));
+    assert!(text.contains("relinks_database_connections{state=\"open\"}"));
+    assert!(
+        !text.contains(&w.project_path),
+        "concrete paths never become labels"
+    );
+}
+
+#[tokio::test]
+async fn request_ids_are_kept_or_made() {
+    let app = TestApp::start().await;
+    let given = get_raw(&app, "/-/liveness", &[("x-request-id", "abc-123")]).await;
+    assert_eq!(given.header("x-request-id"), Some("abc-123"));
+    let made = get_raw(&app, "/-/liveness", &[]).await;
+    assert_eq!(made.header("x-request-id").map(str::len), Some(36));
+}

@@ -6,6 +6,7 @@ pub mod entities;
 pub mod error;
 pub mod handlers;
 pub mod markdown;
+pub mod metrics;
 pub mod openapi;
 pub mod pagination;
 pub mod params;
@@ -36,12 +37,13 @@ impl Default for HttpConfig {
     }
 }
 
-/// The state every handler gets: the store and the public URLs.
+/// The state every handler gets: the store, the public URLs, the settings and the metrics.
 #[derive(Debug, Clone)]
 pub struct App<S> {
     pub store: S,
     pub urls: Arc<Urls>,
     pub config: Arc<HttpConfig>,
+    pub metrics: Arc<metrics::Metrics>,
 }
 
 impl<S: Store> App<S> {
@@ -50,6 +52,7 @@ impl<S: Store> App<S> {
             store,
             urls: Arc::new(Urls::new(external_url)),
             config: Arc::new(config),
+            metrics: Arc::new(metrics::Metrics::new()),
         }
     }
 }

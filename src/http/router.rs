@@ -16,7 +16,7 @@ use super::handlers::{
     downloads, groups, health, job_tokens, links, members, meta, projects, protected_tags,
     releases, tags, tokens, users,
 };
-use super::{openapi, App};
+use super::{metrics, openapi, App};
 use crate::store::Store;
 use crate::web;
 
@@ -100,12 +100,14 @@ pub fn routes<S: Store>() -> Vec<Route<S>> {
         route!(GET "/-/health" => health::health),
         route!(GET "/-/liveness" => health::liveness),
         route!(GET "/-/readiness" => health::readiness::<S>),
+        route!(GET "/-/metrics" => metrics::scrape::<S>),
     ]
 }
 
 /// The whole application: API routes, the catch-all 404, request ids, tracing and a last-resort
 /// panic guard that still answers in GitLab's shape.
 pub fn router<S: Store>(app: App<S>) -> Router {
+    let metrics = app.metrics.clone();
     let mut routed = Router::new();
     for (_, path, handler) in routes::<S>().into_iter().chain(web::routes::<S>()) {
         routed = routed.route(path, handler);
@@ -114,6 +116,7 @@ pub fn router<S: Store>(app: App<S>) -> Router {
         .fallback(web::dispatch::<S>)
         .method_not_allowed_fallback(not_found)
         .with_state(app)
+        .layer(axum::middleware::from_fn_with_state(metrics, metrics::track))
         .layer(axum::middleware::from_fn(web::security_headers))
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))

@@ -1,0 +1,175 @@
+//! Prometheus metrics at `/-/metrics`: requests by route template, method and status, latency
+//! histograms, the database pool's use, and how many projects, releases and links there are.
+//! Each `App` has its own registry (no process-wide state), so several servers in one process
+//! (the tests) keep separate figures.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{header, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use prometheus::{
+    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder,
+};
+
+use super::error::ApiError;
+use super::App;
+use crate::store::Store;
+
+pub struct Metrics {
+    registry: Registry,
+    requests: IntCounterVec,
+    latency: HistogramVec,
+    pool: IntGaugeVec,
+    objects: IntGaugeVec,
+}
+
+impl std::fmt::Debug for Metrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Metrics")
+    }
+}
+
+impl Metrics {
+    pub fn new() -> Self {
+        let requests = IntCounterVec::new(
+            Opts::new(
+                "relinks_http_requests_total",
+                "HTTP requests by route template, method and status",
+            ),
+            &["route", "method", "status"],
+        )
+        .expect("valid metric");
+        let latency = HistogramVec::new(
+            HistogramOpts::new(
+                "relinks_http_request_duration_seconds",
+                "Time to answer, by route template and method",
+            )
+            .buckets(vec![
+                0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+            ]),
+            &["route", "method"],
+        )
+        .expect("valid metric");
+        let pool = IntGaugeVec::new(
+            Opts::new(
+                "relinks_database_connections",
+                "Database connections of this instance, by state",
+            ),
+            &["state"],
+        )
+        .expect("valid metric");
+        let objects = IntGaugeVec::new(
+            Opts::new("relinks_objects", "Stored projects, releases and links"),
+            &["kind"],
+        )
+        .expect("valid metric");
+        let registry = Registry::new();
+        for collector in [
+            Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
+            Box::new(latency.clone()),
+            Box::new(pool.clone()),
+            Box::new(objects.clone()),
+        ] {
+            registry
+                .register(collector)
+                .expect("metric names are unique");
+        }
+        Self {
+            registry,
+            requests,
+            latency,
+            pool,
+            objects,
+        }
+    }
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Keeps the method label bounded: anything unusual counts as `OTHER`.
+fn method_label(method: &Method) -> &'static str {
+    match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::DELETE => "DELETE",
+        Method::PATCH => "PATCH",
+        Method::OPTIONS => "OPTIONS",
+        _ => "OTHER",
+    }
+}
+
+/// Counts and times every request under its route template (never the concrete path, which
+/// would hold names and tokens and grow without bound).
+pub async fn track(State(metrics): State<Arc<Metrics>>, request: Request, next: Next) -> Response {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let method = method_label(request.method());
+    let started = Instant::now();
+    let response = next.run(request).await;
+    metrics
+        .latency
+        .with_label_values(&[route.as_str(), method])
+        .observe(started.elapsed().as_secs_f64());
+    metrics
+        .requests
+        .with_label_values(&[route.as_str(), method, response.status().as_str()])
+        .inc();
+    response
+}
+
+#[utoipa::path(get, path = "/-/metrics", tag = "meta", security(()),
+    responses((status = 200, description = "Prometheus text format", content_type = "text/plain")))]
+pub async fn scrape<S: Store>(State(app): State<App<S>>) -> Response {
+    let (size, idle) = app.store.pool_usage();
+    app.metrics
+        .pool
+        .with_label_values(&["open"])
+        .set(i64::from(size));
+    app.metrics
+        .pool
+        .with_label_values(&["idle"])
+        .set(i64::try_from(idle).unwrap_or(i64::MAX));
+    match app.store.counts().await {
+        Ok(counts) => {
+            app.metrics
+                .objects
+                .with_label_values(&["projects"])
+                .set(counts.projects);
+            app.metrics
+                .objects
+                .with_label_values(&["releases"])
+                .set(counts.releases);
+            app.metrics
+                .objects
+                .with_label_values(&["links"])
+                .set(counts.links);
+        }
+        Err(error) => return ApiError::Store(error).into_response(),
+    }
+    let mut buffer = Vec::new();
+    if TextEncoder::new()
+        .encode(&app.metrics.registry.gather(), &mut buffer)
+        .is_err()
+    {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    }
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        buffer,
+    )
+        .into_response()
+}
