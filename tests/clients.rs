@@ -87,3 +87,42 @@ async fn gitbeaker_and_semantic_release() {
         .current_dir(clients_dir().join("node"));
     run(command, &app, "gitbeaker and semantic-release").await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn release_pages_in_headless_chromium() {
+    let node_modules = clients_dir().join("node/node_modules/playwright-core");
+    let chromium = Path::new("/usr/bin/chromium");
+    if !installed(&node_modules, "playwright-core") || !installed(chromium, "Debian's chromium") {
+        return;
+    }
+    let app = TestApp::start().await;
+    // Screenshots are kept as artifacts of the run, one folder per engine.
+    let engine = if common::testing_postgres() {
+        "postgres"
+    } else {
+        "sqlite"
+    };
+    let shots = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("target/screenshots")
+        .join(engine);
+    let mut command = tokio::process::Command::new("node");
+    command
+        .arg("--test")
+        .arg("--test-reporter=spec")
+        .arg(clients_dir().join("node/browser"))
+        .env("SCREENSHOT_DIR", &shots)
+        .current_dir(clients_dir().join("node"));
+    run(command, &app, "the release pages in Chromium").await;
+    for shot in [
+        "1-not-signed-in",
+        "2-releases",
+        "3-release",
+        "4-followed-permanent-link",
+        "5-phone",
+    ] {
+        assert!(
+            shots.join(format!("{shot}.png")).exists(),
+            "{shot}.png was taken"
+        );
+    }
+}
