@@ -8,6 +8,7 @@ use tokio::net::TcpListener;
 use crate::bootstrap::ensure_root;
 use crate::config::{DatabaseConfig, ServeConfig};
 use crate::http::{router, App, HttpConfig};
+use crate::store::cached::Cached;
 use crate::store::postgres::PgStore;
 use crate::store::sqlite::SqliteStore;
 use crate::store::Store;
@@ -80,7 +81,9 @@ async fn shutdown_signal() {
 
 pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     match open(&config.database).await? {
-        Engine::Sqlite(store) => run(store, config).await,
+        // This process is the only writer of a SQLite file: reads can be cached. PostgreSQL is
+        // shared with other instances, so it is always asked.
+        Engine::Sqlite(store) => run(Cached::new(store), config).await,
         Engine::Postgres(store) => run(store, config).await,
     }
 }

@@ -41,11 +41,32 @@ pub enum LinkTypeName {
     Package,
 }
 
-impl LinkEntity {
-    pub fn new(urls: &Urls, project: &Project, tag: &str, link: &Link) -> Self {
+/// What every link of one release shares, computed once per answer rather than per link.
+pub struct ReleaseUrls {
+    /// The project's `web_url`: links under it are not external.
+    project_url: String,
+    /// `…/-/releases/<tag>/downloads/`, the start of every permanent link of the release.
+    downloads: String,
+}
+
+impl ReleaseUrls {
+    pub fn new(urls: &Urls, project: &Project, tag: &str) -> Self {
         let full_path = project.full_path();
+        Self {
+            project_url: urls.project(&full_path),
+            downloads: format!("{}/downloads/", urls.release(&full_path, tag)),
+        }
+    }
+}
+
+impl LinkEntity {
+    pub fn new(release: &ReleaseUrls, link: &Link) -> Self {
         let direct_asset_url = match &link.filepath {
-            Some(filepath) => urls.direct_asset(&full_path, tag, filepath),
+            Some(filepath) => format!(
+                "{}{}",
+                release.downloads,
+                super::urls::escape_path(filepath.trim_start_matches('/'))
+            ),
             None => link.url.clone(),
         };
         Self {
@@ -53,7 +74,7 @@ impl LinkEntity {
             name: link.name.clone(),
             url: link.url.clone(),
             direct_asset_url,
-            external: !link.url.starts_with(&urls.project(&full_path)),
+            external: !link.url.starts_with(&release.project_url),
             link_type: link.link_type.as_str(),
         }
     }
@@ -503,13 +524,14 @@ impl ReleaseEntity {
         ctx: &ReleaseContext<'_>,
         release: &Release,
         author: Option<&User>,
-        links: &[Link],
+        links: &[&Link],
     ) -> Self {
         let full_path = ctx.project.full_path();
         let self_url = ctx.urls.release(&full_path, &release.tag);
+        let release_urls = ReleaseUrls::new(ctx.urls, ctx.project, &release.tag);
         let links: Vec<LinkEntity> = links
             .iter()
-            .map(|l| LinkEntity::new(ctx.urls, ctx.project, &release.tag, l))
+            .map(|l| LinkEntity::new(&release_urls, l))
             .collect();
         Self {
             name: release.name.clone().unwrap_or_else(|| release.tag.clone()),

@@ -65,14 +65,14 @@ pub fn headers(urls: &Urls, request: &ApiRequest, page: PageRequest, total: i64)
 }
 
 /// A 200 JSON array with the pagination headers.
-pub fn paginated(
+pub fn paginated<T: serde::Serialize>(
     urls: &Urls,
     request: &ApiRequest,
     page: PageRequest,
     total: i64,
-    items: Vec<Value>,
+    items: Vec<T>,
 ) -> Response {
-    let mut response = json_response(StatusCode::OK, &Value::Array(items));
+    let mut response = json_response(StatusCode::OK, &items);
     response
         .headers_mut()
         .extend(headers(urls, request, page, total));

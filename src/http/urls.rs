@@ -76,15 +76,6 @@ impl Urls {
         )
     }
 
-    /// The permanent link of a release asset: `…/-/releases/<tag>/downloads/<filepath>`.
-    pub fn direct_asset(&self, project_full_path: &str, tag: &str, filepath: &str) -> String {
-        format!(
-            "{}/downloads/{}",
-            self.release(project_full_path, tag),
-            escape_path(filepath.trim_start_matches('/'))
-        )
-    }
-
     /// `host` or `host:port` of the external URL, for ssh clone URLs.
     pub fn host(&self) -> &str {
         let without_scheme = self
@@ -104,9 +95,10 @@ mod tests {
     fn direct_asset_urls_escape_like_rails() {
         let urls = Urls::new("https://example.com/");
         assert_eq!(
-            urls.direct_asset("group/sub/app", "release/1.0", "/bin/app-v1+b.exe"),
-            "https://example.com/group/sub/app/-/releases/release%2F1.0/downloads/bin/app-v1+b.exe"
+            urls.release("group/sub/app", "release/1.0"),
+            "https://example.com/group/sub/app/-/releases/release%2F1.0"
         );
+        assert_eq!(escape_path("bin/app-v1+b.exe"), "bin/app-v1+b.exe");
         assert_eq!(escape_segment("v1 b?#"), "v1%20b%3F%23");
         assert_eq!(urls.host(), "example.com");
     }

@@ -6,6 +6,7 @@
 //! requests race: unique names, URLs and filepaths per release, one release per tag, ids never
 //! reused, and an acknowledged write on disk before it is acknowledged.
 
+pub mod cached;
 pub mod postgres;
 pub mod records;
 pub mod sql;

@@ -21,7 +21,7 @@ use crate::domain::pagination::{PageInfo, PageRequest};
 use crate::domain::time::now_micros;
 use crate::domain::token;
 use crate::http::auth::{can_read_api, is_usable, Caller, Via};
-use crate::http::entities::LinkEntity;
+use crate::http::entities::{LinkEntity, ReleaseUrls};
 use crate::http::error::{redirect, ApiError};
 use crate::http::markdown;
 use crate::http::params::{parse_nested_query, Params};
@@ -306,9 +306,10 @@ fn release_view<S: Store>(
     project: &Project,
     release: &Release,
     author: Option<&User>,
-    links: &[Link],
+    links: &[&Link],
 ) -> ReleaseView {
     let full_path = project.full_path();
+    let release_urls = ReleaseUrls::new(&app.urls, project, &release.tag);
     ReleaseView {
         name: release.name.clone().unwrap_or_else(|| release.tag.clone()),
         tag: release.tag.clone(),
@@ -320,7 +321,7 @@ fn release_view<S: Store>(
         links: links
             .iter()
             .map(|link| {
-                let entity = LinkEntity::new(&app.urls, project, &release.tag, link);
+                let entity = LinkEntity::new(&release_urls, link);
                 LinkView {
                     permanent: link
                         .filepath
@@ -349,10 +350,9 @@ async fn release_views<S: Store>(
     Ok(releases
         .iter()
         .map(|release| {
-            let own: Vec<Link> = links
+            let own: Vec<&Link> = links
                 .iter()
                 .filter(|l| l.release_id == release.id)
-                .cloned()
                 .collect();
             let author = authors.iter().find(|a| Some(a.id) == release.author_id);
             release_view(app, project, release, author, &own)

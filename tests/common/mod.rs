@@ -153,6 +153,8 @@ pub async fn serve_url(url: &str, config: HttpConfig) -> (String, oneshot::Sende
         .expect("database opens")
     {
         Engine::Sqlite(store) => {
+            // As `relinks serve` runs it: with the read cache.
+            let store = relinks::store::cached::Cached::new(store);
             ensure_root(&store, Some(ROOT_TOKEN)).await.expect("root");
             serve(store, config).await
         }

@@ -13,7 +13,7 @@ use crate::domain::link::{self, LinkCandidate, LinkConflicts, LinkType};
 use crate::http::auth::{authenticate, RouteAuth};
 #[allow(unused_imports)]
 use crate::http::entities::*;
-use crate::http::entities::{to_value, LinkEntity};
+use crate::http::entities::{LinkEntity, ReleaseUrls};
 use crate::http::error::{json_response, ApiError, ApiResult};
 #[allow(unused_imports)]
 use crate::http::openapi::*;
@@ -154,13 +154,11 @@ fn present<S: Store>(
     scope: &ProjectScope,
     release: &Release,
     link: &Link,
-) -> serde_json::Value {
-    to_value(&LinkEntity::new(
-        &app.urls,
-        &scope.project,
-        &release.tag,
+) -> LinkEntity {
+    LinkEntity::new(
+        &ReleaseUrls::new(&app.urls, &scope.project, &release.tag),
         link,
-    ))
+    )
 }
 
 /// Rejects the link with GitLab's validation messages, or lets it through.
@@ -207,10 +205,8 @@ pub async fn list<S: Store>(State(app): State<App<S>>, request: ApiRequest) -> A
     d.finish()?;
     let (scope, release) = locate(&app, &request).await?;
     let (links, total) = app.store.links(release.id, page).await?;
-    let items = links
-        .iter()
-        .map(|l| present(&app, &scope, &release, l))
-        .collect();
+    let urls = ReleaseUrls::new(&app.urls, &scope.project, &release.tag);
+    let items: Vec<LinkEntity> = links.iter().map(|l| LinkEntity::new(&urls, l)).collect();
     Ok(paginated(&app.urls, &request, page, total, items))
 }
 

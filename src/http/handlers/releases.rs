@@ -7,14 +7,13 @@ use std::collections::HashSet;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use serde_json::Value;
 
 use crate::domain::link::{self, LinkCandidate, LinkConflicts, LinkType};
 use crate::domain::names::is_valid_tag_name;
 use crate::http::auth::{authenticate, Caller, RouteAuth};
 #[allow(unused_imports)]
 use crate::http::entities::*;
-use crate::http::entities::{to_value, ReleaseContext, ReleaseEntity};
+use crate::http::entities::{ReleaseContext, ReleaseEntity};
 use crate::http::error::{json_response, ApiError, ApiResult};
 #[allow(unused_imports)]
 use crate::http::openapi::*;
@@ -24,8 +23,8 @@ use crate::http::request::ApiRequest;
 use crate::http::scope::{find_project, ProjectScope};
 use crate::http::App;
 use crate::store::{
-    NewLink, NewRelease, NewTag, ProtectedTag, Release, ReleaseChanges, ReleaseOrder, ReleaseQuery,
-    Store, StoreError,
+    Link, NewLink, NewRelease, NewTag, ProtectedTag, Release, ReleaseChanges, ReleaseOrder,
+    ReleaseQuery, Store, StoreError,
 };
 
 /// GitLab's `MAX_TEXT_SIZE_LIMIT` for release descriptions.
@@ -45,7 +44,7 @@ async fn present<S: Store>(
     scope: &ProjectScope,
     releases: &[Release],
     include_html: bool,
-) -> ApiResult<Vec<Value>> {
+) -> ApiResult<Vec<ReleaseEntity>> {
     let protected = app.store.protected_tags(scope.project.id).await?;
     let mut author_ids: Vec<i64> = releases.iter().filter_map(|r| r.author_id).collect();
     author_ids.sort_unstable();
@@ -65,12 +64,11 @@ async fn present<S: Store>(
                 include_html,
             };
             let author = authors.iter().find(|a| Some(a.id) == release.author_id);
-            let own_links: Vec<_> = links
+            let own_links: Vec<&Link> = links
                 .iter()
                 .filter(|l| l.release_id == release.id)
-                .cloned()
                 .collect();
-            to_value(&ReleaseEntity::new(&ctx, release, author, &own_links))
+            ReleaseEntity::new(&ctx, release, author, &own_links)
         })
         .collect())
 }
@@ -80,9 +78,9 @@ async fn present_one<S: Store>(
     scope: &ProjectScope,
     release: &Release,
     include_html: bool,
-) -> ApiResult<Value> {
+) -> ApiResult<ReleaseEntity> {
     let mut all = present(app, scope, std::slice::from_ref(release), include_html).await?;
-    Ok(all.pop().unwrap_or(Value::Null))
+    all.pop().ok_or_else(ApiError::not_found_plain)
 }
 
 #[utoipa::path(

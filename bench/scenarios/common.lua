@@ -1,0 +1,32 @@
+-- Shared by every scenario: the token header, and a done() hook that prints the results as
+-- one JSON line for bench/harness.py (latency in microseconds, with a percentile curve).
+token = os.getenv("BENCH_TOKEN") or ""
+wrk.headers["PRIVATE-TOKEN"] = token
+
+function report(summary, latency)
+  local e = summary.errors
+  local parts = {
+    string.format('"requests":%d', summary.requests),
+    string.format('"duration_us":%d', summary.duration),
+    string.format('"socket_errors":%d', e.connect + e.read + e.write + e.timeout),
+    string.format('"status_errors":%d', e.status),
+  }
+  for _, p in ipairs({50, 90, 99, 99.9}) do
+    table.insert(parts, string.format('"p%s":%d', tostring(p):gsub("%.", "_"), latency:percentile(p)))
+  end
+  local curve = {}
+  for i = 1, 999 do
+    table.insert(curve, string.format("%d", latency:percentile(i / 10)))
+  end
+  table.insert(parts, '"curve":[' .. table.concat(curve, ",") .. ']')
+  io.write("BENCH_JSON {" .. table.concat(parts, ",") .. "}\n")
+end
+
+done = function(summary, latency, requests) report(summary, latency) end
+
+-- Each thread numbers its requests so that created names never collide.
+local threads = 0
+setup = function(thread)
+  threads = threads + 1
+  thread:set("tid", threads)
+end

@@ -1,0 +1,10 @@
+-- POST create, every name and URL unique; each 201 is durable before it is sent.
+dofile(os.getenv("BENCH_SCENARIOS") .. "/common.lua")
+wrk.headers["Content-Type"] = "application/json"
+local n = 0
+request = function()
+  n = n + 1
+  local id = (tid or 0) .. "-" .. n .. "-" .. math.random(1000000000)
+  local body = '{"name":"c' .. id .. '","url":"https://e.example/c' .. id .. '"}'
+  return wrk.format("POST", "/api/v4/projects/2/releases/v2/assets/links", nil, body)
+end

@@ -1,0 +1,13 @@
+-- 90% reads of one link, 10% creates.
+dofile(os.getenv("BENCH_SCENARIOS") .. "/common.lua")
+local n = 0
+request = function()
+  n = n + 1
+  if n % 10 == 0 then
+    local id = "m" .. (tid or 0) .. "-" .. n .. "-" .. math.random(1000000000)
+    local headers = { ["Content-Type"] = "application/json", ["PRIVATE-TOKEN"] = token }
+    return wrk.format("POST", "/api/v4/projects/2/releases/v2/assets/links", headers,
+      '{"name":"' .. id .. '","url":"https://e.example/' .. id .. '"}')
+  end
+  return wrk.format("GET", "/api/v4/projects/1/releases/v-big/assets/links/" .. (n % 100 + 1))
+end

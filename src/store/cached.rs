@@ -1,0 +1,542 @@
+//! A read cache in front of a store that is the only writer of its database (SQLite: one
+//! process owns the file). Hot reads (tokens, users, projects, memberships, protected tags,
+//! releases, links) are answered from memory; every write, whatever it touches, starts a new
+//! generation and so invalidates everything cached before it, before the write is acknowledged.
+//!
+//! Why this is safe: an entry is stored under the generation read *before* its database read,
+//! and is only ever served while that generation is still current. A write bumps the
+//! generation after its commit and before it returns, so once a write is acknowledged no read
+//! can be served a value from before it. Nothing time-dependent is cached as a decision: token
+//! and session expiry are checked on every request from the cached row. PostgreSQL stores are
+//! never wrapped: other instances write there too.
+
+use std::any::Any;
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use super::*;
+use crate::domain::link::LinkConflicts;
+use crate::domain::pagination::PageRequest;
+
+/// Entries kept at most; beyond, the cache starts empty again (memory stays bounded).
+const MAX_ENTRIES: usize = 50_000;
+
+type Value = Arc<dyn Any + Send + Sync>;
+
+#[derive(Default)]
+struct Entries {
+    generation: u64,
+    map: HashMap<String, Value>,
+}
+
+/// The cache itself, shared by the store's clones.
+#[derive(Default)]
+pub struct ReadCache {
+    generation: AtomicU64,
+    entries: Mutex<Entries>,
+}
+
+impl ReadCache {
+    /// Every cached value is stale from now on.
+    pub fn invalidate(&self) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
+    }
+
+    fn get<T: Clone + 'static>(&self, key: &str, generation: u64) -> Option<T> {
+        let mut entries = self.entries.lock().ok()?;
+        if entries.generation != generation {
+            entries.map.clear();
+            entries.generation = generation;
+            return None;
+        }
+        entries.map.get(key)?.downcast_ref::<T>().cloned()
+    }
+
+    fn put<T: Send + Sync + 'static>(&self, key: String, value: T, generation: u64) {
+        let Ok(mut entries) = self.entries.lock() else {
+            return;
+        };
+        // A write started a new generation since the read began: the value may be older.
+        if entries.generation != generation || self.generation.load(Ordering::Acquire) != generation
+        {
+            return;
+        }
+        if entries.map.len() >= MAX_ENTRIES {
+            entries.map.clear();
+        }
+        entries.map.insert(key, Arc::new(value));
+    }
+
+    /// Answers `key` from memory, or runs `read` and remembers its answer.
+    pub async fn read<T, F>(&self, key: String, read: F) -> StoreResult<T>
+    where
+        T: Clone + Send + Sync + 'static,
+        F: Future<Output = StoreResult<T>>,
+    {
+        let generation = self.generation.load(Ordering::Acquire);
+        if let Some(value) = self.get::<T>(&key, generation) {
+            return Ok(value);
+        }
+        let value = read.await?;
+        self.put(key, value.clone(), generation);
+        Ok(value)
+    }
+}
+
+/// A store with a [`ReadCache`] in front.
+#[derive(Clone)]
+pub struct Cached<S> {
+    inner: S,
+    cache: Arc<ReadCache>,
+}
+
+impl<S> Cached<S> {
+    pub fn new(inner: S) -> Self {
+        Self {
+            inner,
+            cache: Arc::new(ReadCache::default()),
+        }
+    }
+}
+
+impl<S: std::fmt::Debug> std::fmt::Debug for Cached<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Cached")
+            .field("inner", &self.inner)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<S: Store> Store for Cached<S> {
+    async fn close(&self) -> () {
+        self.inner.close().await
+    }
+
+    fn pool_usage(&self) -> (u32, usize) {
+        self.inner.pool_usage()
+    }
+
+    async fn ping(&self) -> StoreResult<()> {
+        self.inner.ping().await
+    }
+}
+
+impl<S: Store> Directory for Cached<S> {
+    async fn count_users(&self) -> StoreResult<i64> {
+        self.inner.count_users().await
+    }
+
+    async fn create_user(&self, user: &NewUser) -> StoreResult<User> {
+        let result = self.inner.create_user(user).await;
+        self.cache.invalidate();
+        result
+    }
+
+    async fn user(&self, id: i64) -> StoreResult<Option<User>> {
+        let key = format!("user:{id}");
+        self.cache.read(key, self.inner.user(id)).await
+    }
+
+    async fn user_by_username(&self, username: &str) -> StoreResult<Option<User>> {
+        self.inner.user_by_username(username).await
+    }
+
+    async fn users(&self, username: Option<&str>, page: PageRequest) -> StoreResult<Page<User>> {
+        self.inner.users(username, page).await
+    }
+
+    async fn users_by_ids(&self, ids: &[i64]) -> StoreResult<Vec<User>> {
+        let key = format!("users:{ids:?}");
+        self.cache.read(key, self.inner.users_by_ids(ids)).await
+    }
+
+    async fn create_personal_token(&self, token: &NewPersonalToken) -> StoreResult<PersonalToken> {
+        let result = self.inner.create_personal_token(token).await;
+        self.cache.invalidate();
+        result
+    }
+
+    async fn personal_token(&self, id: i64) -> StoreResult<Option<PersonalToken>> {
+        let key = format!("token:{id}");
+        self.cache.read(key, self.inner.personal_token(id)).await
+    }
+
+    async fn personal_token_by_digest(&self, digest: &str) -> StoreResult<Option<PersonalToken>> {
+        let key = format!("token-digest:{digest}");
+        self.cache
+            .read(key, self.inner.personal_token_by_digest(digest))
+            .await
+    }
+
+    async fn revoke_personal_token(&self, id: i64) -> StoreResult<bool> {
+        let result = self.inner.revoke_personal_token(id).await;
+        self.cache.invalidate();
+        result
+    }
+
+    async fn ensure_personal_token(&self, token: &NewPersonalToken) -> StoreResult<PersonalToken> {
+        let result = self.inner.ensure_personal_token(token).await;
+        self.cache.invalidate();
+        result
+    }
+
+    async fn create_job_token(&self, token: &NewJobToken) -> StoreResult<JobToken> {
+        let result = self.inner.create_job_token(token).await;
+        self.cache.invalidate();
+        result
+    }
+
+    async fn job_token_by_digest(&self, digest: &str) -> StoreResult<Option<JobToken>> {
+        let key = format!("job-digest:{digest}");
+        self.cache
+            .read(key, self.inner.job_token_by_digest(digest))
+            .await
+    }
+
+    async fn create_session(
+        &self,
+        digest: &str,
+        user_id: i64,
+        token_id: i64,
+        expires_at: crate::domain::time::Micros,
+    ) -> StoreResult<Session> {
+        let result = self
+            .inner
+            .create_session(digest, user_id, token_id, expires_at)
+            .await;
+        self.cache.invalidate();
+        result
+    }
+
+    async fn session_by_digest(&self, digest: &str) -> StoreResult<Option<Session>> {
+        let key = format!("session:{digest}");
+        self.cache
+            .read(key, self.inner.session_by_digest(digest))
+            .await
+    }
+
+    async fn delete_session(&self, digest: &str) -> StoreResult<()> {
+        let result = self.inner.delete_session(digest).await;
+        self.cache.invalidate();
+        result
+    }
+
+    async fn create_group(&self, group: &NewGroup) -> StoreResult<Namespace> {
+        let result = self.inner.create_group(group).await;
+        self.cache.invalidate();
+        result
+    }
+
+    async fn namespace(&self, id: i64) -> StoreResult<Option<Namespace>> {
+        let key = format!("namespace:{id}");
+        self.cache.read(key, self.inner.namespace(id)).await
+    }
+
+    async fn namespace_by_full_path(&self, full_path: &str) -> StoreResult<Option<Namespace>> {
+        let key = format!("namespace-path:{}", full_path.to_lowercase());
+        self.cache
+            .read(key, self.inner.namespace_by_full_path(full_path))
+            .await
+    }
+
+    async fn user_namespace(&self, user_id: i64) -> StoreResult<Option<Namespace>> {
+        let key = format!("user-namespace:{user_id}");
+        self.cache
+            .read(key, self.inner.user_namespace(user_id))
+            .await
+    }
+}
+
+impl<S: Store> Projects for Cached<S> {
+    async fn create_project(&self, project: &NewProject) -> StoreResult<Project> {
+        let result = self.inner.create_project(project).await;
+        self.cache.invalidate();
+        result
+    }
+
+    async fn project(&self, id: i64) -> StoreResult<Option<Project>> {
+        let key = format!("project:{id}");
+        self.cache.read(key, self.inner.project(id)).await
+    }
+
+    async fn project_by_full_path(&self, full_path: &str) -> StoreResult<Option<Project>> {
+        let key = format!("project-path:{}", full_path.to_lowercase());
+        self.cache
+            .read(key, self.inner.project_by_full_path(full_path))
+            .await
+    }
+
+    async fn project_by_redirect(&self, full_path: &str) -> StoreResult<Option<Project>> {
+        let key = format!("project-redirect:{}", full_path.to_lowercase());
+        self.cache
+            .read(key, self.inner.project_by_redirect(full_path))
+            .await
+    }
+
+    async fn projects(
+        &self,
+        filter: &ProjectFilter,
+        page: PageRequest,
+    ) -> StoreResult<Page<Project>> {
+        self.inner.projects(filter, page).await
+    }
+
+    async fn update_project(&self, id: i64, changes: &ProjectChanges) -> StoreResult<Project> {
+        let result = self.inner.update_project(id, changes).await;
+        self.cache.invalidate();
+        result
+    }
+
+    async fn delete_project(&self, id: i64) -> StoreResult<bool> {
+        let result = self.inner.delete_project(id).await;
+        self.cache.invalidate();
+        result
+    }
+
+    async fn project_name_conflicts(
+        &self,
+        namespace_id: i64,
+        name: &str,
+        path: &str,
+        except: Option<i64>,
+    ) -> StoreResult<(bool, bool)> {
+        self.inner
+            .project_name_conflicts(namespace_id, name, path, except)
+            .await
+    }
+
+    async fn member_levels(&self, user_id: i64, project: &Project) -> StoreResult<MemberLevels> {
+        let key = format!("levels:{user_id}:{}", project.id);
+        self.cache
+            .read(key, self.inner.member_levels(user_id, project))
+            .await
+    }
+
+    async fn group_level(
+        &self,
+        user_id: i64,
+        group: &Namespace,
+    ) -> StoreResult<Option<crate::domain::access::AccessLevel>> {
+        let key = format!("group-level:{user_id}:{}", group.id);
+        self.cache
+            .read(key, self.inner.group_level(user_id, group))
+            .await
+    }
+
+    async fn members(&self, source: MemberSource, page: PageRequest) -> StoreResult<Page<Member>> {
+        self.inner.members(source, page).await
+    }
+
+    async fn member(&self, source: MemberSource, user_id: i64) -> StoreResult<Option<Member>> {
+        self.inner.member(source, user_id).await
+    }
+
+    async fn add_member(
+        &self,
+        source: MemberSource,
+        user_id: i64,
+        level: crate::domain::access::AccessLevel,
+        expires_at: Option<chrono::NaiveDate>,
+    ) -> StoreResult<Member> {
+        let result = self
+            .inner
+            .add_member(source, user_id, level, expires_at)
+            .await;
+        self.cache.invalidate();
+        result
+    }
+
+    async fn update_member(
+        &self,
+        source: MemberSource,
+        user_id: i64,
+        level: crate::domain::access::AccessLevel,
+        expires_at: Option<Option<chrono::NaiveDate>>,
+    ) -> StoreResult<Option<Member>> {
+        let result = self
+            .inner
+            .update_member(source, user_id, level, expires_at)
+            .await;
+        self.cache.invalidate();
+        result
+    }
+
+    async fn remove_member(&self, source: MemberSource, user_id: i64) -> StoreResult<bool> {
+        let result = self.inner.remove_member(source, user_id).await;
+        self.cache.invalidate();
+        result
+    }
+
+    async fn protected_tags(&self, project_id: i64) -> StoreResult<Vec<ProtectedTag>> {
+        let key = format!("protected:{project_id}");
+        self.cache
+            .read(key, self.inner.protected_tags(project_id))
+            .await
+    }
+
+    async fn create_protected_tag(
+        &self,
+        project_id: i64,
+        name: &str,
+        level: crate::domain::access::AccessLevel,
+    ) -> StoreResult<ProtectedTag> {
+        let result = self
+            .inner
+            .create_protected_tag(project_id, name, level)
+            .await;
+        self.cache.invalidate();
+        result
+    }
+
+    async fn delete_protected_tag(&self, project_id: i64, name: &str) -> StoreResult<bool> {
+        let result = self.inner.delete_protected_tag(project_id, name).await;
+        self.cache.invalidate();
+        result
+    }
+
+    async fn tag(&self, project_id: i64, name: &str) -> StoreResult<Option<Tag>> {
+        let key = format!("tag:{project_id}:{name}");
+        self.cache.read(key, self.inner.tag(project_id, name)).await
+    }
+
+    async fn tags(
+        &self,
+        project_id: i64,
+        query: &TagQuery,
+        page: PageRequest,
+    ) -> StoreResult<Page<Tag>> {
+        self.inner.tags(project_id, query, page).await
+    }
+
+    async fn create_tag(&self, tag: &NewTag) -> StoreResult<Tag> {
+        let result = self.inner.create_tag(tag).await;
+        self.cache.invalidate();
+        result
+    }
+
+    async fn delete_tag(&self, project_id: i64, name: &str) -> StoreResult<bool> {
+        let result = self.inner.delete_tag(project_id, name).await;
+        self.cache.invalidate();
+        result
+    }
+}
+
+impl<S: Store> Releases for Cached<S> {
+    async fn release(&self, project_id: i64, tag: &str) -> StoreResult<Option<Release>> {
+        let key = format!("release:{project_id}:{tag}");
+        self.cache
+            .read(key, self.inner.release(project_id, tag))
+            .await
+    }
+
+    async fn releases_for_tags(
+        &self,
+        project_id: i64,
+        tags: &[String],
+    ) -> StoreResult<Vec<Release>> {
+        self.inner.releases_for_tags(project_id, tags).await
+    }
+
+    async fn releases(
+        &self,
+        project_id: i64,
+        query: &ReleaseQuery,
+        page: PageRequest,
+    ) -> StoreResult<Page<Release>> {
+        self.inner.releases(project_id, query, page).await
+    }
+
+    async fn create_release(&self, release: &NewRelease) -> StoreResult<Release> {
+        let result = self.inner.create_release(release).await;
+        self.cache.invalidate();
+        result
+    }
+
+    async fn update_release(&self, id: i64, changes: &ReleaseChanges) -> StoreResult<Release> {
+        let result = self.inner.update_release(id, changes).await;
+        self.cache.invalidate();
+        result
+    }
+
+    async fn delete_release(&self, id: i64) -> StoreResult<bool> {
+        let result = self.inner.delete_release(id).await;
+        self.cache.invalidate();
+        result
+    }
+
+    async fn latest_release(
+        &self,
+        project_id: i64,
+        now: crate::domain::time::Micros,
+    ) -> StoreResult<Option<Release>> {
+        self.inner.latest_release(project_id, now).await
+    }
+
+    async fn links_of_releases(&self, release_ids: &[i64]) -> StoreResult<Vec<Link>> {
+        let key = format!("release-links:{release_ids:?}");
+        self.cache
+            .read(key, self.inner.links_of_releases(release_ids))
+            .await
+    }
+
+    async fn links(&self, release_id: i64, page: PageRequest) -> StoreResult<Page<Link>> {
+        let key = format!("links:{release_id}:{}:{}", page.page, page.per_page);
+        self.cache
+            .read(key, self.inner.links(release_id, page))
+            .await
+    }
+
+    async fn link(&self, release_id: i64, link_id: i64) -> StoreResult<Option<Link>> {
+        let key = format!("link:{release_id}:{link_id}");
+        self.cache
+            .read(key, self.inner.link(release_id, link_id))
+            .await
+    }
+
+    async fn link_conflicts(
+        &self,
+        release_id: i64,
+        candidate: &NewLink,
+        except: Option<i64>,
+    ) -> StoreResult<LinkConflicts> {
+        self.inner
+            .link_conflicts(release_id, candidate, except)
+            .await
+    }
+
+    async fn create_link(&self, release_id: i64, link: &NewLink) -> StoreResult<Link> {
+        let result = self.inner.create_link(release_id, link).await;
+        self.cache.invalidate();
+        result
+    }
+
+    async fn update_link(
+        &self,
+        release_id: i64,
+        link_id: i64,
+        changes: &LinkChanges,
+    ) -> StoreResult<Option<Link>> {
+        let result = self.inner.update_link(release_id, link_id, changes).await;
+        self.cache.invalidate();
+        result
+    }
+
+    async fn delete_link(&self, release_id: i64, link_id: i64) -> StoreResult<Option<Link>> {
+        let result = self.inner.delete_link(release_id, link_id).await;
+        self.cache.invalidate();
+        result
+    }
+
+    async fn link_by_filepath(&self, release_id: i64, filepath: &str) -> StoreResult<Option<Link>> {
+        let key = format!("link-path:{release_id}:{filepath}");
+        self.cache
+            .read(key, self.inner.link_by_filepath(release_id, filepath))
+            .await
+    }
+
+    async fn counts(&self) -> StoreResult<Counts> {
+        self.inner.counts().await
+    }
+}
