@@ -1,9 +1,14 @@
 //! The `relinks` command line: `relinks serve`, `relinks migrate`.
 
 use clap::{Parser, Subcommand};
+use mimalloc::MiMalloc;
 use tracing_subscriber::EnvFilter;
 
 use relinks::config::{DatabaseConfig, ServeConfig};
+
+/// mimalloc: many small, short-lived allocations per request, on every core.
+#[global_allocator]
+static GLOBAL: MiMalloc = MiMalloc;
 
 #[derive(Parser)]
 #[command(

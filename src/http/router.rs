@@ -3,12 +3,14 @@
 
 use std::time::Duration;
 
-use axum::http::{HeaderName, Method, StatusCode};
+use axum::http::{HeaderName, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{on, MethodFilter, MethodRouter};
 use axum::Router;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::request_id::{
+    MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
+};
 use tower_http::trace::TraceLayer;
 
 use super::error::{json_response, ApiError};
@@ -21,6 +23,28 @@ use crate::store::Store;
 use crate::web;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// Request ids in UUID v4 form from the thread's random generator: `MakeRequestUuid` asks the
+/// kernel for randomness on every request, a system call on the hot path.
+#[derive(Clone, Copy)]
+struct RandomRequestId;
+
+impl MakeRequestId for RandomRequestId {
+    fn make_request_id<B>(&mut self, _: &axum::http::Request<B>) -> Option<RequestId> {
+        let bits: u128 = rand::random();
+        // Version 4, variant 1, as a UUID.
+        let bits = (bits & !(0xf << 76) & !(0x3 << 62)) | (0x4 << 76) | (0x2 << 62);
+        let text = format!(
+            "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
+            bits >> 96,
+            (bits >> 80) & 0xffff,
+            (bits >> 64) & 0xffff,
+            (bits >> 48) & 0xffff,
+            bits & 0xffff_ffff_ffff
+        );
+        HeaderValue::from_str(&text).ok().map(RequestId::new)
+    }
+}
 
 async fn not_found() -> ApiError {
     ApiError::route_not_found()
@@ -131,7 +155,7 @@ pub fn router<S: Store>(app: App<S>) -> Router {
                 tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id = %id)
             }),
         )
-        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        .layer(SetRequestIdLayer::new(REQUEST_ID, RandomRequestId))
 }
 
 /// For handlers that answer "gone" without a body (DELETE with 204).

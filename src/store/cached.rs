@@ -14,7 +14,7 @@ use std::any::Any;
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, RwLock};
 
 use super::*;
 use crate::domain::link::LinkConflicts;
@@ -35,7 +35,7 @@ struct Entries {
 #[derive(Default)]
 pub struct ReadCache {
     generation: AtomicU64,
-    entries: Mutex<Entries>,
+    entries: RwLock<Entries>,
 }
 
 impl ReadCache {
@@ -45,17 +45,23 @@ impl ReadCache {
     }
 
     fn get<T: Clone + 'static>(&self, key: &str, generation: u64) -> Option<T> {
-        let mut entries = self.entries.lock().ok()?;
-        if entries.generation != generation {
+        {
+            // Readers share the lock; only a new generation needs it alone, to empty the map.
+            let entries = self.entries.read().ok()?;
+            if entries.generation == generation {
+                return entries.map.get(key)?.downcast_ref::<T>().cloned();
+            }
+        }
+        let mut entries = self.entries.write().ok()?;
+        if entries.generation < generation {
             entries.map.clear();
             entries.generation = generation;
-            return None;
         }
-        entries.map.get(key)?.downcast_ref::<T>().cloned()
+        None
     }
 
     fn put<T: Send + Sync + 'static>(&self, key: String, value: T, generation: u64) {
-        let Ok(mut entries) = self.entries.lock() else {
+        let Ok(mut entries) = self.entries.write() else {
             return;
         };
         // A write started a new generation since the read began: the value may be older.
