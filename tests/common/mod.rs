@@ -46,6 +46,15 @@ impl TestDatabase {
         }
     }
 
+    /// No database (for a client of a server that has its own).
+    pub fn none() -> Self {
+        Self {
+            url: String::new(),
+            _dir: None,
+            postgres_name: None,
+        }
+    }
+
     pub fn sqlite() -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let url = format!("sqlite://{}", dir.path().join("relinks.db").display());
@@ -234,6 +243,27 @@ pub const ROOT_TOKEN: &str = "glpat-test-root-token-0123456789";
 impl TestApp {
     pub async fn start() -> Self {
         Self::start_with(HttpConfig::default()).await
+    }
+
+    /// A client for a server started elsewhere (it owns its database).
+    pub fn attach(base: String) -> Self {
+        let (stop, _) = oneshot::channel::<()>();
+        let client = Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
+        let root = Caller {
+            id: 1,
+            username: "root".into(),
+            token: Some(ROOT_TOKEN.into()),
+        };
+        Self {
+            base,
+            client,
+            root,
+            _stop: stop,
+            _database: TestDatabase::none(),
+        }
     }
 
     pub async fn start_with(config: HttpConfig) -> Self {
