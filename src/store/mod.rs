@@ -73,6 +73,9 @@ fn is_unavailable(error: &sqlx::Error) -> bool {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
+/// A boxed future, for the closures a store's writes run in.
+pub type BoxFuture<'a, T> = std::pin::Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
 /// One page of a listing and the total number of rows.
 pub type Page<T> = (Vec<T>, i64);
 

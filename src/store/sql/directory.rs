@@ -25,7 +25,10 @@ macro_rules! directory_impl {
 
             async fn create_user(&self, user: &NewUser) -> StoreResult<User> {
                 let now = now_micros();
-                let mut tx = self.writer.begin().await?;
+
+                let user = user.clone();
+
+                self.write(move |conn| Box::pin(async move {
                 let id: i64 = sqlx::query_scalar(
                     "INSERT INTO users (username, name, email, is_admin, created_at) \
                      VALUES ($1, $2, $3, $4, $5) RETURNING id",
@@ -35,7 +38,7 @@ macro_rules! directory_impl {
                 .bind(&user.email)
                 .bind(user.is_admin)
                 .bind(now)
-                .fetch_one(&mut *tx)
+                .fetch_one(&mut *conn)
                 .await
                 .map_err(|e| match unique_violation(&e) {
                     Some(m) if m.contains("email") => StoreError::Conflict("email"),
@@ -43,7 +46,7 @@ macro_rules! directory_impl {
                     None => e.into(),
                 })?;
                 insert_namespace(
-                    &mut tx,
+                    &mut *conn,
                     NamespaceKind::User,
                     &user.name,
                     &user.username,
@@ -57,7 +60,6 @@ macro_rules! directory_impl {
                     StoreError::Conflict(_) => StoreError::Conflict("username"),
                     other => other,
                 })?;
-                tx.commit().await?;
                 Ok(User {
                     id,
                     username: user.username.clone(),
@@ -67,6 +69,9 @@ macro_rules! directory_impl {
                     state: "active".to_owned(),
                     created_at: now,
                 })
+
+                })).await
+
             }
 
             async fn user(&self, id: i64) -> StoreResult<Option<User>> {
@@ -127,6 +132,10 @@ macro_rules! directory_impl {
             }
 
             async fn create_personal_token(&self, token: &NewPersonalToken) -> StoreResult<PersonalToken> {
+
+                let token = token.clone();
+
+                self.write(move |conn| Box::pin(async move {
                 let sql = format!(
                     "INSERT INTO personal_access_tokens (user_id, name, digest, scopes, expires_at, created_at) \
                      VALUES ($1, $2, $3, $4, $5, $6) RETURNING {TOKEN_COLUMNS}"
@@ -138,13 +147,16 @@ macro_rules! directory_impl {
                     .bind(token.scopes.join(" "))
                     .bind(token.expires_at.map(format_date))
                     .bind(now_micros())
-                    .fetch_one(&self.writer)
+                    .fetch_one(&mut *conn)
                     .await
                     .map_err(|e| match unique_violation(&e) {
                         Some(_) => StoreError::Conflict("token"),
                         None => e.into(),
                     })?;
                 row.try_into()
+
+                })).await
+
             }
 
             async fn personal_token(&self, id: i64) -> StoreResult<Option<PersonalToken>> {
@@ -166,14 +178,23 @@ macro_rules! directory_impl {
             }
 
             async fn revoke_personal_token(&self, id: i64) -> StoreResult<bool> {
+
+                self.write(move |conn| Box::pin(async move {
                 let done = sqlx::query("UPDATE personal_access_tokens SET revoked = TRUE WHERE id = $1")
                     .bind(id)
-                    .execute(&self.writer)
+                    .execute(&mut *conn)
                     .await?;
                 Ok(done.rows_affected() > 0)
+
+                })).await
+
             }
 
             async fn ensure_personal_token(&self, token: &NewPersonalToken) -> StoreResult<PersonalToken> {
+
+                let token = token.clone();
+
+                self.write(move |conn| Box::pin(async move {
                 let sql = format!(
                     "INSERT INTO personal_access_tokens (user_id, name, digest, scopes, expires_at, created_at) \
                      VALUES ($1, $2, $3, $4, NULL, $5) \
@@ -187,12 +208,19 @@ macro_rules! directory_impl {
                     .bind(&token.digest)
                     .bind(token.scopes.join(" "))
                     .bind(now_micros())
-                    .fetch_one(&self.writer)
+                    .fetch_one(&mut *conn)
                     .await?;
                 row.try_into()
+
+                })).await
+
             }
 
             async fn create_job_token(&self, token: &NewJobToken) -> StoreResult<JobToken> {
+
+                let token = token.clone();
+
+                self.write(move |conn| Box::pin(async move {
                 let row: JobTokenRow = sqlx::query_as(
                     "INSERT INTO job_tokens (digest, project_id, user_id, expires_at, created_at) \
                      VALUES ($1, $2, $3, $4, $5) \
@@ -203,9 +231,12 @@ macro_rules! directory_impl {
                 .bind(token.user_id)
                 .bind(token.expires_at)
                 .bind(now_micros())
-                .fetch_one(&self.writer)
+                .fetch_one(&mut *conn)
                 .await?;
                 Ok(row.into())
+
+                })).await
+
             }
 
             async fn job_token_by_digest(&self, digest: &str) -> StoreResult<Option<JobToken>> {
@@ -225,6 +256,10 @@ macro_rules! directory_impl {
                 token_id: i64,
                 expires_at: i64,
             ) -> StoreResult<Session> {
+
+                let digest = digest.to_owned();
+
+                self.write(move |conn| Box::pin(async move {
                 let row: (i64, i64) = sqlx::query_as(
                     "INSERT INTO sessions (digest, user_id, token_id, created_at, expires_at) \
                      VALUES ($1, $2, $3, $4, $5) RETURNING id, created_at",
@@ -234,9 +269,12 @@ macro_rules! directory_impl {
                 .bind(token_id)
                 .bind(now_micros())
                 .bind(expires_at)
-                .fetch_one(&self.writer)
+                .fetch_one(&mut *conn)
                 .await?;
                 Ok(Session { id: row.0, user_id, token_id, created_at: row.1, expires_at })
+
+                })).await
+
             }
 
             async fn session_by_digest(&self, digest: &str) -> StoreResult<Option<Session>> {
@@ -256,18 +294,28 @@ macro_rules! directory_impl {
             }
 
             async fn delete_session(&self, digest: &str) -> StoreResult<()> {
+
+                let digest = digest.to_owned();
+
+                self.write(move |conn| Box::pin(async move {
                 sqlx::query("DELETE FROM sessions WHERE digest = $1 OR expires_at < $2")
                     .bind(digest)
                     .bind(now_micros())
-                    .execute(&self.writer)
+                    .execute(&mut *conn)
                     .await?;
                 Ok(())
+
+                })).await
+
             }
 
             async fn create_group(&self, group: &NewGroup) -> StoreResult<Namespace> {
-                let mut tx = self.writer.begin().await?;
+
+                let group = group.clone();
+
+                self.write(move |conn| Box::pin(async move {
                 let id = insert_namespace(
-                    &mut tx,
+                    &mut *conn,
                     NamespaceKind::Group,
                     &group.name,
                     &group.path,
@@ -285,11 +333,13 @@ macro_rules! directory_impl {
                 .bind(group.creator_id)
                 .bind(AccessLevel::OWNER.0)
                 .bind(now_micros())
-                .execute(&mut *tx)
+                .execute(&mut *conn)
                 .await?;
-                let namespace = namespace_in(&mut tx, id).await?;
-                tx.commit().await?;
+                let namespace = namespace_in(&mut *conn, id).await?;
                 namespace.ok_or_else(|| StoreError::Corrupt("group vanished".into()))
+
+                })).await
+
             }
 
             async fn namespace(&self, id: i64) -> StoreResult<Option<Namespace>> {
@@ -322,11 +372,11 @@ macro_rules! directory_impl {
             }
         }
 
-        async fn namespace_in(tx: &mut sqlx::Transaction<'_, $db>, id: i64) -> StoreResult<Option<Namespace>> {
+        async fn namespace_in(conn: &mut <$db as sqlx::Database>::Connection, id: i64) -> StoreResult<Option<Namespace>> {
             let sql = format!("SELECT {NAMESPACE_COLUMNS} FROM namespaces n WHERE n.id = $1");
             let row: Option<NamespaceRow> = sqlx::query_as(&sql)
                 .bind(id)
-                .fetch_optional(&mut **tx)
+                .fetch_optional(&mut *conn)
                 .await?;
             row.map(TryInto::try_into).transpose()
         }
@@ -334,7 +384,7 @@ macro_rules! directory_impl {
         /// Inserts a namespace under `parent`, computing its full path, full name and traversal ids.
         #[allow(clippy::too_many_arguments)]
         async fn insert_namespace(
-            tx: &mut sqlx::Transaction<'_, $db>,
+            conn: &mut <$db as sqlx::Database>::Connection,
             kind: NamespaceKind,
             name: &str,
             path: &str,
@@ -365,7 +415,7 @@ macro_rules! directory_impl {
             .bind(visibility.as_str())
             .bind(description)
             .bind(now_micros())
-            .fetch_one(&mut **tx)
+            .fetch_one(&mut *conn)
             .await
             .map_err(|e| match unique_violation(&e) {
                 Some(_) => StoreError::Conflict("path"),
@@ -378,7 +428,7 @@ macro_rules! directory_impl {
             sqlx::query("UPDATE namespaces SET traversal_ids = $1 WHERE id = $2")
                 .bind(traversal.join("/"))
                 .bind(id)
-                .execute(&mut **tx)
+                .execute(&mut *conn)
                 .await?;
             Ok(id)
         }

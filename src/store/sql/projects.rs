@@ -47,9 +47,9 @@ macro_rules! projects_impl {
         }
 
         impl $store {
-            async fn project_in(tx: &mut sqlx::Transaction<'_, $db>, id: i64) -> StoreResult<Project> {
+            async fn project_in(conn: &mut <$db as sqlx::Database>::Connection, id: i64) -> StoreResult<Project> {
                 let sql = format!("{} WHERE p.id = $1", project_select());
-                let row: ProjectRow = sqlx::query_as(&sql).bind(id).fetch_one(&mut **tx).await?;
+                let row: ProjectRow = sqlx::query_as(&sql).bind(id).fetch_one(&mut *conn).await?;
                 row.try_into()
             }
 
@@ -75,7 +75,8 @@ macro_rules! projects_impl {
         impl Projects for $store {
             async fn create_project(&self, project: &NewProject) -> StoreResult<Project> {
                 let now = now_micros();
-                let mut tx = self.writer.begin().await?;
+                let project = project.clone();
+                self.write(move |conn| Box::pin(async move {
                 let id: i64 = sqlx::query_scalar(
                     "INSERT INTO projects (namespace_id, name, path, description, visibility, \
                      releases_access_level, creator_id, created_at, updated_at) \
@@ -89,7 +90,7 @@ macro_rules! projects_impl {
                 .bind(project.releases_access.as_str())
                 .bind(project.creator_id)
                 .bind(now)
-                .fetch_one(&mut *tx)
+                .fetch_one(&mut *conn)
                 .await
                 .map_err(project_conflict)?;
                 if project.namespace.kind == NamespaceKind::User {
@@ -102,13 +103,13 @@ macro_rules! projects_impl {
                         .bind(owner)
                         .bind(AccessLevel::OWNER.0)
                         .bind(now)
-                        .execute(&mut *tx)
+                        .execute(&mut *conn)
                         .await?;
                     }
                 }
-                let created = Self::project_in(&mut tx, id).await?;
-                tx.commit().await?;
+                let created = Self::project_in(&mut *conn, id).await?;
                 Ok(created)
+                })).await
             }
 
             async fn project(&self, id: i64) -> StoreResult<Option<Project>> {
@@ -210,8 +211,11 @@ macro_rules! projects_impl {
             }
 
             async fn update_project(&self, id: i64, changes: &ProjectChanges) -> StoreResult<Project> {
-                let mut tx = self.writer.begin().await?;
-                let before = Self::project_in(&mut tx, id).await?;
+
+                let changes = changes.clone();
+
+                self.write(move |conn| Box::pin(async move {
+                let before = Self::project_in(&mut *conn, id).await?;
                 let name = changes.name.as_ref().unwrap_or(&before.name);
                 let path = changes.path.as_ref().unwrap_or(&before.path);
                 let description = changes.description.as_ref().unwrap_or(&before.description);
@@ -228,7 +232,7 @@ macro_rules! projects_impl {
                 .bind(releases_access.as_str())
                 .bind(now_micros())
                 .bind(id)
-                .execute(&mut *tx)
+                .execute(&mut *conn)
                 .await
                 .map_err(project_conflict)?;
                 if !path.eq_ignore_ascii_case(&before.path) {
@@ -239,26 +243,33 @@ macro_rules! projects_impl {
                     sqlx::query("DELETE FROM redirect_routes WHERE lower(path) IN (lower($1), lower($2))")
                         .bind(&new_full_path)
                         .bind(&old_full_path)
-                        .execute(&mut *tx)
+                        .execute(&mut *conn)
                         .await?;
                     sqlx::query("INSERT INTO redirect_routes (path, project_id, created_at) VALUES ($1, $2, $3)")
                         .bind(&old_full_path)
                         .bind(id)
                         .bind(now_micros())
-                        .execute(&mut *tx)
+                        .execute(&mut *conn)
                         .await?;
                 }
-                let after = Self::project_in(&mut tx, id).await?;
-                tx.commit().await?;
+                let after = Self::project_in(&mut *conn, id).await?;
                 Ok(after)
+
+                })).await
+
             }
 
             async fn delete_project(&self, id: i64) -> StoreResult<bool> {
+
+                self.write(move |conn| Box::pin(async move {
                 let done = sqlx::query("DELETE FROM projects WHERE id = $1")
                     .bind(id)
-                    .execute(&self.writer)
+                    .execute(&mut *conn)
                     .await?;
                 Ok(done.rows_affected() > 0)
+
+                })).await
+
             }
 
             async fn project_name_conflicts(
@@ -352,7 +363,8 @@ macro_rules! projects_impl {
                 expires_at: Option<NaiveDate>,
             ) -> StoreResult<Member> {
                 let (table, column, id) = member_table(source);
-                let mut tx = self.writer.begin().await?;
+
+                self.write(move |conn| Box::pin(async move {
                 sqlx::query(&format!(
                     "INSERT INTO {table} ({column}, user_id, access_level, expires_at, created_at) \
                      VALUES ($1, $2, $3, $4, $5)"
@@ -362,15 +374,17 @@ macro_rules! projects_impl {
                 .bind(level.0)
                 .bind(expires_at.map(format_date))
                 .bind(now_micros())
-                .execute(&mut *tx)
+                .execute(&mut *conn)
                 .await
                 .map_err(|e| match unique_violation(&e) {
                     Some(_) => StoreError::Conflict("member"),
                     None => e.into(),
                 })?;
-                let member = Self::member_in(&mut *tx, source, user_id).await?;
-                tx.commit().await?;
+                let member = Self::member_in(&mut *conn, source, user_id).await?;
                 member.ok_or_else(|| StoreError::Corrupt("member vanished".into()))
+
+                })).await
+
             }
 
             async fn update_member(
@@ -381,7 +395,8 @@ macro_rules! projects_impl {
                 expires_at: Option<Option<NaiveDate>>,
             ) -> StoreResult<Option<Member>> {
                 let (table, column, id) = member_table(source);
-                let mut tx = self.writer.begin().await?;
+
+                self.write(move |conn| Box::pin(async move {
                 let keep_expiry = expires_at.is_none();
                 sqlx::query(&format!(
                     "UPDATE {table} SET access_level = $1, \
@@ -393,23 +408,30 @@ macro_rules! projects_impl {
                 .bind(expires_at.flatten().map(format_date))
                 .bind(id)
                 .bind(user_id)
-                .execute(&mut *tx)
+                .execute(&mut *conn)
                 .await?;
-                let member = Self::member_in(&mut *tx, source, user_id).await?;
-                tx.commit().await?;
+                let member = Self::member_in(&mut *conn, source, user_id).await?;
                 Ok(member)
+
+                })).await
+
             }
 
             async fn remove_member(&self, source: MemberSource, user_id: i64) -> StoreResult<bool> {
+
+                self.write(move |conn| Box::pin(async move {
                 let (table, column, id) = member_table(source);
                 let done = sqlx::query(&format!(
                     "DELETE FROM {table} WHERE {column} = $1 AND user_id = $2"
                 ))
                 .bind(id)
                 .bind(user_id)
-                .execute(&self.writer)
+                .execute(&mut *conn)
                 .await?;
                 Ok(done.rows_affected() > 0)
+
+                })).await
+
             }
 
             async fn protected_tags(&self, project_id: i64) -> StoreResult<Vec<ProtectedTag>> {
@@ -429,6 +451,10 @@ macro_rules! projects_impl {
                 name: &str,
                 level: AccessLevel,
             ) -> StoreResult<ProtectedTag> {
+
+                let name = name.to_owned();
+
+                self.write(move |conn| Box::pin(async move {
                 let row: ProtectedTagRow = sqlx::query_as(
                     "INSERT INTO protected_tags (project_id, name, create_access_level, created_at) \
                      VALUES ($1, $2, $3, $4) RETURNING id, project_id, name, create_access_level, created_at",
@@ -437,22 +463,32 @@ macro_rules! projects_impl {
                 .bind(name)
                 .bind(level.0)
                 .bind(now_micros())
-                .fetch_one(&self.writer)
+                .fetch_one(&mut *conn)
                 .await
                 .map_err(|e| match unique_violation(&e) {
                     Some(_) => StoreError::Conflict("protected_tag"),
                     None => e.into(),
                 })?;
                 Ok(row.into())
+
+                })).await
+
             }
 
             async fn delete_protected_tag(&self, project_id: i64, name: &str) -> StoreResult<bool> {
+
+                let name = name.to_owned();
+
+                self.write(move |conn| Box::pin(async move {
                 let done = sqlx::query("DELETE FROM protected_tags WHERE project_id = $1 AND name = $2")
                     .bind(project_id)
                     .bind(name)
-                    .execute(&self.writer)
+                    .execute(&mut *conn)
                     .await?;
                 Ok(done.rows_affected() > 0)
+
+                })).await
+
             }
 
             async fn tag(&self, project_id: i64, name: &str) -> StoreResult<Option<Tag>> {
@@ -499,6 +535,10 @@ macro_rules! projects_impl {
             }
 
             async fn create_tag(&self, tag: &NewTag) -> StoreResult<Tag> {
+
+                let tag = tag.clone();
+
+                self.write(move |conn| Box::pin(async move {
                 let row: TagRow = sqlx::query_as(
                     "INSERT INTO tags (project_id, name, target, message, created_at) \
                      VALUES ($1, $2, $3, $4, $5) RETURNING id, project_id, name, target, message, created_at",
@@ -508,29 +548,37 @@ macro_rules! projects_impl {
                 .bind(&tag.target)
                 .bind(&tag.message)
                 .bind(now_micros())
-                .fetch_one(&self.writer)
+                .fetch_one(&mut *conn)
                 .await
                 .map_err(|e| match unique_violation(&e) {
                     Some(_) => StoreError::Conflict("tag"),
                     None => e.into(),
                 })?;
                 Ok(row.into())
+
+                })).await
+
             }
 
             async fn delete_tag(&self, project_id: i64, name: &str) -> StoreResult<bool> {
-                let mut tx = self.writer.begin().await?;
+
+                let name = name.to_owned();
+
+                self.write(move |conn| Box::pin(async move {
                 sqlx::query("DELETE FROM releases WHERE project_id = $1 AND tag = $2")
                     .bind(project_id)
-                    .bind(name)
-                    .execute(&mut *tx)
+                    .bind(&name)
+                    .execute(&mut *conn)
                     .await?;
                 let done = sqlx::query("DELETE FROM tags WHERE project_id = $1 AND name = $2")
                     .bind(project_id)
-                    .bind(name)
-                    .execute(&mut *tx)
+                    .bind(&name)
+                    .execute(&mut *conn)
                     .await?;
-                tx.commit().await?;
                 Ok(done.rows_affected() > 0)
+
+                })).await
+
             }
         }
 

@@ -45,11 +45,11 @@ macro_rules! releases_impl {
             })
         }
 
-        async fn touch_release(tx: &mut sqlx::Transaction<'_, $db>, release_id: i64) -> StoreResult<()> {
+        async fn touch_release(conn: &mut <$db as sqlx::Database>::Connection, release_id: i64) -> StoreResult<()> {
             sqlx::query("UPDATE releases SET updated_at = $1 WHERE id = $2")
                 .bind(now_micros())
                 .bind(release_id)
-                .execute(&mut **tx)
+                .execute(&mut *conn)
                 .await?;
             Ok(())
         }
@@ -69,7 +69,7 @@ macro_rules! releases_impl {
         }
 
         async fn insert_link(
-            tx: &mut sqlx::Transaction<'_, $db>,
+            conn: &mut <$db as sqlx::Database>::Connection,
             release_id: i64,
             link: &NewLink,
             now: i64,
@@ -85,7 +85,7 @@ macro_rules! releases_impl {
                 .bind(&link.filepath)
                 .bind(link.link_type.code())
                 .bind(now)
-                .fetch_one(&mut **tx)
+                .fetch_one(&mut *conn)
                 .await?;
             Ok(row.into())
         }
@@ -93,23 +93,22 @@ macro_rules! releases_impl {
         impl $store {
             /// A write that broke a unique rule although the check in its transaction passed:
             /// another transaction (on PostgreSQL, perhaps on another instance) committed the same
-            /// name, URL or filepath in between. The loser gets the same answer as if it had come
-            /// second: the conflicts as they are now.
+            /// name, URL or filepath in between. The write has been rolled back; the loser gets the
+            /// same answer as if it had come second: the conflicts as they are now.
             async fn lost_race(
                 &self,
-                error: sqlx::Error,
-                tx: sqlx::Transaction<'_, $db>,
+                error: StoreError,
                 release_id: i64,
                 candidate: &NewLink,
                 except: Option<i64>,
             ) -> StoreError {
-                if unique_violation(&error).is_none() {
-                    return error.into();
+                match &error {
+                    StoreError::Database(e) if unique_violation(e).is_some() => {}
+                    _ => return error,
                 }
-                let _ = tx.rollback().await;
-                match conflicts_in(&self.writer, release_id, candidate, except).await {
+                match conflicts_in(&self.reader, release_id, candidate, except).await {
                     Ok(conflicts) if conflicts.any() => StoreError::LinkConflict(conflicts),
-                    Ok(_) => error.into(),
+                    Ok(_) => error,
                     Err(e) => e,
                 }
             }
@@ -188,7 +187,10 @@ macro_rules! releases_impl {
 
             async fn create_release(&self, release: &NewRelease) -> StoreResult<Release> {
                 let now = now_micros();
-                let mut tx = self.writer.begin().await?;
+
+                let release = release.clone();
+
+                self.write(move |conn| Box::pin(async move {
                 if let Some(tag) = &release.new_tag {
                     // A tag recorded by a racing request is as good as ours.
                     sqlx::query(
@@ -200,7 +202,7 @@ macro_rules! releases_impl {
                     .bind(&tag.target)
                     .bind(&tag.message)
                     .bind(now)
-                    .execute(&mut *tx)
+                    .execute(&mut *conn)
                     .await?;
                 }
                 let sql = format!(
@@ -217,7 +219,7 @@ macro_rules! releases_impl {
                     .bind(&release.sha)
                     .bind(release.released_at.unwrap_or(now))
                     .bind(now)
-                    .fetch_one(&mut *tx)
+                    .fetch_one(&mut *conn)
                     .await
                     .map_err(|e| match unique_violation(&e) {
                         Some(_) => StoreError::Conflict("release"),
@@ -226,23 +228,28 @@ macro_rules! releases_impl {
                 let created: Release = row.into();
                 // Links of one request share a creation time; ids keep them in request order.
                 for link in &release.links {
-                    insert_link(&mut tx, created.id, link, now).await.map_err(
+                    insert_link(&mut *conn, created.id, link, now).await.map_err(
                         |e| match unique_violation(&e) {
                             Some(_) => StoreError::Conflict("link"),
                             None => e.into(),
                         },
                     )?;
                 }
-                tx.commit().await?;
                 Ok(created)
+
+                })).await
+
             }
 
             async fn update_release(&self, id: i64, changes: &ReleaseChanges) -> StoreResult<Release> {
-                let mut tx = self.writer.begin().await?;
+
+                let changes = changes.clone();
+
+                self.write(move |conn| Box::pin(async move {
                 let sql = format!("SELECT {RELEASE_COLUMNS} FROM releases WHERE id = $1");
                 let before: Release = sqlx::query_as::<_, ReleaseRow>(&sql)
                     .bind(id)
-                    .fetch_one(&mut *tx)
+                    .fetch_one(&mut *conn)
                     .await?
                     .into();
                 let update = format!(
@@ -255,18 +262,25 @@ macro_rules! releases_impl {
                     .bind(changes.released_at.unwrap_or(before.released_at))
                     .bind(now_micros())
                     .bind(id)
-                    .fetch_one(&mut *tx)
+                    .fetch_one(&mut *conn)
                     .await?;
-                tx.commit().await?;
                 Ok(row.into())
+
+                })).await
+
             }
 
             async fn delete_release(&self, id: i64) -> StoreResult<bool> {
+
+                self.write(move |conn| Box::pin(async move {
                 let done = sqlx::query("DELETE FROM releases WHERE id = $1")
                     .bind(id)
-                    .execute(&self.writer)
+                    .execute(&mut *conn)
                     .await?;
                 Ok(done.rows_affected() > 0)
+
+                })).await
+
             }
 
             async fn latest_release(&self, project_id: i64, now: i64) -> StoreResult<Option<Release>> {
@@ -361,18 +375,24 @@ macro_rules! releases_impl {
             }
 
             async fn create_link(&self, release_id: i64, link: &NewLink) -> StoreResult<Link> {
-                let mut tx = self.writer.begin().await?;
-                let conflicts = conflicts_in(&mut *tx, release_id, link, None).await?;
-                if conflicts.any() {
-                    return Err(StoreError::LinkConflict(conflicts));
+                let candidate = link.clone();
+                let written = self
+                    .write(move |conn| {
+                        Box::pin(async move {
+                            let conflicts = conflicts_in(&mut *conn, release_id, &candidate, None).await?;
+                            if conflicts.any() {
+                                return Err(StoreError::LinkConflict(conflicts));
+                            }
+                            let created = insert_link(&mut *conn, release_id, &candidate, now_micros()).await?;
+                            touch_release(&mut *conn, release_id).await?;
+                            Ok(created)
+                        })
+                    })
+                    .await;
+                match written {
+                    Err(error) => Err(self.lost_race(error, release_id, link, None).await),
+                    ok => ok,
                 }
-                let created = match insert_link(&mut tx, release_id, link, now_micros()).await {
-                    Ok(created) => created,
-                    Err(error) => return Err(self.lost_race(error, tx, release_id, link, None).await),
-                };
-                touch_release(&mut tx, release_id).await?;
-                tx.commit().await?;
-                Ok(created)
             }
 
             async fn update_link(
@@ -381,13 +401,16 @@ macro_rules! releases_impl {
                 link_id: i64,
                 changes: &LinkChanges,
             ) -> StoreResult<Option<Link>> {
-                let mut tx = self.writer.begin().await?;
-                let Some(before) = link_in(&mut *tx, release_id, link_id).await? else {
+                let changes_for_race = changes.clone();
+                let changes = changes.clone();
+
+                let written = self.write(move |conn| Box::pin(async move {
+                let Some(before) = link_in(&mut *conn, release_id, link_id).await? else {
                     return Ok(None);
                 };
-                let after = before.with_changes(changes);
+                let after = before.with_changes(&changes);
                 let candidate = NewLink::from(after.clone());
-                let conflicts = conflicts_in(&mut *tx, release_id, &candidate, Some(link_id)).await?;
+                let conflicts = conflicts_in(&mut *conn, release_id, &candidate, Some(link_id)).await?;
                 if conflicts.any() {
                     return Err(StoreError::LinkConflict(conflicts));
                 }
@@ -402,20 +425,15 @@ macro_rules! releases_impl {
                     .bind(after.link_type.code())
                     .bind(now_micros())
                     .bind(link_id)
-                    .fetch_one(&mut *tx)
+                    .fetch_one(&mut *conn)
                     .await;
-                let row: LinkRow = match row {
-                    Ok(row) => row,
-                    Err(error) => {
-                        return Err(self.lost_race(error, tx, release_id, &candidate, Some(link_id)).await)
-                    }
-                };
+                let row: LinkRow = row?;
                 // The old permanent link keeps leading to this link.
                 if let Some(old) = before.filepath.as_ref().filter(|old| after.filepath.as_ref() != Some(*old)) {
                     sqlx::query("DELETE FROM link_filepath_aliases WHERE release_id = $1 AND filepath = $2")
                         .bind(release_id)
                         .bind(old)
-                        .execute(&mut *tx)
+                        .execute(&mut *conn)
                         .await?;
                     sqlx::query(
                         "INSERT INTO link_filepath_aliases (release_id, filepath, link_id, created_at) \
@@ -425,29 +443,43 @@ macro_rules! releases_impl {
                     .bind(old)
                     .bind(link_id)
                     .bind(now_micros())
-                    .execute(&mut *tx)
+                    .execute(&mut *conn)
                     .await?;
                 }
-                touch_release(&mut tx, release_id).await?;
-                tx.commit().await?;
+                touch_release(&mut *conn, release_id).await?;
                 Ok(Some(row.into()))
+
+                })).await;
+                match written {
+                    Ok(found) => Ok(found),
+                    Err(error @ StoreError::Database(_)) => {
+                        // The candidate is needed to re-read the conflicts; recompute it.
+                        let Some(before) = self.link(release_id, link_id).await? else { return Err(error) };
+                        let candidate = NewLink::from(before.with_changes(&changes_for_race));
+                        Err(self.lost_race(error, release_id, &candidate, Some(link_id)).await)
+                    }
+                    Err(other) => Err(other),
+                }
             }
 
             async fn delete_link(&self, release_id: i64, link_id: i64) -> StoreResult<Option<Link>> {
-                let mut tx = self.writer.begin().await?;
+
+                self.write(move |conn| Box::pin(async move {
                 let sql = format!(
                     "DELETE FROM release_links WHERE release_id = $1 AND id = $2 RETURNING {LINK_COLUMNS}"
                 );
                 let row: Option<LinkRow> = sqlx::query_as(&sql)
                     .bind(release_id)
                     .bind(link_id)
-                    .fetch_optional(&mut *tx)
+                    .fetch_optional(&mut *conn)
                     .await?;
                 if row.is_some() {
-                    touch_release(&mut tx, release_id).await?;
+                    touch_release(&mut *conn, release_id).await?;
                 }
-                tx.commit().await?;
                 Ok(row.map(Into::into))
+
+                })).await
+
             }
         }
         }

@@ -1,15 +1,16 @@
 //! The embedded SQLite engine: one file, WAL mode, `synchronous=FULL` so that a committed write
 //! survives a crash of the process or the machine.
 //!
-//! All writes go through one connection (`writer`), so SQLite never has to arbitrate between
-//! writers and a transaction's checks and inserts cannot interleave with another's; reads use a
-//! pool of their own that WAL lets run beside the writer.
+//! All writes go through one connection owned by the group-commit task (`writer.rs`): SQLite
+//! never has to arbitrate between writers, a write's checks and inserts cannot interleave with
+//! another's, and concurrent writes share one fsync. Reads use a pool of their own that WAL lets
+//! run beside the writer.
 
 use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::SqlitePool;
+use sqlx::{ConnectOptions, SqliteConnection, SqlitePool};
 
 use super::sql::{
     directory::directory_impl, projects::projects_impl, releases::releases_impl,
@@ -17,11 +18,15 @@ use super::sql::{
 };
 use super::StoreError;
 
+mod writer;
+
 /// SQLite's store.
 #[derive(Clone, Debug)]
 pub struct SqliteStore {
     reader: SqlitePool,
+    /// For migrations and `relinks copy`'s one long transaction (nothing else writes then).
     writer: SqlitePool,
+    group: writer::Writer,
 }
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
@@ -58,12 +63,29 @@ impl SqliteStore {
             .run(&writer)
             .await
             .map_err(|e| StoreError::Database(e.into()))?;
+        let group = writer::Writer::spawn(options.clone().connect().await?);
         let reader = SqlitePoolOptions::new()
             .max_connections(8)
             .acquire_timeout(Duration::from_secs(30))
             .connect_with(options.read_only(true))
             .await?;
-        Ok(Self { reader, writer })
+        Ok(Self {
+            reader,
+            writer,
+            group,
+        })
+    }
+
+    /// Runs `work` as one atomic, durable write, committed together with the writes that
+    /// arrive beside it.
+    async fn write<T, F>(&self, work: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(&'c mut SqliteConnection) -> super::BoxFuture<'c, Result<T, StoreError>>
+            + Send
+            + 'static,
+    {
+        self.group.write(work).await
     }
 }
 
