@@ -1,10 +1,12 @@
 -- 90% reads of one link, 10% creates.
 dofile(os.getenv("BENCH_SCENARIOS") .. "/common.lua")
 local n = 0
+-- Unique across runs on the same database too.
+local run = os.time()
 request = function()
   n = n + 1
   if n % 10 == 0 then
-    local id = "m" .. (tid or 0) .. "-" .. n .. "-" .. math.random(1000000000)
+    local id = "m" .. run .. "-" .. (tid or 0) .. "-" .. n
     local headers = { ["Content-Type"] = "application/json", ["PRIVATE-TOKEN"] = token }
     return wrk.format("POST", "/api/v4/projects/2/releases/v2/assets/links", headers,
       '{"name":"' .. id .. '","url":"https://e.example/' .. id .. '"}')

@@ -1,7 +1,10 @@
 //! A read cache in front of a store that is the only writer of its database (SQLite: one
 //! process owns the file). Hot reads (tokens, users, projects, memberships, protected tags,
-//! releases, links) are answered from memory; every write, whatever it touches, starts a new
-//! generation and so invalidates everything cached before it, before the write is acknowledged.
+//! releases, links) are answered from memory. The cache has two parts: who may do what (users,
+//! tokens, sessions, namespaces, projects, memberships, protected tags) and content (tags,
+//! releases, links). A write starts a new generation of every part it can change, before it is
+//! acknowledged: a content write leaves the other part alone (links come and go all day while
+//! tokens and memberships stay), any other write starts both.
 //!
 //! Why this is safe: an entry is stored under the generation read *before* its database read,
 //! and is only ever served while that generation is still current. A write bumps the
@@ -91,19 +94,29 @@ impl ReadCache {
     }
 }
 
-/// A store with a [`ReadCache`] in front.
+/// A store with a [`ReadCache`] for each part in front.
 #[derive(Clone)]
 pub struct Cached<S> {
     inner: S,
-    cache: Arc<ReadCache>,
+    /// Users, tokens, sessions, namespaces, projects, memberships, protected tags.
+    access: Arc<ReadCache>,
+    /// Tags, releases, links.
+    content: Arc<ReadCache>,
 }
 
 impl<S> Cached<S> {
     pub fn new(inner: S) -> Self {
         Self {
             inner,
-            cache: Arc::new(ReadCache::default()),
+            access: Arc::default(),
+            content: Arc::default(),
         }
+    }
+
+    /// After a write that may change anything.
+    fn changed(&self) {
+        self.access.invalidate();
+        self.content.invalidate();
     }
 }
 
@@ -136,13 +149,13 @@ impl<S: Store> Directory for Cached<S> {
 
     async fn create_user(&self, user: &NewUser) -> StoreResult<User> {
         let result = self.inner.create_user(user).await;
-        self.cache.invalidate();
+        self.changed();
         result
     }
 
     async fn user(&self, id: i64) -> StoreResult<Option<User>> {
         let key = format!("user:{id}");
-        self.cache.read(key, self.inner.user(id)).await
+        self.access.read(key, self.inner.user(id)).await
     }
 
     async fn user_by_username(&self, username: &str) -> StoreResult<Option<User>> {
@@ -155,48 +168,48 @@ impl<S: Store> Directory for Cached<S> {
 
     async fn users_by_ids(&self, ids: &[i64]) -> StoreResult<Vec<User>> {
         let key = format!("users:{ids:?}");
-        self.cache.read(key, self.inner.users_by_ids(ids)).await
+        self.access.read(key, self.inner.users_by_ids(ids)).await
     }
 
     async fn create_personal_token(&self, token: &NewPersonalToken) -> StoreResult<PersonalToken> {
         let result = self.inner.create_personal_token(token).await;
-        self.cache.invalidate();
+        self.changed();
         result
     }
 
     async fn personal_token(&self, id: i64) -> StoreResult<Option<PersonalToken>> {
         let key = format!("token:{id}");
-        self.cache.read(key, self.inner.personal_token(id)).await
+        self.access.read(key, self.inner.personal_token(id)).await
     }
 
     async fn personal_token_by_digest(&self, digest: &str) -> StoreResult<Option<PersonalToken>> {
         let key = format!("token-digest:{digest}");
-        self.cache
+        self.access
             .read(key, self.inner.personal_token_by_digest(digest))
             .await
     }
 
     async fn revoke_personal_token(&self, id: i64) -> StoreResult<bool> {
         let result = self.inner.revoke_personal_token(id).await;
-        self.cache.invalidate();
+        self.changed();
         result
     }
 
     async fn ensure_personal_token(&self, token: &NewPersonalToken) -> StoreResult<PersonalToken> {
         let result = self.inner.ensure_personal_token(token).await;
-        self.cache.invalidate();
+        self.changed();
         result
     }
 
     async fn create_job_token(&self, token: &NewJobToken) -> StoreResult<JobToken> {
         let result = self.inner.create_job_token(token).await;
-        self.cache.invalidate();
+        self.changed();
         result
     }
 
     async fn job_token_by_digest(&self, digest: &str) -> StoreResult<Option<JobToken>> {
         let key = format!("job-digest:{digest}");
-        self.cache
+        self.access
             .read(key, self.inner.job_token_by_digest(digest))
             .await
     }
@@ -212,44 +225,44 @@ impl<S: Store> Directory for Cached<S> {
             .inner
             .create_session(digest, user_id, token_id, expires_at)
             .await;
-        self.cache.invalidate();
+        self.changed();
         result
     }
 
     async fn session_by_digest(&self, digest: &str) -> StoreResult<Option<Session>> {
         let key = format!("session:{digest}");
-        self.cache
+        self.access
             .read(key, self.inner.session_by_digest(digest))
             .await
     }
 
     async fn delete_session(&self, digest: &str) -> StoreResult<()> {
         let result = self.inner.delete_session(digest).await;
-        self.cache.invalidate();
+        self.changed();
         result
     }
 
     async fn create_group(&self, group: &NewGroup) -> StoreResult<Namespace> {
         let result = self.inner.create_group(group).await;
-        self.cache.invalidate();
+        self.changed();
         result
     }
 
     async fn namespace(&self, id: i64) -> StoreResult<Option<Namespace>> {
         let key = format!("namespace:{id}");
-        self.cache.read(key, self.inner.namespace(id)).await
+        self.access.read(key, self.inner.namespace(id)).await
     }
 
     async fn namespace_by_full_path(&self, full_path: &str) -> StoreResult<Option<Namespace>> {
         let key = format!("namespace-path:{}", full_path.to_lowercase());
-        self.cache
+        self.access
             .read(key, self.inner.namespace_by_full_path(full_path))
             .await
     }
 
     async fn user_namespace(&self, user_id: i64) -> StoreResult<Option<Namespace>> {
         let key = format!("user-namespace:{user_id}");
-        self.cache
+        self.access
             .read(key, self.inner.user_namespace(user_id))
             .await
     }
@@ -258,25 +271,25 @@ impl<S: Store> Directory for Cached<S> {
 impl<S: Store> Projects for Cached<S> {
     async fn create_project(&self, project: &NewProject) -> StoreResult<Project> {
         let result = self.inner.create_project(project).await;
-        self.cache.invalidate();
+        self.changed();
         result
     }
 
     async fn project(&self, id: i64) -> StoreResult<Option<Project>> {
         let key = format!("project:{id}");
-        self.cache.read(key, self.inner.project(id)).await
+        self.access.read(key, self.inner.project(id)).await
     }
 
     async fn project_by_full_path(&self, full_path: &str) -> StoreResult<Option<Project>> {
         let key = format!("project-path:{}", full_path.to_lowercase());
-        self.cache
+        self.access
             .read(key, self.inner.project_by_full_path(full_path))
             .await
     }
 
     async fn project_by_redirect(&self, full_path: &str) -> StoreResult<Option<Project>> {
         let key = format!("project-redirect:{}", full_path.to_lowercase());
-        self.cache
+        self.access
             .read(key, self.inner.project_by_redirect(full_path))
             .await
     }
@@ -291,13 +304,13 @@ impl<S: Store> Projects for Cached<S> {
 
     async fn update_project(&self, id: i64, changes: &ProjectChanges) -> StoreResult<Project> {
         let result = self.inner.update_project(id, changes).await;
-        self.cache.invalidate();
+        self.changed();
         result
     }
 
     async fn delete_project(&self, id: i64) -> StoreResult<bool> {
         let result = self.inner.delete_project(id).await;
-        self.cache.invalidate();
+        self.changed();
         result
     }
 
@@ -315,7 +328,7 @@ impl<S: Store> Projects for Cached<S> {
 
     async fn member_levels(&self, user_id: i64, project: &Project) -> StoreResult<MemberLevels> {
         let key = format!("levels:{user_id}:{}", project.id);
-        self.cache
+        self.access
             .read(key, self.inner.member_levels(user_id, project))
             .await
     }
@@ -326,7 +339,7 @@ impl<S: Store> Projects for Cached<S> {
         group: &Namespace,
     ) -> StoreResult<Option<crate::domain::access::AccessLevel>> {
         let key = format!("group-level:{user_id}:{}", group.id);
-        self.cache
+        self.access
             .read(key, self.inner.group_level(user_id, group))
             .await
     }
@@ -350,7 +363,7 @@ impl<S: Store> Projects for Cached<S> {
             .inner
             .add_member(source, user_id, level, expires_at)
             .await;
-        self.cache.invalidate();
+        self.changed();
         result
     }
 
@@ -365,19 +378,19 @@ impl<S: Store> Projects for Cached<S> {
             .inner
             .update_member(source, user_id, level, expires_at)
             .await;
-        self.cache.invalidate();
+        self.changed();
         result
     }
 
     async fn remove_member(&self, source: MemberSource, user_id: i64) -> StoreResult<bool> {
         let result = self.inner.remove_member(source, user_id).await;
-        self.cache.invalidate();
+        self.changed();
         result
     }
 
     async fn protected_tags(&self, project_id: i64) -> StoreResult<Vec<ProtectedTag>> {
         let key = format!("protected:{project_id}");
-        self.cache
+        self.access
             .read(key, self.inner.protected_tags(project_id))
             .await
     }
@@ -392,19 +405,21 @@ impl<S: Store> Projects for Cached<S> {
             .inner
             .create_protected_tag(project_id, name, level)
             .await;
-        self.cache.invalidate();
+        self.changed();
         result
     }
 
     async fn delete_protected_tag(&self, project_id: i64, name: &str) -> StoreResult<bool> {
         let result = self.inner.delete_protected_tag(project_id, name).await;
-        self.cache.invalidate();
+        self.changed();
         result
     }
 
     async fn tag(&self, project_id: i64, name: &str) -> StoreResult<Option<Tag>> {
         let key = format!("tag:{project_id}:{name}");
-        self.cache.read(key, self.inner.tag(project_id, name)).await
+        self.content
+            .read(key, self.inner.tag(project_id, name))
+            .await
     }
 
     async fn tags(
@@ -418,13 +433,13 @@ impl<S: Store> Projects for Cached<S> {
 
     async fn create_tag(&self, tag: &NewTag) -> StoreResult<Tag> {
         let result = self.inner.create_tag(tag).await;
-        self.cache.invalidate();
+        self.content.invalidate();
         result
     }
 
     async fn delete_tag(&self, project_id: i64, name: &str) -> StoreResult<bool> {
         let result = self.inner.delete_tag(project_id, name).await;
-        self.cache.invalidate();
+        self.content.invalidate();
         result
     }
 }
@@ -432,7 +447,7 @@ impl<S: Store> Projects for Cached<S> {
 impl<S: Store> Releases for Cached<S> {
     async fn release(&self, project_id: i64, tag: &str) -> StoreResult<Option<Release>> {
         let key = format!("release:{project_id}:{tag}");
-        self.cache
+        self.content
             .read(key, self.inner.release(project_id, tag))
             .await
     }
@@ -456,19 +471,19 @@ impl<S: Store> Releases for Cached<S> {
 
     async fn create_release(&self, release: &NewRelease) -> StoreResult<Release> {
         let result = self.inner.create_release(release).await;
-        self.cache.invalidate();
+        self.content.invalidate();
         result
     }
 
     async fn update_release(&self, id: i64, changes: &ReleaseChanges) -> StoreResult<Release> {
         let result = self.inner.update_release(id, changes).await;
-        self.cache.invalidate();
+        self.content.invalidate();
         result
     }
 
     async fn delete_release(&self, id: i64) -> StoreResult<bool> {
         let result = self.inner.delete_release(id).await;
-        self.cache.invalidate();
+        self.content.invalidate();
         result
     }
 
@@ -482,21 +497,21 @@ impl<S: Store> Releases for Cached<S> {
 
     async fn links_of_releases(&self, release_ids: &[i64]) -> StoreResult<Vec<Link>> {
         let key = format!("release-links:{release_ids:?}");
-        self.cache
+        self.content
             .read(key, self.inner.links_of_releases(release_ids))
             .await
     }
 
     async fn links(&self, release_id: i64, page: PageRequest) -> StoreResult<Page<Link>> {
         let key = format!("links:{release_id}:{}:{}", page.page, page.per_page);
-        self.cache
+        self.content
             .read(key, self.inner.links(release_id, page))
             .await
     }
 
     async fn link(&self, release_id: i64, link_id: i64) -> StoreResult<Option<Link>> {
         let key = format!("link:{release_id}:{link_id}");
-        self.cache
+        self.content
             .read(key, self.inner.link(release_id, link_id))
             .await
     }
@@ -514,7 +529,7 @@ impl<S: Store> Releases for Cached<S> {
 
     async fn create_link(&self, release_id: i64, link: &NewLink) -> StoreResult<Link> {
         let result = self.inner.create_link(release_id, link).await;
-        self.cache.invalidate();
+        self.content.invalidate();
         result
     }
 
@@ -525,19 +540,19 @@ impl<S: Store> Releases for Cached<S> {
         changes: &LinkChanges,
     ) -> StoreResult<Option<Link>> {
         let result = self.inner.update_link(release_id, link_id, changes).await;
-        self.cache.invalidate();
+        self.content.invalidate();
         result
     }
 
     async fn delete_link(&self, release_id: i64, link_id: i64) -> StoreResult<Option<Link>> {
         let result = self.inner.delete_link(release_id, link_id).await;
-        self.cache.invalidate();
+        self.content.invalidate();
         result
     }
 
     async fn link_by_filepath(&self, release_id: i64, filepath: &str) -> StoreResult<Option<Link>> {
         let key = format!("link-path:{release_id}:{filepath}");
-        self.cache
+        self.content
             .read(key, self.inner.link_by_filepath(release_id, filepath))
             .await
     }

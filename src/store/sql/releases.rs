@@ -19,6 +19,7 @@ macro_rules! releases_impl {
         /// Links newest first; equal creation times fall back to the newest id.
         const LINK_ORDER: &str = "ORDER BY created_at DESC, id DESC";
 
+        /// One probe of each unique index: a scan of the release's links would grow with them.
         async fn conflicts_in<'e>(
         executor: impl sqlx::Executor<'e, Database = $db>,
             release_id: i64,
@@ -26,10 +27,13 @@ macro_rules! releases_impl {
             except: Option<i64>,
         ) -> StoreResult<LinkConflicts> {
             let (url, name, filepath): (bool, bool, bool) = sqlx::query_as(
-                "SELECT COUNT(*) FILTER (WHERE url = $2) > 0, COUNT(*) FILTER (WHERE name = $3) > 0, \
-                 COUNT(*) FILTER (WHERE filepath = $4) > 0 \
-                 FROM release_links WHERE release_id = $1 AND ($5 IS NULL OR id <> $5) \
-                 AND (url = $2 OR name = $3 OR filepath = $4)",
+                "SELECT \
+                 EXISTS (SELECT 1 FROM release_links WHERE release_id = $1 AND url = $2 \
+                     AND ($5 IS NULL OR id <> $5)), \
+                 EXISTS (SELECT 1 FROM release_links WHERE release_id = $1 AND name = $3 \
+                     AND ($5 IS NULL OR id <> $5)), \
+                 EXISTS (SELECT 1 FROM release_links WHERE release_id = $1 AND filepath = $4 \
+                     AND ($5 IS NULL OR id <> $5))",
             )
             .bind(release_id)
             .bind(&candidate.url)

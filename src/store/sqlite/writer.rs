@@ -82,6 +82,8 @@ async fn run(mut connection: SqliteConnection, mut queue: mpsc::Receiver<Job>) {
                 Err(_) => break,
             }
         }
+        let started = std::time::Instant::now();
+        let size = batch.len();
         let began = execute(&mut connection, "BEGIN IMMEDIATE").await;
         let mut finished = Vec::with_capacity(batch.len());
         for job in batch {
@@ -98,9 +100,11 @@ async fn run(mut connection: SqliteConnection, mut queue: mpsc::Receiver<Job>) {
         if began && !committed {
             execute(&mut connection, "ROLLBACK").await;
         }
+        let ran = started.elapsed();
         for (finish, released) in finished {
             finish(if began { committed } else { released });
         }
+        tracing::debug!(size, ?ran, committed, "group commit");
     }
     let _ = connection.close().await;
 }
