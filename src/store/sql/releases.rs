@@ -49,15 +49,6 @@ macro_rules! releases_impl {
             })
         }
 
-        async fn touch_release(conn: &mut <$db as sqlx::Database>::Connection, release_id: i64) -> StoreResult<()> {
-            sqlx::query("UPDATE releases SET updated_at = $1 WHERE id = $2")
-                .bind(now_micros())
-                .bind(release_id)
-                .execute(&mut *conn)
-                .await?;
-            Ok(())
-        }
-
         async fn link_in<'e>(
         executor: impl sqlx::Executor<'e, Database = $db>,
             release_id: i64,
@@ -383,12 +374,8 @@ macro_rules! releases_impl {
                 let written = self
                     .write(move |conn| {
                         Box::pin(async move {
-                            let conflicts = conflicts_in(&mut *conn, release_id, &candidate, None).await?;
-                            if conflicts.any() {
-                                return Err(StoreError::LinkConflict(conflicts));
-                            }
+                            // The unique indexes decide; `lost_race` tells which rule was hit.
                             let created = insert_link(&mut *conn, release_id, &candidate, now_micros()).await?;
-                            touch_release(&mut *conn, release_id).await?;
                             Ok(created)
                         })
                     })
@@ -413,11 +400,6 @@ macro_rules! releases_impl {
                     return Ok(None);
                 };
                 let after = before.with_changes(&changes);
-                let candidate = NewLink::from(after.clone());
-                let conflicts = conflicts_in(&mut *conn, release_id, &candidate, Some(link_id)).await?;
-                if conflicts.any() {
-                    return Err(StoreError::LinkConflict(conflicts));
-                }
                 let sql = format!(
                     "UPDATE release_links SET name = $1, url = $2, filepath = $3, link_type = $4, \
                      updated_at = $5 WHERE id = $6 RETURNING {LINK_COLUMNS}"
@@ -450,7 +432,6 @@ macro_rules! releases_impl {
                     .execute(&mut *conn)
                     .await?;
                 }
-                touch_release(&mut *conn, release_id).await?;
                 Ok(Some(row.into()))
 
                 })).await;
@@ -478,8 +459,7 @@ macro_rules! releases_impl {
                     .fetch_optional(&mut *conn)
                     .await?;
                 if row.is_some() {
-                    touch_release(&mut *conn, release_id).await?;
-                }
+                    }
                 Ok(row.map(Into::into))
 
                 })).await

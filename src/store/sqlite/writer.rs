@@ -68,8 +68,9 @@ impl Writer {
     }
 }
 
-async fn execute(connection: &mut SqliteConnection, sql: &str) -> bool {
-    sqlx::query(sql).execute(&mut *connection).await.is_ok()
+/// Runs statements without parameters in one call (one trip to sqlx's worker thread).
+async fn execute(connection: &mut SqliteConnection, sql: &'static str) -> bool {
+    sqlx::Executor::execute(&mut *connection, sql).await.is_ok()
 }
 
 async fn run(mut connection: SqliteConnection, mut queue: mpsc::Receiver<Job>) {
@@ -82,29 +83,31 @@ async fn run(mut connection: SqliteConnection, mut queue: mpsc::Receiver<Job>) {
                 Err(_) => break,
             }
         }
-        let started = std::time::Instant::now();
-        let size = batch.len();
-        let began = execute(&mut connection, "BEGIN IMMEDIATE").await;
+        let began = execute(&mut connection, "BEGIN IMMEDIATE; SAVEPOINT job").await;
         let mut finished = Vec::with_capacity(batch.len());
         for job in batch {
-            execute(&mut connection, "SAVEPOINT job").await;
             let outcome = job(&mut connection).await;
-            if !outcome.succeeded {
-                execute(&mut connection, "ROLLBACK TO job").await;
-            }
-            // Outside a transaction (BEGIN failed), releasing the savepoint commits the job alone.
-            let released = execute(&mut connection, "RELEASE job").await;
-            finished.push((outcome.finish, released));
+            // A job's failure is undone alone; the others of the batch stand. The next job's
+            // savepoint is opened in the same call.
+            let kept = if outcome.succeeded {
+                execute(&mut connection, "RELEASE job; SAVEPOINT job").await
+            } else {
+                execute(
+                    &mut connection,
+                    "ROLLBACK TO job; RELEASE job; SAVEPOINT job",
+                )
+                .await;
+                false
+            };
+            finished.push((outcome.finish, kept));
         }
-        let committed = began && execute(&mut connection, "COMMIT").await;
-        if began && !committed {
+        let committed = began && execute(&mut connection, "RELEASE job; COMMIT").await;
+        if !committed {
             execute(&mut connection, "ROLLBACK").await;
         }
-        let ran = started.elapsed();
-        for (finish, released) in finished {
-            finish(if began { committed } else { released });
+        for (finish, _) in finished {
+            finish(committed);
         }
-        tracing::debug!(size, ?ran, committed, "group commit");
     }
     let _ = connection.close().await;
 }
