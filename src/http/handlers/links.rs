@@ -180,6 +180,25 @@ fn validate(candidate: &NewLink, conflicts: &LinkConflicts) -> ApiResult<()> {
     }
 }
 
+/// GitLab's validation before a write. A link that breaks a rule of its own gets every message,
+/// taken names and URLs included (one read); a valid one goes straight to the store, whose
+/// unique indexes report what is taken (no read on the common path).
+async fn check<S: Store>(
+    app: &App<S>,
+    release_id: i64,
+    candidate: &NewLink,
+    except: Option<i64>,
+) -> ApiResult<()> {
+    if validate(candidate, &LinkConflicts::default()).is_ok() {
+        return Ok(());
+    }
+    let conflicts = app
+        .store
+        .link_conflicts(release_id, candidate, except)
+        .await?;
+    validate(candidate, &conflicts)
+}
+
 /// A unique-rule violation found while writing becomes the same 400 as one found before.
 fn conflict_to_error(candidate: &NewLink, error: StoreError) -> ApiError {
     match error {
@@ -250,11 +269,7 @@ pub async fn create<S: Store>(
     require_write(&app, &scope, &release).await?;
 
     let candidate = input.new_link();
-    let conflicts = app
-        .store
-        .link_conflicts(release.id, &candidate, None)
-        .await?;
-    validate(&candidate, &conflicts)?;
+    check(&app, release.id, &candidate, None).await?;
     let created = app
         .store
         .create_link(release.id, &candidate)
@@ -289,11 +304,7 @@ pub async fn update<S: Store>(
 
     let changes = input.changes();
     let candidate = NewLink::from(existing.with_changes(&changes));
-    let conflicts = app
-        .store
-        .link_conflicts(release.id, &candidate, Some(existing.id))
-        .await?;
-    validate(&candidate, &conflicts)?;
+    check(&app, release.id, &candidate, Some(existing.id)).await?;
     let updated = app
         .store
         .update_link(release.id, existing.id, &changes)

@@ -458,8 +458,6 @@ macro_rules! releases_impl {
                     .bind(link_id)
                     .fetch_optional(&mut *conn)
                     .await?;
-                if row.is_some() {
-                    }
                 Ok(row.map(Into::into))
 
                 })).await
