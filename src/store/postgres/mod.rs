@@ -81,6 +81,17 @@ impl PgStore {
         })
     }
 
+    /// One statement is a transaction by itself; it is run like any other write.
+    async fn write_one<T, F>(&self, work: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(&'c mut PgConnection) -> super::BoxFuture<'c, Result<T, StoreError>>
+            + Send
+            + 'static,
+    {
+        self.write(work).await
+    }
+
     /// Runs `work` in a transaction of its own: committed when it succeeds, rolled back when it
     /// fails.
     async fn write<T, F>(&self, work: F) -> Result<T, StoreError>

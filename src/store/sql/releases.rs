@@ -372,9 +372,10 @@ macro_rules! releases_impl {
             async fn create_link(&self, release_id: i64, link: &NewLink) -> StoreResult<Link> {
                 let candidate = link.clone();
                 let written = self
-                    .write(move |conn| {
+                    .write_one(move |conn| {
                         Box::pin(async move {
-                            // The unique indexes decide; `lost_race` tells which rule was hit.
+                            // One statement (the release is touched by a trigger); the unique
+                            // indexes decide, `lost_race` tells which rule was hit.
                             let created = insert_link(&mut *conn, release_id, &candidate, now_micros()).await?;
                             Ok(created)
                         })

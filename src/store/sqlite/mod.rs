@@ -85,7 +85,18 @@ impl SqliteStore {
             + Send
             + 'static,
     {
-        self.group.write(work).await
+        self.group.write(false, work).await
+    }
+
+    /// [`Self::write`] for work that is one statement (no savepoint needed).
+    async fn write_one<T, F>(&self, work: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(&'c mut SqliteConnection) -> super::BoxFuture<'c, Result<T, StoreError>>
+            + Send
+            + 'static,
+    {
+        self.group.write(true, work).await
     }
 }
 

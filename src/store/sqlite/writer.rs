@@ -19,8 +19,14 @@ struct Outcome {
     finish: Box<dyn FnOnce(bool) + Send>,
 }
 
-/// A job: runs on the connection, inside its own savepoint.
-type Job = Box<dyn for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, Outcome> + Send>;
+/// A job: runs on the connection. `single` jobs are one statement, atomic by themselves (a
+/// failing statement changes nothing, its triggers included): they need no savepoint.
+struct Job {
+    single: bool,
+    run: Runner,
+}
+
+type Runner = Box<dyn for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, Outcome> + Send>;
 
 #[derive(Clone, Debug)]
 pub struct Writer {
@@ -40,8 +46,9 @@ impl Writer {
     }
 
     /// Runs `work` as one atomic, durable write: its result comes back after the commit that
-    /// made it durable, or as an error if that commit failed.
-    pub async fn write<T, F>(&self, work: F) -> StoreResult<T>
+    /// made it durable, or as an error if that commit failed. `single`: `work` runs one
+    /// statement.
+    pub async fn write<T, F>(&self, single: bool, work: F) -> StoreResult<T>
     where
         T: Send + 'static,
         F: for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, StoreResult<T>>
@@ -49,7 +56,7 @@ impl Writer {
             + 'static,
     {
         let (done, answer) = oneshot::channel::<StoreResult<T>>();
-        let job: Job = Box::new(move |connection| {
+        let run: Runner = Box::new(move |connection| {
             Box::pin(async move {
                 let result = work(connection).await;
                 Outcome {
@@ -63,7 +70,10 @@ impl Writer {
                 }
             })
         });
-        self.jobs.send(job).await.map_err(|_| gone())?;
+        self.jobs
+            .send(Job { single, run })
+            .await
+            .map_err(|_| gone())?;
         answer.await.map_err(|_| gone())?
     }
 }
@@ -83,30 +93,31 @@ async fn run(mut connection: SqliteConnection, mut queue: mpsc::Receiver<Job>) {
                 Err(_) => break,
             }
         }
-        let began = execute(&mut connection, "BEGIN IMMEDIATE; SAVEPOINT job").await;
+        let began = execute(&mut connection, "BEGIN IMMEDIATE").await;
         let mut finished = Vec::with_capacity(batch.len());
         for job in batch {
-            let outcome = job(&mut connection).await;
-            // A job's failure is undone alone; the others of the batch stand. The next job's
-            // savepoint is opened in the same call.
-            let kept = if outcome.succeeded {
-                execute(&mut connection, "RELEASE job; SAVEPOINT job").await
+            // A job's failure is undone alone; the others of the batch stand.
+            if job.single {
+                finished.push((job.run)(&mut connection).await.finish);
+                continue;
+            }
+            execute(&mut connection, "SAVEPOINT job").await;
+            let outcome = (job.run)(&mut connection).await;
+            let end = if outcome.succeeded {
+                "RELEASE job"
             } else {
-                execute(
-                    &mut connection,
-                    "ROLLBACK TO job; RELEASE job; SAVEPOINT job",
-                )
-                .await;
-                false
+                "ROLLBACK TO job; RELEASE job"
             };
-            finished.push((outcome.finish, kept));
+            execute(&mut connection, end).await;
+            finished.push(outcome.finish);
         }
-        let committed = began && execute(&mut connection, "RELEASE job; COMMIT").await;
-        if !committed {
+        let committed = began && execute(&mut connection, "COMMIT").await;
+        if began && !committed {
             execute(&mut connection, "ROLLBACK").await;
         }
-        for (finish, _) in finished {
-            finish(committed);
+        // Without the batch's transaction (BEGIN failed), each job committed on its own.
+        for finish in finished {
+            finish(committed || !began);
         }
     }
     let _ = connection.close().await;
