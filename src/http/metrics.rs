@@ -6,7 +6,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use axum::extract::{MatchedPath, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{header, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -107,23 +107,46 @@ fn method_label(method: &Method) -> &'static str {
     }
 }
 
+/// What the request counter needs: the metrics, and the route templates to file requests
+/// under. The middleware sits outside the router (one layer for all routes, not one per
+/// route), so it finds the template itself rather than reading axum's `MatchedPath`.
+pub struct Tracker {
+    metrics: Arc<Metrics>,
+    templates: matchit::Router<&'static str>,
+}
+
+impl Tracker {
+    pub fn new(metrics: Arc<Metrics>, paths: impl IntoIterator<Item = &'static str>) -> Self {
+        let mut templates = matchit::Router::new();
+        for path in paths {
+            // The router has taken the same paths already; a path seen twice is the same template.
+            let _ = templates.insert(path, path);
+        }
+        Self { metrics, templates }
+    }
+
+    fn template(&self, path: &str) -> &'static str {
+        self.templates
+            .at(path)
+            .map_or("unmatched", |found| *found.value)
+    }
+}
+
 /// Counts and times every request under its route template (never the concrete path, which
 /// would hold names and tokens and grow without bound).
-pub async fn track(State(metrics): State<Arc<Metrics>>, request: Request, next: Next) -> Response {
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+pub async fn track(State(tracker): State<Arc<Tracker>>, request: Request, next: Next) -> Response {
+    let route = tracker.template(request.uri().path());
     let method = method_label(request.method());
     let started = Instant::now();
     let response = next.run(request).await;
+    let metrics = &tracker.metrics;
     metrics
         .latency
-        .with_label_values(&[route.as_str(), method])
+        .with_label_values(&[route, method])
         .observe(started.elapsed().as_secs_f64());
     metrics
         .requests
-        .with_label_values(&[route.as_str(), method, response.status().as_str()])
+        .with_label_values(&[route, method, response.status().as_str()])
         .inc();
     response
 }

@@ -38,21 +38,40 @@ impl Default for HttpConfig {
 }
 
 /// The state every handler gets: the store, the public URLs, the settings and the metrics.
-#[derive(Debug, Clone)]
-pub struct App<S> {
+/// Behind one `Arc`: axum hands every request its own clone of the state, and one counter
+/// is cheaper than one per part.
+#[derive(Debug)]
+pub struct App<S>(Arc<AppParts<S>>);
+
+#[derive(Debug)]
+pub struct AppParts<S> {
     pub store: S,
-    pub urls: Arc<Urls>,
-    pub config: Arc<HttpConfig>,
+    pub urls: Urls,
+    pub config: HttpConfig,
     pub metrics: Arc<metrics::Metrics>,
+}
+
+impl<S> Clone for App<S> {
+    fn clone(&self) -> Self {
+        Self(Arc::clone(&self.0))
+    }
+}
+
+impl<S> std::ops::Deref for App<S> {
+    type Target = AppParts<S>;
+
+    fn deref(&self) -> &AppParts<S> {
+        &self.0
+    }
 }
 
 impl<S: Store> App<S> {
     pub fn new(store: S, external_url: &str, config: HttpConfig) -> Self {
-        Self {
+        Self(Arc::new(AppParts {
             store,
-            urls: Arc::new(Urls::new(external_url)),
-            config: Arc::new(config),
+            urls: Urls::new(external_url),
+            config,
             metrics: Arc::new(metrics::Metrics::new()),
-        }
+        }))
     }
 }

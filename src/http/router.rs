@@ -1,12 +1,15 @@
 //! Every route relinks answers, in one table. Anything else under any path is GitLab's
 //! catch-all `404 {"error":"404 Not Found"}`, unsupported methods on known paths included.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{on, MethodFilter, MethodRouter};
 use axum::Router;
+use tower::util::MapResponseLayer;
+use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{
     MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
@@ -31,19 +34,28 @@ struct RandomRequestId;
 
 impl MakeRequestId for RandomRequestId {
     fn make_request_id<B>(&mut self, _: &axum::http::Request<B>) -> Option<RequestId> {
-        let bits: u128 = rand::random();
-        // Version 4, variant 1, as a UUID.
-        let bits = (bits & !(0xf << 76) & !(0x3 << 62)) | (0x4 << 76) | (0x2 << 62);
-        let text = format!(
-            "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
-            bits >> 96,
-            (bits >> 80) & 0xffff,
-            (bits >> 64) & 0xffff,
-            (bits >> 48) & 0xffff,
-            bits & 0xffff_ffff_ffff
-        );
-        HeaderValue::from_str(&text).ok().map(RequestId::new)
+        HeaderValue::from_bytes(&uuid_v4(rand::random()))
+            .ok()
+            .map(RequestId::new)
     }
+}
+
+/// `bits` as a version 4 UUID's text. Written digit by digit: this runs for every request, and
+/// `format!` cost more than the rest of the request id.
+fn uuid_v4(bits: u128) -> [u8; 36] {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    // Version 4, variant 1.
+    let bits = (bits & !(0xf << 76) & !(0x3 << 62)) | (0x4 << 76) | (0x2 << 62);
+    let mut text = [b'-'; 36];
+    let mut nibble = 32;
+    for (at, slot) in text.iter_mut().enumerate() {
+        if matches!(at, 8 | 13 | 18 | 23) {
+            continue;
+        }
+        nibble -= 1;
+        *slot = HEX[((bits >> (nibble * 4)) & 0xf) as usize];
+    }
+    text
 }
 
 async fn not_found() -> ApiError {
@@ -128,22 +140,29 @@ pub fn routes<S: Store>() -> Vec<Route<S>> {
     ]
 }
 
-/// The whole application: API routes, the catch-all 404, request ids, tracing and a last-resort
-/// panic guard that still answers in GitLab's shape.
+/// The whole application: API routes, the catch-all 404, request ids, tracing, security
+/// headers, metrics and a last-resort panic guard that still answers in GitLab's shape.
+///
+/// The middleware wraps the router once, from outside: `Router::layer` would wrap every route
+/// in every layer, each boxed, and clone that whole chain for every request.
 pub fn router<S: Store>(app: App<S>) -> Router {
-    let metrics = app.metrics.clone();
+    let tracker = Arc::new(metrics::Tracker::new(
+        app.metrics.clone(),
+        routes::<S>()
+            .into_iter()
+            .chain(web::routes::<S>())
+            .map(|(_, path, _)| path),
+    ));
     let mut routed = Router::new();
     for (_, path, handler) in routes::<S>().into_iter().chain(web::routes::<S>()) {
         routed = routed.route(path, handler);
     }
-    routed
+    let routed = routed
         .fallback(web::dispatch::<S>)
         .method_not_allowed_fallback(not_found)
-        .with_state(app)
-        .layer(axum::middleware::from_fn_with_state(metrics, metrics::track))
-        .layer(axum::middleware::from_fn(web::security_headers))
-        .layer(CatchPanicLayer::custom(panic_response))
-        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .with_state(app);
+    let service = ServiceBuilder::new()
+        .layer(SetRequestIdLayer::new(REQUEST_ID, RandomRequestId))
         .layer(
             TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
                 let id = request
@@ -155,7 +174,12 @@ pub fn router<S: Store>(app: App<S>) -> Router {
                 tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id = %id)
             }),
         )
-        .layer(SetRequestIdLayer::new(REQUEST_ID, RandomRequestId))
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(CatchPanicLayer::custom(panic_response))
+        .layer(MapResponseLayer::new(web::with_security_headers))
+        .layer(axum::middleware::from_fn_with_state(tracker, metrics::track))
+        .service(routed);
+    Router::new().fallback_service(service)
 }
 
 /// For handlers that answer "gone" without a body (DELETE with 204).
@@ -165,3 +189,18 @@ pub fn no_content() -> Response {
 
 /// How long shutdown waits for in-flight requests.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
+
+#[cfg(test)]
+mod tests {
+    use super::uuid_v4;
+
+    #[test]
+    fn request_ids_are_version_4_uuids() {
+        let bits = 0x0123_4567_89ab_cdef_fedc_ba98_7654_3210_u128;
+        assert_eq!(
+            std::str::from_utf8(&uuid_v4(bits)).ok(),
+            Some("01234567-89ab-4def-bedc-ba9876543210")
+        );
+        assert_eq!(&uuid_v4(0)[..], b"00000000-0000-4000-8000-000000000000");
+    }
+}

@@ -9,7 +9,6 @@
 pub mod assets;
 pub mod pages;
 
-use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
@@ -610,8 +609,7 @@ pub async fn sign_out<S: Store>(State(app): State<App<S>>, headers: HeaderMap) -
 /// Headers every answer carries: a strict Content-Security-Policy (the pages load only their own
 /// stylesheet and script), no MIME sniffing, no referrer (permanent links may carry tokens), no
 /// framing.
-pub async fn security_headers(request: Request<Body>, next: axum::middleware::Next) -> Response {
-    let mut response = next.run(request).await;
+pub fn with_security_headers(mut response: Response) -> Response {
     let headers = response.headers_mut();
     let set = [
         (
