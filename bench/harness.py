@@ -149,11 +149,13 @@ def commit():
         return "unknown"
 
 
-def table(rows, baseline_rps):
+def table(rows, baseline):
+    baseline_rps = baseline["rps"]
     lines = [
         "| Scenario | req/s | ratio to baseline | p50 ms | p99 ms | non-2xx/3xx |",
         "|---|---:|---:|---:|---:|---:|",
-        f"| baseline (fixed JSON, no database) | {baseline_rps:,.0f} | 1.00 | | | |",
+        f"| baseline (fixed JSON, no database) | {baseline_rps:,.0f} | 1.00 "
+        f"| {baseline['p50'] / 1000:.2f} | {baseline['p99'] / 1000:.2f} | {baseline['status_errors']} |",
     ]
     for name, r in rows:
         lines.append(
@@ -247,10 +249,13 @@ def main():
         out.append(f"- Build: {'debug (quick run)' if quick else 'release'}")
         for engine, seeded, startup, rss, rows in report:
             out.append(f"\n## {engine}: {seeded['projects']} projects, {seeded['releases']:,} releases, {seeded['links']:,} links\n")
-            out.append(table(rows, base["rps"]))
+            out.append(table(rows, base))
             out.append(f"\nStart-up to ready: {startup * 1000:.0f} ms. Peak RSS under load: {rss:.1f} MB.")
             reads_p99 = max(r["p99"] for n, r in rows if n in READS) / 1000
-            out.append(f"Worst p99 of the read scenarios: {reads_p99:.2f} ms.")
+            out.append(
+                f"Worst p99 of the read scenarios: {reads_p99:.2f} ms (the baseline's own p99 on this machine: "
+                f"{base['p99'] / 1000:.2f} ms)."
+            )
             targets = ", ".join(
                 f"{SCENARIO_TITLES[n]} {r['rps'] / base['rps']:.2f}x (target {TARGETS[n]}x)" for n, r in rows if n in TARGETS
             )
