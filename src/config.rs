@@ -23,6 +23,23 @@ pub struct ServeConfig {
     #[arg(long, env = "RELINKS_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
     pub max_body_bytes: usize,
 
+    /// Largest request header section accepted (names and values), in bytes; larger get 431.
+    #[arg(long, env = "RELINKS_MAX_HEADER_BYTES", default_value_t = 32 * 1024)]
+    pub max_header_bytes: usize,
+
+    /// Longest a request may take, in seconds; slower ones are answered 503.
+    #[arg(long, env = "RELINKS_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
+    pub request_timeout_secs: u64,
+
+    /// Longest link or release name accepted, in characters (GitLab sets none; this is a
+    /// guard against abuse, far above what CI jobs send).
+    #[arg(long, env = "RELINKS_MAX_NAME_LENGTH", default_value_t = 1024)]
+    pub max_name_length: usize,
+
+    /// Most links one release may hold.
+    #[arg(long, env = "RELINKS_MAX_LINKS_PER_RELEASE", default_value_t = 10_000)]
+    pub max_links_per_release: i64,
+
     /// Log format: `text` or `json`.
     #[arg(long, env = "RELINKS_LOG_FORMAT", default_value = "text", value_parser = ["text", "json"])]
     pub log_format: String,
@@ -100,6 +117,10 @@ impl fmt::Debug for ServeConfig {
             .field("database", &self.database)
             .field("external_url", &self.external_url)
             .field("max_body_bytes", &self.max_body_bytes)
+            .field("max_header_bytes", &self.max_header_bytes)
+            .field("request_timeout_secs", &self.request_timeout_secs)
+            .field("max_name_length", &self.max_name_length)
+            .field("max_links_per_release", &self.max_links_per_release)
             .field("log_format", &self.log_format)
             .field(
                 "root_token",

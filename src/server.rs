@@ -107,6 +107,10 @@ async fn run<S: Store>(store: S, config: ServeConfig) -> anyhow::Result<()> {
     let external_url = config.external_url();
     let http = HttpConfig {
         max_body_bytes: config.max_body_bytes,
+        max_header_bytes: config.max_header_bytes,
+        request_timeout: std::time::Duration::from_secs(config.request_timeout_secs.max(1)),
+        max_name_length: config.max_name_length,
+        max_links_per_release: config.max_links_per_release.max(1),
     };
     let app = App::new(store.clone(), &external_url, http);
     tracing::info!(address = %listener.local_addr()?, %external_url, "relinks is ready");

@@ -156,6 +156,7 @@ async fn invalid_utf8_in_the_path_or_query_is_a_400() {
 async fn oversized_bodies_get_413_and_change_nothing() {
     let app = TestApp::start_with(HttpConfig {
         max_body_bytes: 4096,
+        ..HttpConfig::default()
     })
     .await;
     let project = app.project("p", "private", None).await["id"]
@@ -289,5 +290,183 @@ async fn parameter_errors_come_before_authentication() {
     assert_eq!(
         reply.expect(400),
         &json!({"error": "name is missing, url is missing"})
+    );
+}
+
+/// A server with small limits, a project and a release `v1`; the links path.
+async fn limited(config: HttpConfig) -> (TestApp, i64, String) {
+    let app = TestApp::start_with(config).await;
+    let project = app.project("p", "private", None).await["id"]
+        .as_i64()
+        .expect("id");
+    app.release(project, "v1").await;
+    let path = format!("/projects/{project}/releases/v1/assets/links");
+    (app, project, path)
+}
+
+#[tokio::test]
+async fn oversized_headers_get_431_in_gitlabs_shape() {
+    let (app, _, path) = limited(HttpConfig {
+        max_header_bytes: 4096,
+        ..HttpConfig::default()
+    })
+    .await;
+    let reply = into_reply(
+        app.client
+            .get(app.url(&path))
+            .header("PRIVATE-TOKEN", common::ROOT_TOKEN)
+            .header("X-Padding", "p".repeat(8192))
+            .send()
+            .await
+            .expect("answered"),
+    )
+    .await;
+    assert_eq!(
+        reply.expect(431),
+        &json!({"message": "431 Request Header Fields Too Large"})
+    );
+    app.get(&app.root, &path).await.expect(200);
+}
+
+#[tokio::test]
+async fn a_request_slower_than_the_time_out_gets_503_and_writes_nothing() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let (app, _, path) = limited(HttpConfig {
+        request_timeout: std::time::Duration::from_millis(300),
+        ..HttpConfig::default()
+    })
+    .await;
+    // A body announced but never sent in full: the server gives up at the time-out.
+    let address = app.base.trim_start_matches("http://").to_owned();
+    let mut stream = tokio::net::TcpStream::connect(&address)
+        .await
+        .expect("connect");
+    let head = format!(
+        "POST /api/v4{path} HTTP/1.1\r\nHost: {address}\r\nPRIVATE-TOKEN: {}\r\n\
+         Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{{\"name\":",
+        common::ROOT_TOKEN
+    );
+    stream.write_all(head.as_bytes()).await.expect("write");
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        stream.read_to_end(&mut answer),
+    )
+    .await;
+    assert!(read.is_ok(), "the server answered within the time-out");
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
+    assert!(
+        answer.ends_with(r#"{"message":"503 Service Unavailable"}"#),
+        "{answer}"
+    );
+    assert_eq!(app.get(&app.root, &path).await.expect(200), &json!([]));
+}
+
+#[tokio::test]
+async fn names_longer_than_the_limit_are_refused() {
+    let (app, project, path) = limited(HttpConfig {
+        max_name_length: 10,
+        ..HttpConfig::default()
+    })
+    .await;
+    let long = "n".repeat(11);
+    let reply = app
+        .post(
+            &app.root,
+            &path,
+            json!({"name": long, "url": "https://e.x/1"}),
+        )
+        .await;
+    assert_eq!(
+        reply.expect(400),
+        &json!({"message": ["Name is too long (maximum is 10 characters)"]})
+    );
+    let id = app
+        .post(
+            &app.root,
+            &path,
+            json!({"name": "n".repeat(10), "url": "https://e.x/1"}),
+        )
+        .await
+        .expect(201)["id"]
+        .as_i64()
+        .expect("id");
+    let renamed = app
+        .put(&app.root, &format!("{path}/{id}"), json!({"name": long}))
+        .await;
+    assert_eq!(
+        renamed.expect(400),
+        &json!({"message": ["Name is too long (maximum is 10 characters)"]})
+    );
+    let releases = format!("/projects/{project}/releases");
+    let release = app
+        .post(
+            &app.root,
+            &releases,
+            json!({"tag_name": "v2", "name": long}),
+        )
+        .await;
+    assert_eq!(
+        release.expect(400),
+        &json!({"message": "Validation failed: Name is too long (maximum is 10 characters)"})
+    );
+    let update = app
+        .put(&app.root, &format!("{releases}/v1"), json!({"name": long}))
+        .await;
+    assert_eq!(
+        update.expect(400),
+        &json!({"message": {"name": ["is too long (maximum is 10 characters)"]}})
+    );
+}
+
+#[tokio::test]
+async fn a_release_holds_at_most_the_configured_number_of_links() {
+    let (app, project, path) = limited(HttpConfig {
+        max_links_per_release: 3,
+        ..HttpConfig::default()
+    })
+    .await;
+    for i in 0..3 {
+        app.post(
+            &app.root,
+            &path,
+            json!({"name": format!("l{i}"), "url": format!("https://e.x/{i}")}),
+        )
+        .await
+        .expect(201);
+    }
+    let full = app
+        .post(
+            &app.root,
+            &path,
+            json!({"name": "l3", "url": "https://e.x/3"}),
+        )
+        .await;
+    assert_eq!(
+        full.expect(400),
+        &json!({"message": ["Release has too many links (maximum is 3)"]})
+    );
+    assert_eq!(
+        app.get(&app.root, &path)
+            .await
+            .expect(200)
+            .as_array()
+            .map(Vec::len),
+        Some(3)
+    );
+    let links: Vec<Value> = (0..4)
+        .map(|i| json!({"name": format!("l{i}"), "url": format!("https://e.x/{i}")}))
+        .collect();
+    let release = app
+        .post(
+            &app.root,
+            &format!("/projects/{project}/releases"),
+            json!({"tag_name": "v2", "assets": {"links": links}}),
+        )
+        .await;
+    assert_eq!(
+        release.expect(400),
+        &json!({"message": "Validation failed: Links are too many (maximum is 3)"})
     );
 }

@@ -175,6 +175,15 @@ impl IntoResponse for ApiError {
                     &json!({ "message": "503 Service Unavailable" }),
                 )
             }
+            Self::Store(StoreError::Full(limit)) => json_response(
+                StatusCode::BAD_REQUEST,
+                &json!({ "message": [format!("Release has too many links (maximum is {limit})")] }),
+            ),
+            // A concurrent delete won the race: sequentially, this request would have found nothing.
+            Self::Store(StoreError::Vanished(_)) => json_response(
+                StatusCode::NOT_FOUND,
+                &json!({ "message": "404 Not found" }),
+            ),
             Self::Store(error) => {
                 tracing::error!(%error, "request failed in the store");
                 json_response(

@@ -27,12 +27,24 @@ use urls::Urls;
 pub struct HttpConfig {
     /// Bodies larger than this are refused with 413.
     pub max_body_bytes: usize,
+    /// Requests whose headers (names and values together) are larger get 431.
+    pub max_header_bytes: usize,
+    /// A request not answered within this time gets 503 (and its work is dropped).
+    pub request_timeout: std::time::Duration,
+    /// Link and release names longer than this (in characters) are refused.
+    pub max_name_length: usize,
+    /// A release holds at most this many links.
+    pub max_links_per_release: i64,
 }
 
 impl Default for HttpConfig {
     fn default() -> Self {
         Self {
             max_body_bytes: 1024 * 1024,
+            max_header_bytes: 32 * 1024,
+            request_timeout: std::time::Duration::from_secs(30),
+            max_name_length: 1024,
+            max_links_per_release: 10_000,
         }
     }
 }

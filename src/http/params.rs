@@ -168,39 +168,50 @@ pub fn cgi_escape(text: &str) -> String {
         .replace("%20", "+")
 }
 
-/// Rails' `Hash#to_query`: `key=value` pairs, nested keys bracketed, sorted.
+/// Rails' `Hash#to_query`: `key=value` pairs, nested keys bracketed. Each key's pairs are
+/// sorted as a whole, so an array keeps its order (and a hash inside an array its own).
 pub fn to_query(params: &Map<String, Value>) -> String {
-    let mut pairs = Vec::new();
-    for (key, value) in params {
-        push_query_pairs(&mut pairs, key, value);
-    }
-    pairs.sort();
-    pairs.join("&")
+    hash_to_query(params, None)
 }
 
-fn push_query_pairs(pairs: &mut Vec<String>, key: &str, value: &Value) {
+fn hash_to_query(hash: &Map<String, Value>, namespace: Option<&str>) -> String {
+    let mut parts: Vec<String> = hash
+        .iter()
+        .filter(|(_, value)| !is_empty_collection(value))
+        .map(|(key, value)| match namespace {
+            Some(namespace) => value_to_query(value, &format!("{namespace}[{key}]")),
+            None => value_to_query(value, key),
+        })
+        .collect();
+    if !namespace.is_some_and(|n| n.contains("[]")) {
+        parts.sort();
+    }
+    parts.join("&")
+}
+
+fn is_empty_collection(value: &Value) -> bool {
     match value {
-        Value::Object(map) => {
-            let mut nested = Vec::new();
-            for (k, v) in map {
-                push_query_pairs(&mut nested, &format!("{key}[{k}]"), v);
-            }
-            nested.sort();
-            pairs.extend(nested);
-        }
-        Value::Array(items) if items.is_empty() => {}
+        Value::Object(map) => map.is_empty(),
+        Value::Array(items) => items.is_empty(),
+        _ => false,
+    }
+}
+
+fn value_to_query(value: &Value, key: &str) -> String {
+    match value {
+        Value::Object(map) => hash_to_query(map, Some(key)),
+        Value::Array(items) if items.is_empty() => format!("{}=", cgi_escape(&format!("{key}[]"))),
         Value::Array(items) => {
-            for item in items {
-                push_query_pairs(pairs, &format!("{key}[]"), item);
-            }
+            let prefix = format!("{key}[]");
+            let parts: Vec<String> = items
+                .iter()
+                .map(|item| value_to_query(item, &prefix))
+                .collect();
+            parts.join("&")
         }
-        Value::Null => pairs.push(format!("{}=", cgi_escape(key))),
-        Value::String(s) => pairs.push(format!("{}={}", cgi_escape(key), cgi_escape(s))),
-        other => pairs.push(format!(
-            "{}={}",
-            cgi_escape(key),
-            cgi_escape(&other.to_string())
-        )),
+        Value::Null => format!("{}=", cgi_escape(key)),
+        Value::String(s) => format!("{}={}", cgi_escape(key), cgi_escape(s)),
+        other => format!("{}={}", cgi_escape(key), cgi_escape(&other.to_string())),
     }
 }
 

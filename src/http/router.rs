@@ -153,6 +153,10 @@ pub fn router<S: Store>(app: App<S>) -> Router {
             .chain(web::routes::<S>())
             .map(|(_, path, _)| path),
     ));
+    let limits = Limits {
+        max_header_bytes: app.config.max_header_bytes,
+        request_timeout: app.config.request_timeout,
+    };
     let mut routed = Router::new();
     for (_, path, handler) in routes::<S>().into_iter().chain(web::routes::<S>()) {
         routed = routed.route(path, handler);
@@ -178,8 +182,47 @@ pub fn router<S: Store>(app: App<S>) -> Router {
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(MapResponseLayer::new(web::with_security_headers))
         .layer(axum::middleware::from_fn_with_state(tracker, metrics::track))
+        .layer(axum::middleware::from_fn_with_state(limits, guard_limits))
         .service(routed);
     Router::new().fallback_service(service)
+}
+
+#[derive(Clone, Copy)]
+struct Limits {
+    max_header_bytes: usize,
+    request_timeout: Duration,
+}
+
+/// Headers beyond the limit get 431 before anything reads them; a request that takes longer
+/// than the time-out gets 503 (as GitLab's front does when a worker times out). As with any
+/// 503, a write already handed to the database may still complete: clients retry, and link
+/// writes are idempotent in effect (a retried create meets its own name and gets 400).
+async fn guard_limits(
+    axum::extract::State(limits): axum::extract::State<Limits>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let header_bytes: usize = request
+        .headers()
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len() + 4)
+        .sum();
+    if header_bytes > limits.max_header_bytes {
+        return json_response(
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            &serde_json::json!({ "message": "431 Request Header Fields Too Large" }),
+        );
+    }
+    match tokio::time::timeout(limits.request_timeout, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => {
+            tracing::warn!(timeout = ?limits.request_timeout, "request timed out");
+            json_response(
+                StatusCode::SERVICE_UNAVAILABLE,
+                &serde_json::json!({ "message": "503 Service Unavailable" }),
+            )
+        }
+    }
 }
 
 /// For handlers that answer "gone" without a body (DELETE with 204).

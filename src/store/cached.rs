@@ -527,8 +527,13 @@ impl<S: Store> Releases for Cached<S> {
             .await
     }
 
-    async fn create_link(&self, release_id: i64, link: &NewLink) -> StoreResult<Link> {
-        let result = self.inner.create_link(release_id, link).await;
+    async fn create_link(
+        &self,
+        release_id: i64,
+        link: &NewLink,
+        max_links: i64,
+    ) -> StoreResult<Link> {
+        let result = self.inner.create_link(release_id, link, max_links).await;
         self.content.invalidate();
         result
     }

@@ -30,6 +30,13 @@ pub enum StoreError {
     /// A link collides with another link of the same release.
     #[error("link conflicts with another link of the release: {0:?}")]
     LinkConflict(LinkConflicts),
+    /// What the write refers to (a release, a project, a user) was deleted by a write that
+    /// committed first: the same answer as if it had never been there.
+    #[error("the row this write refers to is gone: {0}")]
+    Vanished(#[source] sqlx::Error),
+    /// A release already holds as many links as it may.
+    #[error("the release holds {0} links, its limit")]
+    Full(i64),
     /// The database cannot be reached (answered with 503).
     #[error("database unavailable: {0}")]
     Unavailable(#[source] sqlx::Error),
@@ -43,6 +50,8 @@ impl From<sqlx::Error> for StoreError {
     fn from(error: sqlx::Error) -> Self {
         if is_unavailable(&error) {
             StoreError::Unavailable(error)
+        } else if matches!(&error, sqlx::Error::Database(db) if db.is_foreign_key_violation()) {
+            StoreError::Vanished(error)
         } else {
             StoreError::Database(error)
         }
@@ -345,11 +354,14 @@ pub trait Releases {
         candidate: &NewLink,
         except: Option<i64>,
     ) -> impl Future<Output = StoreResult<LinkConflicts>> + Send;
-    /// Fails with [`StoreError::LinkConflict`] when a unique rule is hit. Touches the release.
+    /// Fails with [`StoreError::LinkConflict`] when a unique rule is hit, and with
+    /// [`StoreError::Full`] when the release holds `max_links` links already (counted in the
+    /// same statement as the insert). Touches the release.
     fn create_link(
         &self,
         release_id: i64,
         link: &NewLink,
+        max_links: i64,
     ) -> impl Future<Output = StoreResult<Link>> + Send;
     fn update_link(
         &self,

@@ -163,13 +163,24 @@ fn present<S: Store>(
 
 /// Rejects the link with GitLab's validation messages, or lets it through.
 /// A nil name or URL arrives here as an empty string: both are blank to GitLab's validators.
-fn validate(candidate: &NewLink, conflicts: &LinkConflicts) -> ApiResult<()> {
+fn validate(candidate: &NewLink, conflicts: &LinkConflicts, max_name: usize) -> ApiResult<()> {
     let link = LinkCandidate {
         name: Some(candidate.name.as_str()),
         url: Some(candidate.url.as_str()),
         filepath: candidate.filepath.as_deref(),
     };
-    let messages = link::validation_messages(&link, conflicts);
+    let mut messages = link::validation_messages(&link, conflicts);
+    // relinks' own guard (GitLab sets no limit), listed with the other name messages.
+    if candidate.name.chars().count() > max_name {
+        let at = messages
+            .iter()
+            .position(|m| m.starts_with("Filepath"))
+            .unwrap_or(messages.len());
+        messages.insert(
+            at,
+            format!("Name is too long (maximum is {max_name} characters)"),
+        );
+    }
     if messages.is_empty() {
         Ok(())
     } else {
@@ -189,20 +200,21 @@ async fn check<S: Store>(
     candidate: &NewLink,
     except: Option<i64>,
 ) -> ApiResult<()> {
-    if validate(candidate, &LinkConflicts::default()).is_ok() {
+    let max_name = app.config.max_name_length;
+    if validate(candidate, &LinkConflicts::default(), max_name).is_ok() {
         return Ok(());
     }
     let conflicts = app
         .store
         .link_conflicts(release_id, candidate, except)
         .await?;
-    validate(candidate, &conflicts)
+    validate(candidate, &conflicts, max_name)
 }
 
 /// A unique-rule violation found while writing becomes the same 400 as one found before.
-fn conflict_to_error(candidate: &NewLink, error: StoreError) -> ApiError {
+fn conflict_to_error(candidate: &NewLink, error: StoreError, max_name: usize) -> ApiError {
     match error {
-        StoreError::LinkConflict(conflicts) => match validate(candidate, &conflicts) {
+        StoreError::LinkConflict(conflicts) => match validate(candidate, &conflicts, max_name) {
             Err(e) => e,
             Ok(()) => ApiError::Store(StoreError::LinkConflict(conflicts)),
         },
@@ -272,9 +284,9 @@ pub async fn create<S: Store>(
     check(&app, release.id, &candidate, None).await?;
     let created = app
         .store
-        .create_link(release.id, &candidate)
+        .create_link(release.id, &candidate, app.config.max_links_per_release)
         .await
-        .map_err(|e| conflict_to_error(&candidate, e))?;
+        .map_err(|e| conflict_to_error(&candidate, e, app.config.max_name_length))?;
     Ok(json_response(
         StatusCode::CREATED,
         &present(&app, &scope, &release, &created),
@@ -309,7 +321,7 @@ pub async fn update<S: Store>(
         .store
         .update_link(release.id, existing.id, &changes)
         .await
-        .map_err(|e| conflict_to_error(&candidate, e))?
+        .map_err(|e| conflict_to_error(&candidate, e, app.config.max_name_length))?
         .ok_or_else(ApiError::record_not_found)?;
     Ok(json_response(
         StatusCode::OK,

@@ -170,15 +170,28 @@ fn read_asset_link(d: &mut Declared<'_>) -> NewLink {
 
 /// `Validation failed: …` for the links of a new release: each link's own rules, then
 /// duplicates among them (`NestedAttributesDuplicatesValidator`).
-fn validate_asset_links(links: &[NewLink]) -> Option<String> {
+fn validate_asset_links(links: &[NewLink], config: &crate::http::HttpConfig) -> Option<String> {
     let mut messages: Vec<String> = Vec::new();
+    if links.len() as i64 > config.max_links_per_release {
+        messages.push(format!(
+            "Links are too many (maximum is {})",
+            config.max_links_per_release
+        ));
+    }
     for link in links {
         let candidate = LinkCandidate {
             name: Some(&link.name),
             url: Some(&link.url),
             filepath: link.filepath.as_deref(),
         };
-        for message in link::validation_messages(&candidate, &LinkConflicts::default()) {
+        let mut own = link::validation_messages(&candidate, &LinkConflicts::default());
+        if link.name.chars().count() > config.max_name_length {
+            own.push(format!(
+                "Name is too long (maximum is {} characters)",
+                config.max_name_length
+            ));
+        }
+        for message in own {
             let nested = format!("Links {}{}", message[..1].to_lowercase(), &message[1..]);
             if !messages.contains(&nested) {
                 messages.push(nested);
@@ -223,6 +236,11 @@ fn milestones_not_found(d: &mut Declared<'_>) -> Option<String> {
     } else {
         None
     }
+}
+
+/// relinks' own guard on names (GitLab sets no limit).
+fn name_too_long(name: Option<&String>, config: &crate::http::HttpConfig) -> bool {
+    name.is_some_and(|n| n.chars().count() > config.max_name_length)
 }
 
 fn description_too_long(description: Option<&String>) -> bool {
@@ -295,8 +313,18 @@ pub async fn create<S: Store>(
         )?),
     };
     let description = description.value();
-    if let Some(message) = validate_asset_links(&links) {
+    if let Some(message) = validate_asset_links(&links, &app.config) {
         return Err(ApiError::message(StatusCode::BAD_REQUEST, message));
+    }
+    let release_name = name.value();
+    if name_too_long(release_name.as_ref(), &app.config) {
+        return Err(ApiError::message(
+            StatusCode::BAD_REQUEST,
+            format!(
+                "Validation failed: Name is too long (maximum is {} characters)",
+                app.config.max_name_length
+            ),
+        ));
     }
     if description_too_long(description.as_ref()) {
         return Err(ApiError::message(
@@ -313,7 +341,7 @@ pub async fn create<S: Store>(
         .create_release(&NewRelease {
             project_id: scope.project.id,
             tag: tag.clone(),
-            name: name.value().or_else(|| Some(tag.clone())),
+            name: release_name.or_else(|| Some(tag.clone())),
             description,
             author_id: author,
             released_at: released_at.value(),
@@ -428,6 +456,15 @@ pub async fn update<S: Store>(
         description: description.into_change(),
         released_at: released_at.value(),
     };
+    if name_too_long(changes.name.as_ref().and_then(Option::as_ref), &app.config) {
+        return Err(ApiError::field(
+            "name",
+            &format!(
+                "is too long (maximum is {} characters)",
+                app.config.max_name_length
+            ),
+        ));
+    }
     if description_too_long(changes.description.as_ref().and_then(Option::as_ref)) {
         return Err(ApiError::field(
             "description",

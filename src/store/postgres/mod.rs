@@ -48,6 +48,9 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres")
 impl PgStore {
     /// PostgreSQL's byte-order collation.
     const BYTE_ORDER: &'static str = "\"C\"";
+    /// A row read to be changed is locked until the write commits, so that two concurrent
+    /// updates of one link apply one after the other instead of the second undoing the first.
+    const FOR_UPDATE: &'static str = " FOR UPDATE";
     /// One consistent view of every table for the whole copy.
     const SNAPSHOT: Option<&'static str> =
         Some("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");

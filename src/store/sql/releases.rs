@@ -53,8 +53,9 @@ macro_rules! releases_impl {
         executor: impl sqlx::Executor<'e, Database = $db>,
             release_id: i64,
             link_id: i64,
+            lock: &str,
         ) -> StoreResult<Option<Link>> {
-            let sql = format!("SELECT {LINK_COLUMNS} FROM release_links WHERE release_id = $1 AND id = $2");
+            let sql = format!("SELECT {LINK_COLUMNS} FROM release_links WHERE release_id = $1 AND id = $2{lock}");
             let row: Option<LinkRow> = sqlx::query_as(&sql)
                 .bind(release_id)
                 .bind(link_id)
@@ -357,7 +358,7 @@ macro_rules! releases_impl {
             }
 
             async fn link(&self, release_id: i64, link_id: i64) -> StoreResult<Option<Link>> {
-                link_in(&self.reader, release_id, link_id).await
+                link_in(&self.reader, release_id, link_id, "").await
             }
 
             async fn link_conflicts(
@@ -369,15 +370,31 @@ macro_rules! releases_impl {
                 conflicts_in(&self.reader, release_id, candidate, except).await
             }
 
-            async fn create_link(&self, release_id: i64, link: &NewLink) -> StoreResult<Link> {
+            async fn create_link(&self, release_id: i64, link: &NewLink, max_links: i64) -> StoreResult<Link> {
                 let candidate = link.clone();
                 let written = self
                     .write_one(move |conn| {
                         Box::pin(async move {
                             // One statement (the release is touched by a trigger); the unique
-                            // indexes decide, `lost_race` tells which rule was hit.
-                            let created = insert_link(&mut *conn, release_id, &candidate, now_micros()).await?;
-                            Ok(created)
+                            // indexes decide, `lost_race` tells which rule was hit. The count of
+                            // links is read in the same statement: no row back means full.
+                            let sql = format!(
+                                "INSERT INTO release_links (release_id, name, url, filepath, link_type, created_at, updated_at) \
+                                 SELECT $1, $2, $3, $4, $5, $6, $6 \
+                                 WHERE (SELECT COUNT(*) FROM release_links WHERE release_id = $1) < $7 \
+                                 RETURNING {LINK_COLUMNS}"
+                            );
+                            let row: Option<LinkRow> = sqlx::query_as(&sql)
+                                .bind(release_id)
+                                .bind(&candidate.name)
+                                .bind(&candidate.url)
+                                .bind(&candidate.filepath)
+                                .bind(candidate.link_type.code())
+                                .bind(now_micros())
+                                .bind(max_links)
+                                .fetch_optional(&mut *conn)
+                                .await?;
+                            row.map(Into::into).ok_or(StoreError::Full(max_links))
                         })
                     })
                     .await;
@@ -397,7 +414,7 @@ macro_rules! releases_impl {
                 let changes = changes.clone();
 
                 let written = self.write(move |conn| Box::pin(async move {
-                let Some(before) = link_in(&mut *conn, release_id, link_id).await? else {
+                let Some(before) = link_in(&mut *conn, release_id, link_id, <$store>::FOR_UPDATE).await? else {
                     return Ok(None);
                 };
                 let after = before.with_changes(&changes);
@@ -405,16 +422,19 @@ macro_rules! releases_impl {
                     "UPDATE release_links SET name = $1, url = $2, filepath = $3, link_type = $4, \
                      updated_at = $5 WHERE id = $6 RETURNING {LINK_COLUMNS}"
                 );
-                let row: Result<LinkRow, sqlx::Error> = sqlx::query_as(&sql)
+                let row: Option<LinkRow> = sqlx::query_as(&sql)
                     .bind(&after.name)
                     .bind(&after.url)
                     .bind(&after.filepath)
                     .bind(after.link_type.code())
                     .bind(now_micros())
                     .bind(link_id)
-                    .fetch_one(&mut *conn)
-                    .await;
-                let row: LinkRow = row?;
+                    .fetch_optional(&mut *conn)
+                    .await?;
+                // Deleted since it was read (PostgreSQL, when the delete committed first).
+                let Some(row) = row else {
+                    return Ok(None);
+                };
                 // The old permanent link keeps leading to this link.
                 if let Some(old) = before.filepath.as_ref().filter(|old| after.filepath.as_ref() != Some(*old)) {
                     sqlx::query("DELETE FROM link_filepath_aliases WHERE release_id = $1 AND filepath = $2")

@@ -34,6 +34,8 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 impl SqliteStore {
     /// SQLite's byte-order collation (PostgreSQL calls it "C").
     const BYTE_ORDER: &'static str = "BINARY";
+    /// Writes are serialised by the one writer: a row read in a write is the row updated.
+    const FOR_UPDATE: &'static str = "";
     /// A deferred transaction's first read fixes its snapshot: nothing more to say.
     const SNAPSHOT: Option<&'static str> = None;
     /// AUTOINCREMENT keeps the largest id ever given in `sqlite_sequence`.

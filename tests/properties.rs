@@ -1,0 +1,140 @@
+//! Property tests of the domain rules over generated inputs: the filepath validator against
+//! GitLab's own regex (run by a regex engine with look-ahead), the URL validator's scheme and
+//! line-break rules, offset pagination maths, and Rack's parameter parsing. More cases:
+//! `PROPTEST_CASES=100000 cargo test --release --test properties`.
+
+use fancy_regex::Regex;
+use proptest::prelude::*;
+use serde_json::{Map, Value};
+
+use relinks::domain::link::{check_url, filepath_problem, BlockedUrl};
+use relinks::domain::pagination::{PageInfo, PageRequest, MAX_PER_PAGE};
+use relinks::http::params::{parse_nested_query, to_query};
+
+/// `Releases::Link::FILEPATH_REGEX`, with Ruby's ASCII-only `\w` and `.` that stops at `\n`.
+fn gitlab_filepath_regex() -> Regex {
+    Regex::new(r"\A/[^/](?!.*//.*)[\-\.A-Za-z0-9_/]+[0-9a-zA-Z]+\z").expect("regex")
+}
+
+/// Filepath-like strings: mostly the characters the rule is about, some that it refuses.
+fn filepath_like() -> impl Strategy<Value = String> {
+    prop_oneof![
+        "/[a-zA-Z0-9_./-]{0,12}",
+        "/[a-z/.é -]{0,8}[a-z0-9]{0,2}",
+        "[/a-z.]{0,6}",
+        "/[^\n]{0,10}",
+        "/[a-z]{1,3}\n//[a-z]{1,3}",
+        "/[a-z0-9]{120,135}",
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 2_000, ..ProptestConfig::default() })]
+
+    #[test]
+    fn filepaths_are_judged_as_gitlab_judges_them(path in filepath_like()) {
+        let too_long = path.chars().count() > 128;
+        let matches = gitlab_filepath_regex().is_match(&path).expect("regex runs");
+        let expected = if too_long {
+            Some("is too long (maximum is 128 characters)")
+        } else if matches {
+            None
+        } else {
+            Some("is in an invalid format")
+        };
+        prop_assert_eq!(filepath_problem(&path), expected, "for {:?}", path);
+    }
+
+    #[test]
+    fn only_http_https_and_ftp_are_allowed(
+        scheme in "[a-zA-Z][a-zA-Z0-9+.-]{0,8}",
+        host in "[a-z0-9][a-z0-9.-]{0,20}",
+        path in "(/[a-zA-Z0-9._~-]{0,10}){0,3}",
+    ) {
+        let url = format!("{scheme}://{host}{path}");
+        let allowed = ["http", "https", "ftp"].contains(&scheme.as_str());
+        match check_url(&url) {
+            Ok(()) => prop_assert!(allowed, "{} was accepted", url),
+            Err(BlockedUrl::Scheme) => prop_assert!(!allowed, "{} was refused its scheme", url),
+            Err(other) => prop_assert!(false, "{} refused as {:?}", url, other),
+        }
+    }
+
+    #[test]
+    fn a_line_break_anywhere_in_a_url_refuses_it(
+        before in "https://[a-z]{1,8}\\.example/[a-z]{0,5}",
+        after in "[a-z/]{0,8}",
+        line_break in prop_oneof![Just("\n"), Just("\r")],
+    ) {
+        let url = format!("{before}{line_break}{after}");
+        prop_assert!(check_url(&url).is_err());
+    }
+
+    #[test]
+    fn the_url_validator_never_panics(input in any::<String>()) {
+        let _ = check_url(&input);
+    }
+
+    #[test]
+    fn pages_cover_every_item_once(
+        total in 0i64..5_000,
+        per_page in prop::option::of(-5i64..250),
+    ) {
+        let first = PageRequest::new(Some(1), per_page);
+        prop_assert!((1..=MAX_PER_PAGE).contains(&first.per_page));
+        let info = PageInfo::new(first, total);
+        prop_assert_eq!(info.total_pages, ((total + first.per_page - 1) / first.per_page).max(1));
+        let mut covered = 0;
+        for page in 1..=info.total_pages {
+            let request = PageRequest::new(Some(page), per_page);
+            let info = PageInfo::new(request, total);
+            prop_assert_eq!(request.offset(), covered, "pages are contiguous");
+            let items = (total - request.offset()).clamp(0, request.limit());
+            covered += items;
+            prop_assert_eq!(info.next_page.is_none(), page == info.total_pages);
+            prop_assert_eq!(info.prev_page, (page > 1).then_some(page - 1));
+        }
+        prop_assert_eq!(covered, total, "every item on exactly one page");
+        let beyond = PageInfo::new(PageRequest::new(Some(info.total_pages + 1), per_page), total);
+        prop_assert_eq!(beyond.next_page, None);
+        prop_assert_eq!(beyond.prev_page, None);
+    }
+
+    #[test]
+    fn page_numbers_below_one_are_page_one(page in i64::MIN..=1, per_page in prop::option::of(any::<i64>())) {
+        let request = PageRequest::new(Some(page), per_page);
+        prop_assert_eq!(request.page, 1);
+        prop_assert_eq!(request.offset(), 0);
+    }
+
+    #[test]
+    fn flat_parameters_survive_a_round_trip(
+        pairs in prop::collection::btree_map("[a-z_]{1,8}", any::<String>(), 0..6),
+    ) {
+        let params: Map<String, Value> =
+            pairs.into_iter().map(|(k, v)| (k, Value::String(v))).collect();
+        let parsed = parse_nested_query(&to_query(&params)).expect("our own query parses");
+        prop_assert_eq!(parsed, params);
+    }
+
+    #[test]
+    fn nested_parameters_survive_a_round_trip(
+        outer in "[a-z]{1,6}",
+        inner in prop::collection::btree_map("[a-z]{1,6}", "[ -~]{0,10}", 1..4),
+        list in prop::collection::vec("[ -~]{0,6}", 1..4),
+    ) {
+        let mut params = Map::new();
+        params.insert(
+            outer.clone(),
+            Value::Object(inner.into_iter().map(|(k, v)| (k, Value::String(v))).collect()),
+        );
+        params.insert(format!("{outer}_list"), Value::Array(list.into_iter().map(Value::String).collect()));
+        let parsed = parse_nested_query(&to_query(&params)).expect("our own query parses");
+        prop_assert_eq!(parsed, params);
+    }
+
+    #[test]
+    fn parameter_parsing_never_panics(input in "[a-z\\[\\]=&%0-9A-F+]{0,60}") {
+        let _ = parse_nested_query(&input);
+    }
+}
