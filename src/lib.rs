@@ -1,6 +1,7 @@
 //! relinks: a small, fast server that speaks GitLab's REST API v4 for releases and release asset
 //! links. See ARCHITECTURE.md for the layers.
 
+pub mod backup;
 pub mod bootstrap;
 pub mod config;
 pub mod copy;

@@ -1,4 +1,4 @@
-//! The `relinks` command line: `relinks serve`, `relinks migrate`.
+//! The `relinks` command line: `relinks serve`, `migrate`, `copy`, `backup`, `restore`.
 
 use clap::{Parser, Subcommand};
 use mimalloc::MiMalloc;
@@ -37,6 +37,35 @@ enum Command {
         #[arg(long)]
         to: String,
     },
+    /// Write a consistent snapshot of a SQLite instance, while it runs, to a new file.
+    Backup {
+        /// The database to snapshot.
+        #[arg(
+            long = "database",
+            env = "RELINKS_DATABASE_URL",
+            default_value = "sqlite://relinks.db"
+        )]
+        database: String,
+        /// The snapshot file to create.
+        #[arg(long)]
+        to: std::path::PathBuf,
+    },
+    /// Put a snapshot in place of a SQLite database (stop the server first).
+    Restore {
+        /// The snapshot written by `relinks backup`.
+        #[arg(long)]
+        from: std::path::PathBuf,
+        /// The database to restore into.
+        #[arg(
+            long = "database",
+            env = "RELINKS_DATABASE_URL",
+            default_value = "sqlite://relinks.db"
+        )]
+        database: String,
+        /// Replace an existing database.
+        #[arg(long)]
+        replace: bool,
+    },
 }
 
 fn init_logging(json: bool) {
@@ -65,6 +94,34 @@ async fn main() -> anyhow::Result<()> {
             init_logging(false);
             relinks::server::migrate(&database).await?;
             tracing::info!(database = %relinks::server::redact(&database.url), "database is up to date");
+            Ok(())
+        }
+        Command::Backup { database, to } => {
+            init_logging(false);
+            let snapshot = relinks::backup::backup(&database, &to).await?;
+            println!(
+                "snapshot written to {}: {} bytes, {} releases, {} links",
+                snapshot.path.display(),
+                snapshot.bytes,
+                snapshot.releases,
+                snapshot.links
+            );
+            Ok(())
+        }
+        Command::Restore {
+            from,
+            database,
+            replace,
+        } => {
+            init_logging(false);
+            let restored = relinks::backup::restore(&from, &database, replace).await?;
+            println!(
+                "{} restored from {}: {} releases, {} links",
+                restored.path.display(),
+                from.display(),
+                restored.releases,
+                restored.links
+            );
             Ok(())
         }
         Command::Copy { from, to } => {

@@ -1,0 +1,148 @@
+//! `relinks backup` and `relinks restore`: consistent snapshots of a SQLite instance, taken
+//! while it serves. A snapshot is SQLite's `VACUUM INTO` from a read transaction: one
+//! consistent view of the whole database (WAL mode lets the server keep writing meanwhile),
+//! written to a temporary file, checked, and renamed into place. PostgreSQL has its own tools
+//! (`pg_dump`, or `relinks copy` into SQLite).
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use anyhow::{bail, Context};
+use sqlx::sqlite::SqliteConnectOptions;
+use sqlx::{ConnectOptions, Connection, SqliteConnection};
+
+/// What a snapshot holds, as read back from it.
+#[derive(Debug)]
+pub struct Snapshot {
+    pub path: PathBuf,
+    pub bytes: u64,
+    pub links: i64,
+    pub releases: i64,
+}
+
+fn sqlite_path(database_url: &str) -> anyhow::Result<PathBuf> {
+    if !database_url.starts_with("sqlite:") {
+        bail!("backup and restore work on SQLite databases; for PostgreSQL use pg_dump, or `relinks copy` into a SQLite file");
+    }
+    let options = SqliteConnectOptions::from_str(database_url)
+        .with_context(|| format!("reading the database URL {database_url}"))?;
+    Ok(options.get_filename().to_path_buf())
+}
+
+async fn open_read_only(path: &Path) -> anyhow::Result<SqliteConnection> {
+    SqliteConnectOptions::new()
+        .filename(path)
+        .read_only(true)
+        .connect()
+        .await
+        .with_context(|| format!("opening {}", path.display()))
+}
+
+/// Checks that `path` is a sound relinks database and reads its size.
+async fn inspect(path: &Path) -> anyhow::Result<Snapshot> {
+    let mut connection = open_read_only(path).await?;
+    let check: String = sqlx::query_scalar("PRAGMA integrity_check")
+        .fetch_one(&mut connection)
+        .await?;
+    if check != "ok" {
+        bail!("{} fails SQLite's integrity check: {check}", path.display());
+    }
+    let counts: Result<(i64, i64), sqlx::Error> = sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM release_links), (SELECT COUNT(*) FROM releases)",
+    )
+    .fetch_one(&mut connection)
+    .await;
+    let (links, releases) =
+        counts.with_context(|| format!("{} is not a relinks database", path.display()))?;
+    connection.close().await?;
+    Ok(Snapshot {
+        path: path.to_path_buf(),
+        bytes: std::fs::metadata(path)?.len(),
+        links,
+        releases,
+    })
+}
+
+fn sibling(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(suffix);
+    path.with_file_name(name)
+}
+
+/// Writes a snapshot of the (possibly running) instance at `database_url` to `to`, which must
+/// not exist yet.
+pub async fn backup(database_url: &str, to: &Path) -> anyhow::Result<Snapshot> {
+    let source = sqlite_path(database_url)?;
+    if !source.exists() {
+        bail!("{} does not exist", source.display());
+    }
+    if to.exists() {
+        bail!("{} exists already; choose a new file", to.display());
+    }
+    let partial = sibling(to, ".partial");
+    let _ = std::fs::remove_file(&partial);
+    let mut connection = open_read_only(&source).await?;
+    let target = partial
+        .to_str()
+        .context("the backup path is not valid UTF-8")?
+        .to_owned();
+    sqlx::query("VACUUM INTO $1")
+        .bind(target)
+        .execute(&mut connection)
+        .await
+        .context("writing the snapshot")?;
+    connection.close().await?;
+    // The snapshot is complete on disk before it takes its final name.
+    std::fs::File::open(&partial)?.sync_all()?;
+    let snapshot = inspect(&partial).await?;
+    std::fs::rename(&partial, to)?;
+    sync_directory(to);
+    Ok(Snapshot {
+        path: to.to_path_buf(),
+        ..snapshot
+    })
+}
+
+/// Puts the snapshot `from` in place of the database at `database_url`. The server must be
+/// stopped; an existing database is replaced only with `replace`.
+pub async fn restore(from: &Path, database_url: &str, replace: bool) -> anyhow::Result<Snapshot> {
+    let target = sqlite_path(database_url)?;
+    let snapshot = inspect(from)
+        .await
+        .with_context(|| format!("checking the snapshot {}", from.display()))?;
+    if target.exists() && !replace {
+        bail!(
+            "{} exists; stop relinks and pass --replace to put the snapshot in its place",
+            target.display()
+        );
+    }
+    let incoming = sibling(&target, ".restoring");
+    std::fs::copy(from, &incoming).context("copying the snapshot")?;
+    std::fs::File::open(&incoming)?.sync_all()?;
+    // The old database's write-ahead log belongs to the old file: it must not be replayed
+    // into the snapshot.
+    for suffix in ["-wal", "-shm"] {
+        let _ = std::fs::remove_file(sibling(&target, suffix));
+    }
+    std::fs::rename(&incoming, &target)?;
+    sync_directory(&target);
+    inspect(&target).await?;
+    Ok(Snapshot {
+        path: target,
+        ..snapshot
+    })
+}
+
+/// A rename is durable once its directory is synced.
+fn sync_directory(path: &Path) {
+    if let Some(directory) = path.parent() {
+        let directory = if directory.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            directory
+        };
+        if let Ok(handle) = std::fs::File::open(directory) {
+            let _ = handle.sync_all();
+        }
+    }
+}
