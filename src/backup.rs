@@ -1,8 +1,9 @@
 //! `relinks backup` and `relinks restore`: consistent snapshots of a SQLite instance, taken
 //! while it serves. A snapshot is SQLite's `VACUUM INTO` from a read transaction: one
 //! consistent view of the whole database (WAL mode lets the server keep writing meanwhile),
-//! written to a temporary file, checked, and renamed into place. PostgreSQL has its own tools
-//! (`pg_dump`, or `relinks copy` into SQLite).
+//! written to a temporary file, checked, and renamed into place; the secret key file for token
+//! digests is copied beside it (`<snapshot>.secret`) and restored with it. PostgreSQL has its
+//! own tools (`pg_dump`, or `relinks copy` into SQLite).
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -95,6 +96,13 @@ pub async fn backup(database_url: &str, to: &Path) -> anyhow::Result<Snapshot> {
     // The snapshot is complete on disk before it takes its final name.
     std::fs::File::open(&partial)?.sync_all()?;
     let snapshot = inspect(&partial).await?;
+    // The digests in the snapshot need their key: it goes beside the snapshot, as it sits
+    // beside the database (when the key comes from the environment, it stays there).
+    if let Some(key_file) = crate::secret::file_beside(database_url).filter(|f| f.exists()) {
+        let copy = sibling(to, ".secret");
+        std::fs::copy(&key_file, &copy).context("copying the secret key file")?;
+        std::fs::File::open(&copy)?.sync_all()?;
+    }
     std::fs::rename(&partial, to)?;
     sync_directory(to);
     Ok(Snapshot {
@@ -125,6 +133,13 @@ pub async fn restore(from: &Path, database_url: &str, replace: bool) -> anyhow::
         let _ = std::fs::remove_file(sibling(&target, suffix));
     }
     std::fs::rename(&incoming, &target)?;
+    let key_file = sibling(from, ".secret");
+    if key_file.exists() {
+        if let Some(beside) = crate::secret::file_beside(database_url) {
+            std::fs::copy(&key_file, &beside).context("restoring the secret key file")?;
+            std::fs::File::open(&beside)?.sync_all()?;
+        }
+    }
     sync_directory(&target);
     inspect(&target).await?;
     Ok(Snapshot {

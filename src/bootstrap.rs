@@ -2,7 +2,7 @@
 //! is its `api` token (idempotent: restarts change nothing). Without it, an empty database gets
 //! `root` with a random token, returned so that it can be shown once.
 
-use crate::domain::token::{self, PERSONAL_PREFIX};
+use crate::domain::token::{self, TokenKey, PERSONAL_PREFIX};
 use crate::store::{NewPersonalToken, NewUser, Store, StoreError, StoreResult, User};
 
 pub const ROOT_USERNAME: &str = "root";
@@ -32,6 +32,7 @@ async fn root_user<S: Store>(store: &S) -> StoreResult<User> {
 pub async fn ensure_root<S: Store>(
     store: &S,
     root_token: Option<&str>,
+    key: &TokenKey,
 ) -> StoreResult<Option<String>> {
     let (secret, generated) = match root_token {
         Some(secret) => (secret.to_owned(), false),
@@ -43,7 +44,7 @@ pub async fn ensure_root<S: Store>(
         .ensure_personal_token(&NewPersonalToken {
             user_id: root.id,
             name: "bootstrap".into(),
-            digest: token::digest(&secret),
+            digest: key.digest(&secret),
             scopes: vec!["api".into()],
             expires_at: None,
         })

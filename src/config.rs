@@ -48,6 +48,15 @@ pub struct ServeConfig {
     /// personal access tokens (scope `api`). Read from the environment only.
     #[arg(skip = std::env::var("RELINKS_ROOT_TOKEN").ok().filter(|t| !t.is_empty()))]
     pub root_token: Option<String>,
+
+    /// A file holding the secret key for token digests (64 hex digits); made when missing.
+    /// Default: `<database file>.secret` beside a SQLite database. `RELINKS_SECRET` (the key
+    /// itself, from the environment only) wins over both.
+    #[arg(long, env = "RELINKS_SECRET_FILE")]
+    pub secret_file: Option<std::path::PathBuf>,
+
+    #[arg(skip = std::env::var("RELINKS_SECRET").ok().filter(|t| !t.is_empty()))]
+    pub secret: Option<String>,
 }
 
 /// Which database to use, and how (shared by `serve` and `migrate`).
@@ -102,6 +111,13 @@ impl DatabaseConfig {
 }
 
 impl ServeConfig {
+    pub fn secrets(&self) -> crate::secret::SecretConfig {
+        crate::secret::SecretConfig {
+            secret: self.secret.clone(),
+            secret_file: self.secret_file.clone(),
+        }
+    }
+
     pub fn external_url(&self) -> String {
         match &self.external_url {
             Some(url) => url.trim_end_matches('/').to_owned(),
@@ -126,6 +142,8 @@ impl fmt::Debug for ServeConfig {
                 "root_token",
                 &self.root_token.as_ref().map(|_| "[redacted]"),
             )
+            .field("secret_file", &self.secret_file)
+            .field("secret", &self.secret.as_ref().map(|_| "[redacted]"))
             .finish()
     }
 }

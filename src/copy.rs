@@ -6,8 +6,10 @@ use std::io::{IsTerminal, Write};
 use anyhow::bail;
 
 use crate::config::DatabaseConfig;
+use crate::secret::{self, SecretConfig};
 use crate::server::{open, redact, Engine};
 use crate::store::transfer::{Loader, Snapshot, Table, Transfer, TABLES};
+use crate::store::Store;
 
 /// Rows read and written per statement.
 const BATCH: i64 = 500;
@@ -91,6 +93,30 @@ pub async fn copy<A: Transfer, B: Transfer>(from: &A, to: &B) -> anyhow::Result<
     Ok(report)
 }
 
+/// Copies, then gives the target the source's key for token digests and the form its digests
+/// are stored in, so that every token keeps working there.
+async fn copy_with_key<A, B>(
+    from: &A,
+    to: &B,
+    secrets: &SecretConfig,
+    from_config: &DatabaseConfig,
+    to_config: &DatabaseConfig,
+) -> anyhow::Result<CopyReport>
+where
+    A: Transfer + Store,
+    B: Transfer + Store,
+{
+    let (key, _) = secret::resolve(secrets, &from_config.url, from).await?;
+    let report = copy(from, to).await?;
+    let place = secret::carry(&key, secrets, &to_config.url, to).await?;
+    eprintln!("the key for token digests is carried over ({place:?})");
+    if let Some(form) = from.server_setting(secret::DIGESTS_SETTING).await? {
+        to.settle_server_setting(secret::DIGESTS_SETTING, &form)
+            .await?;
+    }
+    Ok(report)
+}
+
 /// Opens both databases (migrating them) and copies, whatever their engines.
 pub async fn run(from: &DatabaseConfig, to: &DatabaseConfig) -> anyhow::Result<CopyReport> {
     if from.url == to.url {
@@ -98,11 +124,12 @@ pub async fn run(from: &DatabaseConfig, to: &DatabaseConfig) -> anyhow::Result<C
     }
     eprintln!("copying {} to {}", redact(&from.url), redact(&to.url));
     let (source, target) = (open(from).await?, open(to).await?);
+    let secrets = SecretConfig::from_env();
     let report = match (&source, &target) {
-        (Engine::Sqlite(a), Engine::Sqlite(b)) => copy(a, b).await,
-        (Engine::Sqlite(a), Engine::Postgres(b)) => copy(a, b).await,
-        (Engine::Postgres(a), Engine::Sqlite(b)) => copy(a, b).await,
-        (Engine::Postgres(a), Engine::Postgres(b)) => copy(a, b).await,
+        (Engine::Sqlite(a), Engine::Sqlite(b)) => copy_with_key(a, b, &secrets, from, to).await,
+        (Engine::Sqlite(a), Engine::Postgres(b)) => copy_with_key(a, b, &secrets, from, to).await,
+        (Engine::Postgres(a), Engine::Sqlite(b)) => copy_with_key(a, b, &secrets, from, to).await,
+        (Engine::Postgres(a), Engine::Postgres(b)) => copy_with_key(a, b, &secrets, from, to).await,
     }?;
     eprintln!(
         "copied {} rows in {} tables",

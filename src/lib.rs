@@ -7,6 +7,7 @@ pub mod config;
 pub mod copy;
 pub mod domain;
 pub mod http;
+pub mod secret;
 pub mod server;
 pub mod store;
 pub mod web;

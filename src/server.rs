@@ -89,7 +89,14 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
 }
 
 async fn run<S: Store>(store: S, config: ServeConfig) -> anyhow::Result<()> {
-    if let Some(token) = ensure_root(&store, config.root_token.as_deref()).await? {
+    let (token_key, source) =
+        crate::secret::resolve(&config.secrets(), &config.database.url, &store).await?;
+    tracing::info!(?source, "secret key for token digests");
+    let rekeyed = store.key_token_digests(&token_key).await?;
+    if rekeyed > 0 {
+        tracing::info!(rekeyed, "token digests from before token keys now keyed");
+    }
+    if let Some(token) = ensure_root(&store, config.root_token.as_deref(), &token_key).await? {
         // Printed once, on the terminal, never logged.
         println!();
         println!("  relinks created the administrator 'root' with this personal access token:");
@@ -111,6 +118,7 @@ async fn run<S: Store>(store: S, config: ServeConfig) -> anyhow::Result<()> {
         request_timeout: std::time::Duration::from_secs(config.request_timeout_secs.max(1)),
         max_name_length: config.max_name_length,
         max_links_per_release: config.max_links_per_release.max(1),
+        token_key,
     };
     let app = App::new(store.clone(), &external_url, http);
     tracing::info!(address = %listener.local_addr()?, %external_url, "relinks is ready");

@@ -275,6 +275,11 @@ async fn a_snapshot_of_a_running_instance_restores_to_the_same_answers() {
     ])
     .await;
     assert!(ok, "{text}");
+    // The key for token digests came back with the data.
+    let key_of = |url: &str| {
+        std::fs::read_to_string(relinks::secret::file_beside(url).expect("SQLite")).expect("key")
+    };
+    assert_eq!(key_of(&restored_url), key_of(&original_url));
     let restored = start(&restored_url).await;
     assert_eq!(answers(&restored.api).await, expected);
     drop(original);

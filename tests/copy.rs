@@ -4,7 +4,6 @@
 mod common;
 
 use common::{serve_url, testing_postgres, TestDatabase, ROOT_TOKEN};
-use relinks::http::HttpConfig;
 use serde_json::{json, Value};
 
 /// Fills an instance through the API with a bit of everything.
@@ -199,7 +198,7 @@ async fn sqlite_to_postgres_to_sqlite_gives_the_same_answers() {
         return;
     }
     let original = TestDatabase::sqlite();
-    let (base, stop) = serve_url(&original.url, HttpConfig::default()).await;
+    let (base, stop) = serve_url(&original.url, common::test_config()).await;
     let tokens = populate(&base).await;
     let expected = answers(&base, &tokens[0]).await;
     // Everything answers; the renamed project's old path redirects.
@@ -220,7 +219,7 @@ async fn sqlite_to_postgres_to_sqlite_gives_the_same_answers() {
         "{stderr}"
     );
 
-    let (pg_base, pg_stop) = serve_url(&postgres.url, HttpConfig::default()).await;
+    let (pg_base, pg_stop) = serve_url(&postgres.url, common::test_config()).await;
     assert_eq!(
         answers(&pg_base, &tokens[0]).await,
         expected,
@@ -260,7 +259,7 @@ async fn sqlite_to_postgres_to_sqlite_gives_the_same_answers() {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let (back_base, back_stop) = serve_url(&back.url, HttpConfig::default()).await;
+    let (back_base, back_stop) = serve_url(&back.url, common::test_config()).await;
     assert_eq!(
         answers(&back_base, &tokens[0]).await,
         expected,
@@ -272,7 +271,7 @@ async fn sqlite_to_postgres_to_sqlite_gives_the_same_answers() {
     let refused = relinks_copy(&original.url, &postgres.url).await;
     assert!(!refused.status.success());
     assert!(String::from_utf8_lossy(&refused.stderr).contains("not empty"));
-    let (pg_base, _pg_stop) = serve_url(&postgres.url, HttpConfig::default()).await;
+    let (pg_base, _pg_stop) = serve_url(&postgres.url, common::test_config()).await;
     assert_eq!(answers(&pg_base, &tokens[0]).await.len(), expected.len());
 }
 
@@ -280,7 +279,7 @@ async fn sqlite_to_postgres_to_sqlite_gives_the_same_answers() {
 async fn an_interrupted_copy_leaves_the_target_empty_and_can_run_again() {
     use relinks::store::transfer::{Loader, Snapshot, Transfer, TABLES};
     let source = TestDatabase::new().await;
-    let (base, stop) = serve_url(&source.url, HttpConfig::default()).await;
+    let (base, stop) = serve_url(&source.url, common::test_config()).await;
     populate(&base).await;
     drop(stop);
     let target = TestDatabase::new().await;

@@ -17,7 +17,7 @@ use tower::ServiceExt;
 use common::{TestDatabase, ROOT_TOKEN};
 use relinks::bootstrap::ensure_root;
 use relinks::config::DatabaseConfig;
-use relinks::http::{router, App, HttpConfig};
+use relinks::http::{router, App};
 use relinks::server::{open, Engine};
 
 fn cases() -> u32 {
@@ -28,15 +28,19 @@ fn cases() -> u32 {
 }
 
 async fn app_router(url: &str) -> Router {
-    let config = HttpConfig::default();
+    let config = common::test_config();
     match open(&DatabaseConfig::new(url)).await.expect("opens") {
         Engine::Sqlite(store) => {
             let store = relinks::store::cached::Cached::new(store);
-            ensure_root(&store, Some(ROOT_TOKEN)).await.expect("root");
+            ensure_root(&store, Some(ROOT_TOKEN), &common::test_key())
+                .await
+                .expect("root");
             router(App::new(store, "http://relinks.test", config))
         }
         Engine::Postgres(store) => {
-            ensure_root(&store, Some(ROOT_TOKEN)).await.expect("root");
+            ensure_root(&store, Some(ROOT_TOKEN), &common::test_key())
+                .await
+                .expect("root");
             router(App::new(store, "http://relinks.test", config))
         }
     }

@@ -10,7 +10,6 @@ use std::time::{Duration, Instant};
 use common::cluster::Cluster;
 use common::{serve, testing_postgres, TestDatabase, ROOT_TOKEN};
 use relinks::bootstrap::ensure_root;
-use relinks::http::HttpConfig;
 use relinks::store::postgres::{PgSettings, PgStore};
 use serde_json::{json, Value};
 use tokio::sync::oneshot;
@@ -31,8 +30,10 @@ struct Instance {
 
 async fn instance(url: &str, settings: &PgSettings) -> Instance {
     let store = PgStore::connect(url, settings).await.expect("connects");
-    ensure_root(&store, Some(ROOT_TOKEN)).await.expect("root");
-    let (base, stop) = serve(store, HttpConfig::default()).await;
+    ensure_root(&store, Some(ROOT_TOKEN), &common::test_key())
+        .await
+        .expect("root");
+    let (base, stop) = serve(store, common::test_config()).await;
     Instance { base, _stop: stop }
 }
 

@@ -9,7 +9,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use common::{serve, TestApp, ROOT_TOKEN};
 use relinks::bootstrap::ensure_root;
 use relinks::config::DatabaseConfig;
-use relinks::http::HttpConfig;
 use relinks::server::{open, Engine};
 use serde_json::json;
 use tracing::{Event, Subscriber};
@@ -86,12 +85,16 @@ async fn statements_per_request_do_not_grow_with_the_data() {
         .expect("opens")
     {
         Engine::Sqlite(store) => {
-            ensure_root(&store, Some(ROOT_TOKEN)).await.expect("root");
-            serve(store, HttpConfig::default()).await
+            ensure_root(&store, Some(ROOT_TOKEN), &common::test_key())
+                .await
+                .expect("root");
+            serve(store, common::test_config()).await
         }
         Engine::Postgres(store) => {
-            ensure_root(&store, Some(ROOT_TOKEN)).await.expect("root");
-            serve(store, HttpConfig::default()).await
+            ensure_root(&store, Some(ROOT_TOKEN), &common::test_key())
+                .await
+                .expect("root");
+            serve(store, common::test_config()).await
         }
     };
     let app = TestApp::attach(base);

@@ -1,6 +1,9 @@
-//! Secrets: personal access tokens and CI job tokens. A token is shown once, when it is made;
-//! only its SHA-256 digest is stored, and a request's token is found by looking its digest up.
+//! Secrets: personal access tokens, CI job tokens and browser sessions. A token is shown once,
+//! when it is made; only its keyed digest is stored (HMAC-SHA-256 under the server's secret
+//! key), and a request's token is found by looking its digest up. Without the key, a copy of
+//! the database cannot even confirm a guessed token.
 
+use hmac::{Hmac, Mac};
 use rand::distr::{Alphanumeric, SampleString};
 use sha2::{Digest, Sha256};
 
@@ -18,8 +21,60 @@ pub fn generate(prefix: &str) -> String {
     format!("{prefix}{random}")
 }
 
-/// The stored form of a token: lower-case hex SHA-256.
-pub fn digest(token: &str) -> String {
+/// The server's secret key for token digests: 32 bytes.
+#[derive(Clone, PartialEq, Eq)]
+pub struct TokenKey([u8; 32]);
+
+impl std::fmt::Debug for TokenKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TokenKey([redacted])")
+    }
+}
+
+/// A fresh random key: what tests and a first start get.
+impl Default for TokenKey {
+    fn default() -> Self {
+        Self::generate()
+    }
+}
+
+impl TokenKey {
+    pub fn generate() -> Self {
+        Self(rand::random())
+    }
+
+    /// A key written as 64 hex digits (the form `to_hex` gives and the secret file holds).
+    pub fn from_hex(text: &str) -> Option<Self> {
+        let bytes = hex::decode(text.trim()).ok()?;
+        Some(Self(bytes.try_into().ok()?))
+    }
+
+    pub fn to_hex(&self) -> String {
+        hex::encode(self.0)
+    }
+
+    /// The stored form of a token: lower-case hex HMAC-SHA-256 of the token's SHA-256.
+    pub fn digest(&self, token: &str) -> String {
+        self.digest_of_hash(&Sha256::digest(token.as_bytes()))
+    }
+
+    /// The keyed digest of a digest stored before keys existed (hex SHA-256 of the token):
+    /// the same value [`TokenKey::digest`] gives for that token, so old tokens keep working.
+    pub fn rekey(&self, unkeyed: &str) -> Option<String> {
+        let hash = hex::decode(unkeyed).ok()?;
+        (hash.len() == 32).then(|| self.digest_of_hash(&hash))
+    }
+
+    fn digest_of_hash(&self, hash: &[u8]) -> String {
+        let mut mac =
+            Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC takes keys of any length");
+        mac.update(hash);
+        hex::encode(mac.finalize().into_bytes())
+    }
+}
+
+/// The digest relinks stored before token keys: plain hex SHA-256 (kept to upgrade old rows).
+pub fn unkeyed_digest(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
@@ -47,13 +102,39 @@ mod tests {
 
     #[test]
     fn tokens_are_prefixed_random_and_digested() {
+        let key = TokenKey::generate();
         let a = generate(PERSONAL_PREFIX);
         let b = generate(PERSONAL_PREFIX);
         assert!(a.starts_with("glpat-"));
         assert_eq!(a.len(), 6 + 32);
         assert_ne!(a, b);
-        assert_eq!(digest(&a).len(), 64);
-        assert_eq!(digest(&a), digest(&a.clone()));
-        assert_ne!(digest(&a), digest(&b));
+        assert_eq!(key.digest(&a).len(), 64);
+        assert_eq!(key.digest(&a), key.digest(&a.clone()));
+        assert_ne!(key.digest(&a), key.digest(&b));
+    }
+
+    #[test]
+    fn digests_depend_on_the_key_and_old_digests_can_be_rekeyed() {
+        let (one, two) = (TokenKey::generate(), TokenKey::generate());
+        let token = "glpat-0123456789abcdefghijklmnopqrstuv";
+        assert_ne!(one.digest(token), two.digest(token));
+        assert_ne!(one.digest(token), unkeyed_digest(token));
+        assert_eq!(one.rekey(&unkeyed_digest(token)), Some(one.digest(token)));
+        assert_eq!(one.rekey("not hex"), None);
+        let hex = one.to_hex();
+        assert_eq!(TokenKey::from_hex(&hex), Some(one.clone()));
+        assert_eq!(TokenKey::from_hex("abcd"), None);
+        assert_eq!(format!("{one:?}"), "TokenKey([redacted])");
+    }
+
+    #[test]
+    fn rfc_4231_test_case_2() {
+        // HMAC-SHA-256 itself, from RFC 4231: key "Jefe", data "what do ya want for nothing?".
+        let mut mac = Hmac::<Sha256>::new_from_slice(b"Jefe").expect("key");
+        mac.update(b"what do ya want for nothing?");
+        assert_eq!(
+            hex::encode(mac.finalize().into_bytes()),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
     }
 }

@@ -8,8 +8,7 @@
 use super::error::{ApiError, ApiResult};
 use super::request::ApiRequest;
 use super::App;
-use crate::domain::time::{now_micros, today};
-use crate::domain::token;
+use crate::domain::time::{now_micros, today, Micros};
 use crate::store::{Store, User};
 
 /// How the caller proved who it is.
@@ -110,6 +109,39 @@ fn scope_allows(scopes: &[String], request: &ApiRequest, route: RouteAuth) -> bo
     })
 }
 
+/// GitLab writes a token's `last_used_at` at most every 10 minutes.
+const LAST_USED_RESOLUTION: Micros = 10 * 60 * 1_000_000;
+
+/// Writes the token's `last_used_at` in the background when the stored one is older than the
+/// resolution: the request does not wait for it, and a burst of requests makes one write.
+fn record_use<S: Store>(app: &App<S>, token_id: i64, last_used_at: Option<Micros>) {
+    let now = now_micros();
+    if last_used_at.is_some_and(|at| at > now - LAST_USED_RESOLUTION) {
+        return;
+    }
+    {
+        let Ok(mut recording) = app.recording_use.lock() else {
+            return;
+        };
+        if !recording.insert(token_id) {
+            return;
+        }
+    }
+    let app = app.clone();
+    tokio::spawn(async move {
+        if let Err(error) = app
+            .store
+            .touch_personal_token(token_id, now, LAST_USED_RESOLUTION)
+            .await
+        {
+            tracing::warn!(%error, token_id, "could not record a token's last use");
+        }
+        if let Ok(mut recording) = app.recording_use.lock() {
+            recording.remove(&token_id);
+        }
+    });
+}
+
 /// Resolves the caller of `request` on a route with the given settings.
 pub async fn authenticate<S: Store>(
     app: &App<S>,
@@ -119,7 +151,7 @@ pub async fn authenticate<S: Store>(
     if let Some(secret) = &request.credentials.personal {
         let token = app
             .store
-            .personal_token_by_digest(&token::digest(secret))
+            .personal_token_by_digest(&app.config.token_key.digest(secret))
             .await?
             .ok_or_else(ApiError::unauthorized)?;
         if token.revoked {
@@ -136,6 +168,7 @@ pub async fn authenticate<S: Store>(
         if !scope_allows(&token.scopes, request, route) {
             return Err(ApiError::insufficient_scope());
         }
+        record_use(app, token.id, token.last_used_at);
         return Ok(Caller {
             user: Some(user),
             via: Via::PersonalToken {
@@ -147,7 +180,7 @@ pub async fn authenticate<S: Store>(
     if let Some(secret) = request.credentials.job.as_ref().filter(|_| route.job_token) {
         let job = app
             .store
-            .job_token_by_digest(&token::digest(secret))
+            .job_token_by_digest(&app.config.token_key.digest(secret))
             .await?
             .filter(|job| job.expires_at > now_micros())
             .ok_or_else(ApiError::unauthorized)?;

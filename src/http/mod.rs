@@ -35,6 +35,8 @@ pub struct HttpConfig {
     pub max_name_length: usize,
     /// A release holds at most this many links.
     pub max_links_per_release: i64,
+    /// The key token and session digests are computed with (see `crate::secret`).
+    pub token_key: crate::domain::token::TokenKey,
 }
 
 impl Default for HttpConfig {
@@ -45,6 +47,7 @@ impl Default for HttpConfig {
             request_timeout: std::time::Duration::from_secs(30),
             max_name_length: 1024,
             max_links_per_release: 10_000,
+            token_key: crate::domain::token::TokenKey::generate(),
         }
     }
 }
@@ -61,6 +64,8 @@ pub struct AppParts<S> {
     pub urls: Urls,
     pub config: HttpConfig,
     pub metrics: Arc<metrics::Metrics>,
+    /// Tokens whose `last_used_at` is being written now (one write per token at a time).
+    pub recording_use: std::sync::Mutex<std::collections::HashSet<i64>>,
 }
 
 impl<S> Clone for App<S> {
@@ -84,6 +89,7 @@ impl<S: Store> App<S> {
             urls: Urls::new(external_url),
             config,
             metrics: Arc::new(metrics::Metrics::new()),
+            recording_use: Default::default(),
         }))
     }
 }

@@ -22,6 +22,8 @@ use std::sync::{Arc, RwLock};
 use super::*;
 use crate::domain::link::LinkConflicts;
 use crate::domain::pagination::PageRequest;
+use crate::domain::time::Micros;
+use crate::domain::token::TokenKey;
 
 /// Entries kept at most; beyond, the cache starts empty again (memory stays bounded).
 const MAX_ENTRIES: usize = 50_000;
@@ -187,6 +189,32 @@ impl<S: Store> Directory for Cached<S> {
         self.access
             .read(key, self.inner.personal_token_by_digest(digest))
             .await
+    }
+
+    async fn touch_personal_token(
+        &self,
+        id: i64,
+        at: Micros,
+        resolution: Micros,
+    ) -> StoreResult<()> {
+        let result = self.inner.touch_personal_token(id, at, resolution).await;
+        // Only the token row changed: content stays cached.
+        self.access.invalidate();
+        result
+    }
+
+    async fn server_setting(&self, name: &str) -> StoreResult<Option<String>> {
+        self.inner.server_setting(name).await
+    }
+
+    async fn settle_server_setting(&self, name: &str, value: &str) -> StoreResult<String> {
+        self.inner.settle_server_setting(name, value).await
+    }
+
+    async fn key_token_digests(&self, key: &TokenKey) -> StoreResult<u64> {
+        let result = self.inner.key_token_digests(key).await;
+        self.changed();
+        result
     }
 
     async fn revoke_personal_token(&self, id: i64) -> StoreResult<bool> {

@@ -19,6 +19,8 @@ pub use records::*;
 
 use crate::domain::link::LinkConflicts;
 use crate::domain::pagination::PageRequest;
+use crate::domain::time::Micros;
+use crate::domain::token::TokenKey;
 
 /// What can go wrong in the store, in the terms the HTTP layer needs.
 #[derive(Debug, thiserror::Error)]
@@ -130,6 +132,29 @@ pub trait Directory {
         &self,
         digest: &str,
     ) -> impl Future<Output = StoreResult<Option<PersonalToken>>> + Send;
+    /// Records that the token was used at `at`, unless a use at most `resolution` earlier is
+    /// recorded already (GitLab too writes `last_used_at` at most every few minutes).
+    fn touch_personal_token(
+        &self,
+        id: i64,
+        at: Micros,
+        resolution: Micros,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// A setting kept with the data (`server_settings`).
+    fn server_setting(
+        &self,
+        name: &str,
+    ) -> impl Future<Output = StoreResult<Option<String>>> + Send;
+    /// Stores the setting unless it is set already; returns the value that is stored now
+    /// (the first writer's, when several instances race).
+    fn settle_server_setting(
+        &self,
+        name: &str,
+        value: &str,
+    ) -> impl Future<Output = StoreResult<String>> + Send;
+    /// Once per database: replaces every token and session digest stored before token keys
+    /// (plain SHA-256) with its keyed form. Returns how many rows were rewritten.
+    fn key_token_digests(&self, key: &TokenKey) -> impl Future<Output = StoreResult<u64>> + Send;
     fn revoke_personal_token(&self, id: i64) -> impl Future<Output = StoreResult<bool>> + Send;
     /// Makes sure a token with this digest exists, belongs to `token.user_id`, is not revoked,
     /// never expires and has the given scopes (the bootstrap root token).

@@ -202,7 +202,7 @@ async fn viewer<S: Store>(
     if let Some(secret) = given {
         if let Some(token) = app
             .store
-            .personal_token_by_digest(&token::digest(secret))
+            .personal_token_by_digest(&app.config.token_key.digest(secret))
             .await?
         {
             if is_usable(&token) && can_read_api(&token) {
@@ -219,7 +219,11 @@ async fn viewer<S: Store>(
         return Ok(Caller::anonymous());
     }
     if let Some(secret) = session_secret(headers) {
-        if let Some(session) = app.store.session_by_digest(&token::digest(&secret)).await? {
+        if let Some(session) = app
+            .store
+            .session_by_digest(&app.config.token_key.digest(&secret))
+            .await?
+        {
             let token = app.store.personal_token(session.token_id).await?;
             if session.expires_at > now_micros() && token.as_ref().is_some_and(is_usable) {
                 let user = app.store.user(session.user_id).await?;
@@ -555,7 +559,7 @@ pub async fn sign_in<S: Store>(State(app): State<App<S>>, request: ApiRequest) -
     };
     let token = match app
         .store
-        .personal_token_by_digest(&token::digest(secret))
+        .personal_token_by_digest(&app.config.token_key.digest(secret))
         .await
     {
         Ok(Some(token)) if !secret.is_empty() && is_usable(&token) && can_read_api(&token) => token,
@@ -567,7 +571,7 @@ pub async fn sign_in<S: Store>(State(app): State<App<S>>, request: ApiRequest) -
     if let Err(e) = app
         .store
         .create_session(
-            &token::digest(&session),
+            &app.config.token_key.digest(&session),
             token.user_id,
             token.id,
             expires_at,
@@ -590,7 +594,11 @@ pub async fn sign_in<S: Store>(State(app): State<App<S>>, request: ApiRequest) -
 
 pub async fn sign_out<S: Store>(State(app): State<App<S>>, headers: HeaderMap) -> Response {
     if let Some(secret) = session_secret(&headers) {
-        if let Err(e) = app.store.delete_session(&token::digest(&secret)).await {
+        if let Err(e) = app
+            .store
+            .delete_session(&app.config.token_key.digest(&secret))
+            .await
+        {
             return ApiError::Store(e).into_response();
         }
     }

@@ -138,6 +138,23 @@ impl Drop for TestDatabase {
     }
 }
 
+/// One key for every test server, so that instances sharing a database (and copies of one)
+/// accept the same tokens.
+pub fn test_key() -> relinks::domain::token::TokenKey {
+    relinks::domain::token::TokenKey::from_hex(
+        "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
+    )
+    .expect("a valid key")
+}
+
+/// The default settings with [`test_key`].
+pub fn test_config() -> HttpConfig {
+    HttpConfig {
+        token_key: test_key(),
+        ..HttpConfig::default()
+    }
+}
+
 /// Serves `store` on a free port until the returned sender is dropped.
 pub async fn serve<S: Store>(store: S, config: HttpConfig) -> (String, oneshot::Sender<()>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -166,11 +183,15 @@ pub async fn serve_url(url: &str, config: HttpConfig) -> (String, oneshot::Sende
         Engine::Sqlite(store) => {
             // As `relinks serve` runs it: with the read cache.
             let store = relinks::store::cached::Cached::new(store);
-            ensure_root(&store, Some(ROOT_TOKEN)).await.expect("root");
+            ensure_root(&store, Some(ROOT_TOKEN), &config.token_key)
+                .await
+                .expect("root");
             serve(store, config).await
         }
         Engine::Postgres(store) => {
-            ensure_root(&store, Some(ROOT_TOKEN)).await.expect("root");
+            ensure_root(&store, Some(ROOT_TOKEN), &config.token_key)
+                .await
+                .expect("root");
             serve(store, config).await
         }
     }
@@ -244,7 +265,7 @@ pub const ROOT_TOKEN: &str = "glpat-test-root-token-0123456789";
 
 impl TestApp {
     pub async fn start() -> Self {
-        Self::start_with(HttpConfig::default()).await
+        Self::start_with(test_config()).await
     }
 
     /// A client for a server started elsewhere (it owns its database).

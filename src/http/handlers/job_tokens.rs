@@ -62,7 +62,7 @@ pub async fn create<S: Store>(
     let job = app
         .store
         .create_job_token(&NewJobToken {
-            digest: token::digest(&secret),
+            digest: app.config.token_key.digest(&secret),
             project_id: project.id,
             user_id: user.id,
             expires_at,

@@ -65,7 +65,7 @@ pub async fn create<S: Store>(
         .create_personal_token(&NewPersonalToken {
             user_id: user.id,
             name,
-            digest: token::digest(&secret),
+            digest: app.config.token_key.digest(&secret),
             scopes,
             expires_at: expires_at.value(),
         })

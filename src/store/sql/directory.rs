@@ -12,7 +12,8 @@ macro_rules! directory_impl {
         use $crate::domain::access::{AccessLevel, Visibility};
         use $crate::domain::link::LinkConflicts;
         use $crate::domain::pagination::PageRequest;
-        use $crate::domain::time::now_micros;
+        use $crate::domain::time::{now_micros, Micros};
+        use $crate::domain::token::TokenKey;
         use chrono::NaiveDate;
         use $crate::store::*;
 
@@ -175,6 +176,78 @@ macro_rules! directory_impl {
                     .fetch_optional(&self.reader)
                     .await?;
                 row.map(TryInto::try_into).transpose()
+            }
+
+            async fn touch_personal_token(&self, id: i64, at: Micros, resolution: Micros) -> StoreResult<()> {
+                self.write_one(move |conn| Box::pin(async move {
+                    sqlx::query(
+                        "UPDATE personal_access_tokens SET last_used_at = $2 \
+                         WHERE id = $1 AND (last_used_at IS NULL OR last_used_at <= $3)",
+                    )
+                    .bind(id)
+                    .bind(at)
+                    .bind(at - resolution)
+                    .execute(&mut *conn)
+                    .await?;
+                    Ok(())
+                })).await
+            }
+
+            async fn server_setting(&self, name: &str) -> StoreResult<Option<String>> {
+                Ok(sqlx::query_scalar("SELECT value FROM server_settings WHERE name = $1")
+                    .bind(name)
+                    .fetch_optional(&self.reader)
+                    .await?)
+            }
+
+            async fn settle_server_setting(&self, name: &str, value: &str) -> StoreResult<String> {
+                let (name, value) = (name.to_owned(), value.to_owned());
+                self.write(move |conn| Box::pin(async move {
+                    sqlx::query("INSERT INTO server_settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
+                        .bind(&name)
+                        .bind(&value)
+                        .execute(&mut *conn)
+                        .await?;
+                    Ok(sqlx::query_scalar("SELECT value FROM server_settings WHERE name = $1")
+                        .bind(&name)
+                        .fetch_one(&mut *conn)
+                        .await?)
+                })).await
+            }
+
+            async fn key_token_digests(&self, key: &TokenKey) -> StoreResult<u64> {
+                let key = key.clone();
+                self.write(move |conn| Box::pin(async move {
+                    // The marker row is this database's "done"; on PostgreSQL a second instance
+                    // starting at the same moment waits on it and then finds nothing to do.
+                    let claimed = sqlx::query(
+                        "INSERT INTO server_settings (name, value) VALUES ('token_digests', 'hmac-sha256') \
+                         ON CONFLICT (name) DO NOTHING",
+                    )
+                    .execute(&mut *conn)
+                    .await?;
+                    if claimed.rows_affected() == 0 {
+                        return Ok(0);
+                    }
+                    let mut rewritten = 0;
+                    for table in ["personal_access_tokens", "job_tokens", "sessions"] {
+                        let rows: Vec<(i64, String)> = sqlx::query_as(&format!("SELECT id, digest FROM {table}"))
+                            .fetch_all(&mut *conn)
+                            .await?;
+                        for (id, digest) in rows {
+                            let Some(keyed) = key.rekey(&digest) else {
+                                return Err(StoreError::Corrupt(format!("{table} #{id} has a digest that is not hex SHA-256")));
+                            };
+                            sqlx::query(&format!("UPDATE {table} SET digest = $1 WHERE id = $2"))
+                                .bind(keyed)
+                                .bind(id)
+                                .execute(&mut *conn)
+                                .await?;
+                            rewritten += 1;
+                        }
+                    }
+                    Ok(rewritten)
+                })).await
             }
 
             async fn revoke_personal_token(&self, id: i64) -> StoreResult<bool> {
