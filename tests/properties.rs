@@ -101,6 +101,20 @@ proptest! {
     }
 
     #[test]
+    fn any_page_number_is_answered_without_overflow(
+        page in prop_oneof![Just(i64::MAX), Just(i64::MAX - 1), 1i64..=i64::MAX],
+        per_page in prop::option::of(any::<i64>()),
+        total in 0i64..1_000_000,
+    ) {
+        let request = PageRequest::new(Some(page), per_page);
+        let info = PageInfo::new(request, total);
+        prop_assert!(request.offset() >= 0);
+        if page >= info.total_pages {
+            prop_assert_eq!(info.next_page, None);
+        }
+    }
+
+    #[test]
     fn page_numbers_below_one_are_page_one(page in i64::MIN..=1, per_page in prop::option::of(any::<i64>())) {
         let request = PageRequest::new(Some(page), per_page);
         prop_assert_eq!(request.page, 1);

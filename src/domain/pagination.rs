@@ -66,8 +66,8 @@ impl PageInfo {
             per_page: request.per_page,
             total,
             total_pages,
-            next_page: (page < total_pages).then_some(page + 1),
-            prev_page: (page > 1 && !out_of_range).then_some(page - 1),
+            next_page: (page < total_pages).then(|| page + 1),
+            prev_page: (page > 1 && !out_of_range).then(|| page - 1),
         }
     }
 }
