@@ -40,6 +40,26 @@ pub struct ServeConfig {
     #[arg(long, env = "RELINKS_MAX_LINKS_PER_RELEASE", default_value_t = 10_000)]
     pub max_links_per_release: i64,
 
+    /// Rate limits: `on` (GitLab.com's defaults below) or `off`.
+    #[arg(long, env = "RELINKS_RATE_LIMITS", default_value = "on", value_parser = ["on", "off"])]
+    pub rate_limits: String,
+
+    /// Requests a minute per authenticated user (0: no limit).
+    #[arg(long, env = "RELINKS_RATE_LIMIT_PER_USER", default_value_t = 2000)]
+    pub rate_limit_per_user: u64,
+
+    /// Requests a minute per IP address without credentials (0: no limit).
+    #[arg(long, env = "RELINKS_RATE_LIMIT_PER_IP", default_value_t = 500)]
+    pub rate_limit_per_ip: u64,
+
+    /// Failed authentications a minute from one IP address before it is banned (0: never).
+    #[arg(long, env = "RELINKS_AUTH_FAILURES_BEFORE_BAN", default_value_t = 10)]
+    pub auth_failures_before_ban: u64,
+
+    /// How long such a ban lasts, in seconds.
+    #[arg(long, env = "RELINKS_AUTH_BAN_SECS", default_value_t = 3600)]
+    pub auth_ban_secs: u64,
+
     /// Log format: `text` or `json`.
     #[arg(long, env = "RELINKS_LOG_FORMAT", default_value = "text", value_parser = ["text", "json"])]
     pub log_format: String,
@@ -111,6 +131,20 @@ impl DatabaseConfig {
 }
 
 impl ServeConfig {
+    pub fn rate_limits(&self) -> crate::http::ratelimit::RateLimits {
+        use crate::http::ratelimit::RateLimits;
+        if self.rate_limits == "off" {
+            return RateLimits::off();
+        }
+        let limit = |n: u64| (n > 0).then_some(n);
+        RateLimits {
+            per_user: limit(self.rate_limit_per_user),
+            per_ip: limit(self.rate_limit_per_ip),
+            failures_before_ban: limit(self.auth_failures_before_ban),
+            ban: std::time::Duration::from_secs(self.auth_ban_secs),
+        }
+    }
+
     pub fn secrets(&self) -> crate::secret::SecretConfig {
         crate::secret::SecretConfig {
             secret: self.secret.clone(),
@@ -137,6 +171,7 @@ impl fmt::Debug for ServeConfig {
             .field("request_timeout_secs", &self.request_timeout_secs)
             .field("max_name_length", &self.max_name_length)
             .field("max_links_per_release", &self.max_links_per_release)
+            .field("rate_limits", &self.rate_limits())
             .field("log_format", &self.log_format)
             .field(
                 "root_token",

@@ -24,7 +24,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run the server.
-    Serve(ServeConfig),
+    Serve(Box<ServeConfig>),
     /// Create the database or apply pending migrations, then exit.
     Migrate(DatabaseConfig),
     /// Copy a whole instance (users, tokens, groups, projects, members, tags, protected tags,
@@ -88,7 +88,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Serve(config) => {
             init_logging(config.log_format == "json");
             tracing::debug!(?config, "configuration");
-            relinks::server::serve(config).await
+            relinks::server::serve(*config).await
         }
         Command::Migrate(database) => {
             init_logging(false);

@@ -119,10 +119,15 @@ async fn run<S: Store>(store: S, config: ServeConfig) -> anyhow::Result<()> {
         max_name_length: config.max_name_length,
         max_links_per_release: config.max_links_per_release.max(1),
         token_key,
+        rate_limits: config.rate_limits(),
     };
     let app = App::new(store.clone(), &external_url, http);
+    if !config.database.url.starts_with("sqlite:") {
+        app.share_rate_limits();
+    }
     tracing::info!(address = %listener.local_addr()?, %external_url, "relinks is ready");
-    axum::serve(listener, router(app))
+    let service = router(app).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, service)
         .with_graceful_shutdown(shutdown_signal())
         .await
         .context("serving HTTP")?;

@@ -32,6 +32,7 @@ async fn start(database: &str) -> Server {
         .args(["--database", database, "--external-url", EXTERNAL])
         .env("RELINKS_ROOT_TOKEN", TOKEN)
         .env("RELINKS_LOG", "error")
+        .env("RELINKS_RATE_LIMITS", "off")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .kill_on_drop(true)

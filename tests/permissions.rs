@@ -7,33 +7,47 @@ use common::{Caller, World};
 use reqwest::Method;
 use serde_json::json;
 
-/// What a caller gets: reads (list, get) and writes (create, update, delete; on success 201 for
-/// create and 200 for the others).
+/// What a caller gets: reads (list, get), reads that GitLab guards with `read_code` too (one
+/// release, its permanent links through the API) and writes (create, update, delete; on
+/// success 201 for create and 200 for the others).
 #[derive(Clone, Copy, Debug)]
 struct Expect {
     read: u16,
+    code: u16,
     write: u16,
 }
 
 const OK: Expect = Expect {
     read: 200,
+    code: 200,
     write: 200,
 };
 const READ_ONLY: Expect = Expect {
     read: 200,
+    code: 200,
     write: 403,
 };
 const HIDDEN: Expect = Expect {
     read: 404,
+    code: 404,
     write: 404,
 };
 const FORBIDDEN: Expect = Expect {
     read: 403,
+    code: 403,
     write: 403,
 };
 const UNAUTHORIZED: Expect = Expect {
     read: 401,
+    code: 401,
     write: 401,
+};
+
+/// A guest of a private project reads releases but not code (`authorize_read_code!`).
+const GUEST_OF_PRIVATE: Expect = Expect {
+    read: 200,
+    code: 403,
+    write: 403,
 };
 
 /// The project variants: visibility and releases feature.
@@ -49,10 +63,11 @@ fn matrix() -> Vec<(&'static str, [Expect; 4])> {
     vec![
         ("anonymous", [HIDDEN, HIDDEN, READ_ONLY, FORBIDDEN]),
         ("outsider", [HIDDEN, READ_ONLY, READ_ONLY, FORBIDDEN]),
-        ("guest", [READ_ONLY, READ_ONLY, READ_ONLY, READ_ONLY]),
+        ("guest", [GUEST_OF_PRIVATE, READ_ONLY, READ_ONLY, READ_ONLY]),
         ("reporter", [READ_ONLY, READ_ONLY, READ_ONLY, READ_ONLY]),
         ("developer", [OK, OK, OK, OK]),
         ("maintainer", [OK, OK, OK, OK]),
+        ("owner", [OK, OK, OK, OK]),
         ("admin", [OK, OK, OK, OK]),
         ("job token of the project", [OK, OK, OK, OK]),
         (
@@ -117,6 +132,8 @@ async fn callers(w: &World) -> Vec<(&'static str, Who)> {
         )
         .await;
     let expired = expired.with_token(token.expect(201)["token"].as_str().expect("token"));
+    let owner = app.user("owner").await;
+    app.add_member(w.project_id, &owner, 50).await;
     let revoked = app.user("revoked").await;
     app.add_member(w.project_id, &revoked, 30).await;
     app.delete(&revoked, "/personal_access_tokens/self")
@@ -129,6 +146,7 @@ async fn callers(w: &World) -> Vec<(&'static str, Who)> {
         ("reporter", plain(&w.reporter)),
         ("developer", plain(&w.developer)),
         ("maintainer", plain(&w.maintainer)),
+        ("owner", plain(&owner)),
         ("admin", plain(&app.root)),
         (
             "job token of the project",
@@ -184,24 +202,78 @@ async fn check_variant(index: usize) {
             .find(|(n, _)| *n == name)
             .expect("caller defined")
             .1;
-        // Each row writes its own link, so that update and delete have something to act on.
+        // Each row writes its own link and release, so that updates and deletes have something
+        // to act on.
         let own = w
             .app
             .post(
                 &w.app.root,
                 &w.links(),
-                json!({"name": format!("row{i}"), "url": format!("https://e.x/row{i}")}),
+                json!({"name": format!("row{i}"), "url": format!("https://e.x/row{i}"), "direct_asset_path": format!("/bin/row{i}")}),
             )
             .await;
         let own_id = own.expect(201)["id"].as_i64().expect("id");
+        let releases_path = format!("/projects/{}/releases", w.project_id);
+        w.app
+            .post(
+                &w.app.root,
+                &releases_path,
+                json!({"tag_name": format!("own{i}")}),
+            )
+            .await
+            .expect(201);
+        let own_release = format!("{releases_path}/own{i}");
         let create_ok = if expect.write == 200 {
             201
         } else {
             expect.write
         };
+        let download_ok = if expect.code == 200 { 302 } else { expect.code };
         let steps = [
             ("list", Method::GET, w.links(), None, expect.read),
             ("get", Method::GET, w.link(own_id), None, expect.read),
+            (
+                "permanent link",
+                Method::GET,
+                format!("{releases_path}/v1.0/downloads/bin/row{i}"),
+                None,
+                download_ok,
+            ),
+            (
+                "list releases",
+                Method::GET,
+                releases_path.clone(),
+                None,
+                expect.read,
+            ),
+            (
+                "get release",
+                Method::GET,
+                own_release.clone(),
+                None,
+                expect.code,
+            ),
+            (
+                "create release",
+                Method::POST,
+                releases_path.clone(),
+                Some(json!({"tag_name": format!("new{i}"), "ref": "main"})),
+                create_ok,
+            ),
+            (
+                "update release",
+                Method::PUT,
+                own_release.clone(),
+                Some(json!({"description": "changed"})),
+                expect.write,
+            ),
+            (
+                "delete release",
+                Method::DELETE,
+                own_release.clone(),
+                None,
+                expect.write,
+            ),
             (
                 "create",
                 Method::POST,

@@ -5,6 +5,8 @@
 //! that is unknown is a 401; expired or revoked tokens get rack-oauth2's 401 body; a scope that
 //! does not cover the request is a 403.
 
+use axum::http::StatusCode;
+
 use super::error::{ApiError, ApiResult};
 use super::request::ApiRequest;
 use super::App;
@@ -142,8 +144,36 @@ fn record_use<S: Store>(app: &App<S>, token_id: i64, last_used_at: Option<Micros
     });
 }
 
-/// Resolves the caller of `request` on a route with the given settings.
+/// Resolves the caller of `request` on a route with the given settings, and counts the request
+/// against the caller's rate limit (a failed authentication counts against the address).
 pub async fn authenticate<S: Store>(
+    app: &App<S>,
+    request: &ApiRequest,
+    route: RouteAuth,
+) -> ApiResult<Caller> {
+    let caller = resolve_caller(app, request, route).await;
+    match &caller {
+        Ok(Caller {
+            user: Some(user), ..
+        }) => app
+            .limiter
+            .user_request(user.id)
+            .map_err(ApiError::Throttled)?,
+        Err(ApiError::Message(StatusCode::UNAUTHORIZED, _))
+        | Err(ApiError::OAuth {
+            status: StatusCode::UNAUTHORIZED,
+            ..
+        }) => {
+            if let Some(ip) = request.client_ip {
+                app.limiter.failed_authentication(ip);
+            }
+        }
+        _ => {}
+    }
+    caller
+}
+
+async fn resolve_caller<S: Store>(
     app: &App<S>,
     request: &ApiRequest,
     route: RouteAuth,

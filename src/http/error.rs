@@ -28,6 +28,8 @@ pub enum ApiError {
     Redirect(StatusCode, String),
     /// Anything the store could not do; logged, and answered 500 or 503 without detail.
     Store(StoreError),
+    /// Over a rate limit: GitLab's Rack::Attack answer.
+    Throttled(super::ratelimit::Throttled),
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
@@ -168,6 +170,7 @@ impl IntoResponse for ApiError {
                 response
             }
             Self::Redirect(status, location) => redirect(status, &location),
+            Self::Throttled(throttled) => throttled.into_response(),
             Self::Store(StoreError::Unavailable(error)) => {
                 tracing::error!(%error, "database unavailable");
                 json_response(

@@ -10,6 +10,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod pagination;
 pub mod params;
+pub mod ratelimit;
 pub mod request;
 pub mod router;
 pub mod scope;
@@ -37,6 +38,8 @@ pub struct HttpConfig {
     pub max_links_per_release: i64,
     /// The key token and session digests are computed with (see `crate::secret`).
     pub token_key: crate::domain::token::TokenKey,
+    /// Request limits per user and per address (off unless set: `relinks serve` sets them).
+    pub rate_limits: ratelimit::RateLimits,
 }
 
 impl Default for HttpConfig {
@@ -48,6 +51,7 @@ impl Default for HttpConfig {
             max_name_length: 1024,
             max_links_per_release: 10_000,
             token_key: crate::domain::token::TokenKey::generate(),
+            rate_limits: ratelimit::RateLimits::off(),
         }
     }
 }
@@ -64,6 +68,8 @@ pub struct AppParts<S> {
     pub urls: Urls,
     pub config: HttpConfig,
     pub metrics: Arc<metrics::Metrics>,
+    /// The rate limiter's counters (shared with the middleware that bans and throttles).
+    pub limiter: Arc<ratelimit::Limiter>,
     /// Tokens whose `last_used_at` is being written now (one write per token at a time).
     pub recording_use: std::sync::Mutex<std::collections::HashSet<i64>>,
 }
@@ -83,10 +89,36 @@ impl<S> std::ops::Deref for App<S> {
 }
 
 impl<S: Store> App<S> {
+    /// Sends this instance's rate-limit counts to the database every half second and learns
+    /// every instance's totals (PostgreSQL, shared by several instances).
+    pub fn share_rate_limits(&self) {
+        if self.limiter.is_off() {
+            return;
+        }
+        let app = self.clone();
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(std::time::Duration::from_millis(500));
+            every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                every.tick().await;
+                let pending = app.limiter.take_pending();
+                if pending.is_empty() {
+                    continue;
+                }
+                match app.store.add_rate_counts(&pending).await {
+                    Ok(totals) => app.limiter.absorb(&totals),
+                    Err(error) => tracing::warn!(%error, "could not share rate-limit counts"),
+                }
+            }
+        });
+    }
+
     pub fn new(store: S, external_url: &str, config: HttpConfig) -> Self {
+        let limiter = Arc::new(ratelimit::Limiter::new(config.rate_limits.clone()));
         Self(Arc::new(AppParts {
             store,
             urls: Urls::new(external_url),
+            limiter,
             config,
             metrics: Arc::new(metrics::Metrics::new()),
             recording_use: Default::default(),

@@ -37,6 +37,8 @@ pub struct ApiRequest {
     /// query, captures over both).
     pub params: Params,
     pub credentials: Credentials,
+    /// The peer's address (rate limits and bans are per address).
+    pub client_ip: Option<std::net::IpAddr>,
 }
 
 impl ApiRequest {
@@ -170,6 +172,13 @@ async fn body_params(
     Ok(Map::new())
 }
 
+/// The peer's address, when the server was started with connection info.
+pub fn client_ip(extensions: &axum::http::Extensions) -> Option<std::net::IpAddr> {
+    extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|info| info.0.ip())
+}
+
 impl<St: Store> FromRequest<App<St>> for ApiRequest {
     type Rejection = ApiError;
 
@@ -208,6 +217,7 @@ impl<St: Store> FromRequest<App<St>> for ApiRequest {
             path_params,
             params,
             credentials,
+            client_ip: client_ip(&parts.extensions),
         })
     }
 }

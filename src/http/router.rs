@@ -153,6 +153,7 @@ pub fn router<S: Store>(app: App<S>) -> Router {
             .chain(web::routes::<S>())
             .map(|(_, path, _)| path),
     ));
+    let limiter = app.limiter.clone();
     let limits = Limits {
         max_header_bytes: app.config.max_header_bytes,
         request_timeout: app.config.request_timeout,
@@ -182,6 +183,7 @@ pub fn router<S: Store>(app: App<S>) -> Router {
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(MapResponseLayer::new(web::with_security_headers))
         .layer(axum::middleware::from_fn_with_state(tracker, metrics::track))
+        .layer(axum::middleware::from_fn_with_state(limiter, rate_limit))
         .layer(axum::middleware::from_fn_with_state(limits, guard_limits))
         .service(routed);
     Router::new().fallback_service(service)
@@ -223,6 +225,50 @@ async fn guard_limits(
             )
         }
     }
+}
+
+/// A banned address gets 429 for anything; a request without credentials counts against its
+/// address's limit (an authenticated one counts against its user's, in `authenticate`).
+/// Health checks and metrics are never limited.
+async fn rate_limit(
+    axum::extract::State(limiter): axum::extract::State<Arc<super::ratelimit::Limiter>>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    if limiter.is_off() || request.uri().path().starts_with("/-/") {
+        return next.run(request).await;
+    }
+    if let Some(ip) = super::request::client_ip(request.extensions()) {
+        if let Err(banned) = limiter.banned(ip) {
+            return banned.into_response();
+        }
+        if !carries_credentials(&request) {
+            if let Err(throttled) = limiter.anonymous_request(ip) {
+                return throttled.into_response();
+            }
+        }
+    }
+    next.run(request).await
+}
+
+/// Whether a request names a token or a session, by any of the ways relinks reads them.
+fn carries_credentials(request: &axum::extract::Request) -> bool {
+    let headers = request.headers();
+    let has_header = ["private-token", "job-token", "authorization"]
+        .iter()
+        .any(|name| headers.contains_key(*name));
+    let has_cookie = headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|cookie| cookie.contains(web::SESSION_COOKIE));
+    let has_query = request.uri().query().is_some_and(|query| {
+        query.split('&').any(|pair| {
+            let name = pair.split('=').next().unwrap_or_default();
+            matches!(name, "private_token" | "job_token" | "access_token")
+        })
+    });
+    has_header || has_cookie || has_query
 }
 
 /// For handlers that answer "gone" without a body (DELETE with 204).

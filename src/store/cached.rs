@@ -211,6 +211,13 @@ impl<S: Store> Directory for Cached<S> {
         self.inner.settle_server_setting(name, value).await
     }
 
+    async fn add_rate_counts(
+        &self,
+        counts: &[(String, i64, i64)],
+    ) -> StoreResult<Vec<(String, i64, i64)>> {
+        self.inner.add_rate_counts(counts).await
+    }
+
     async fn key_token_digests(&self, key: &TokenKey) -> StoreResult<u64> {
         let result = self.inner.key_token_digests(key).await;
         self.changed();

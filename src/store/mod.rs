@@ -152,6 +152,12 @@ pub trait Directory {
         name: &str,
         value: &str,
     ) -> impl Future<Output = StoreResult<String>> + Send;
+    /// Adds this instance's rate-limit counts `(key, window, count)` to the shared ones and
+    /// returns the sums, dropping windows that are over.
+    fn add_rate_counts(
+        &self,
+        counts: &[(String, i64, i64)],
+    ) -> impl Future<Output = StoreResult<Vec<(String, i64, i64)>>> + Send;
     /// Once per database: replaces every token and session digest stored before token keys
     /// (plain SHA-256) with its keyed form. Returns how many rows were rewritten.
     fn key_token_digests(&self, key: &TokenKey) -> impl Future<Output = StoreResult<u64>> + Send;

@@ -33,7 +33,7 @@ use crate::store::{
 };
 use pages::{Frame, LinkView, ReleaseView};
 
-const SESSION_COOKIE: &str = "relinks_session";
+pub const SESSION_COOKIE: &str = "relinks_session";
 /// Sessions last a week at most (and no longer than their token).
 const SESSION_MICROS: i64 = 7 * 24 * 3600 * 1_000_000;
 const PAGE_SIZE: i64 = 20;

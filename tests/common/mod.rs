@@ -157,15 +157,29 @@ pub fn test_config() -> HttpConfig {
 
 /// Serves `store` on a free port until the returned sender is dropped.
 pub async fn serve<S: Store>(store: S, config: HttpConfig) -> (String, oneshot::Sender<()>) {
+    serve_with(store, config, false).await
+}
+
+/// Serves `store`; with `share`, rate-limit counts are shared through the database (as
+/// `relinks serve` does on PostgreSQL).
+pub async fn serve_with<S: Store>(
+    store: S,
+    config: HttpConfig,
+    share: bool,
+) -> (String, oneshot::Sender<()>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
     let address: SocketAddr = listener.local_addr().expect("address");
     let base = format!("http://{address}");
     let app = App::new(store, &base, config);
+    if share {
+        app.share_rate_limits();
+    }
     let (stop, stopped) = oneshot::channel::<()>();
     tokio::spawn(async move {
-        let _ = axum::serve(listener, router(app))
+        let service = router(app).into_make_service_with_connect_info::<SocketAddr>();
+        let _ = axum::serve(listener, service)
             .with_graceful_shutdown(async {
                 let _ = stopped.await;
             })
@@ -194,6 +208,22 @@ pub async fn serve_url(url: &str, config: HttpConfig) -> (String, oneshot::Sende
                 .expect("root");
             serve(store, config).await
         }
+    }
+}
+
+/// A PostgreSQL instance that shares its rate-limit counts, as `relinks serve` runs it.
+pub async fn serve_url_sharing(url: &str, config: HttpConfig) -> (String, oneshot::Sender<()>) {
+    match open(&DatabaseConfig::new(url))
+        .await
+        .expect("database opens")
+    {
+        Engine::Postgres(store) => {
+            ensure_root(&store, Some(ROOT_TOKEN), &config.token_key)
+                .await
+                .expect("root");
+            serve_with(store, config, true).await
+        }
+        Engine::Sqlite(_) => panic!("sharing is for PostgreSQL"),
     }
 }
 

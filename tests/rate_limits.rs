@@ -1,0 +1,140 @@
+//! Rate limits as GitLab.com's: per authenticated user, per address for requests without
+//! credentials, and a ban after repeated failed authentications; over a limit, GitLab's 429
+//! with `Retry-After`. On PostgreSQL, two instances on one database share the counts.
+
+mod common;
+
+use std::time::Duration;
+
+use relinks::http::ratelimit::RateLimits;
+use relinks::http::HttpConfig;
+
+use common::{test_config, testing_postgres, Caller, Reply, TestApp, TestDatabase};
+
+fn limited(per_user: u64, per_ip: u64, failures: u64) -> HttpConfig {
+    HttpConfig {
+        rate_limits: RateLimits {
+            per_user: Some(per_user),
+            per_ip: Some(per_ip),
+            failures_before_ban: Some(failures),
+            ban: Duration::from_secs(600),
+        },
+        ..test_config()
+    }
+}
+
+fn assert_throttled(reply: &Reply) {
+    assert_eq!(reply.status, 429, "{}", reply.text);
+    assert_eq!(reply.text, "Retry later\n");
+    let retry: u64 = reply
+        .header("retry-after")
+        .and_then(|v| v.parse().ok())
+        .expect("Retry-After in seconds");
+    assert!(retry >= 1);
+    for name in [
+        "ratelimit-name",
+        "ratelimit-limit",
+        "ratelimit-observed",
+        "ratelimit-remaining",
+        "ratelimit-reset",
+    ] {
+        assert!(reply.header(name).is_some(), "{name}");
+    }
+}
+
+#[tokio::test]
+async fn an_authenticated_user_gets_429_past_the_limit_and_others_do_not() {
+    // Setting up the test (root's requests) counts too: root gets a generous share.
+    let app = TestApp::start_with(limited(40, 1_000, 1_000)).await;
+    let user = app.user("busy").await;
+    let other = app.user("calm").await;
+    let mut statuses = Vec::new();
+    for _ in 0..41 {
+        statuses.push(app.get(&user, "/user").await.status);
+    }
+    assert!(statuses[..40].iter().all(|s| *s == 200), "{statuses:?}");
+    let over = app.get(&user, "/user").await;
+    assert_throttled(&over);
+    assert_eq!(
+        over.header("ratelimit-name"),
+        Some("throttle_authenticated_api")
+    );
+    app.get(&other, "/user").await.expect(200);
+}
+
+#[tokio::test]
+async fn requests_without_credentials_are_limited_per_address() {
+    let app = TestApp::start_with(limited(1_000, 5, 1_000)).await;
+    let anonymous = Caller::anonymous();
+    for _ in 0..5 {
+        app.get(&anonymous, "/projects").await.expect(200);
+    }
+    assert_throttled(&app.get(&anonymous, "/projects").await);
+    // Health checks are never limited; a token-bearing request counts elsewhere.
+    app.get(&anonymous, "/-/health").await;
+    assert_eq!(app.get(&anonymous, "/-/liveness").await.status, 200);
+    app.get(&app.root, "/projects").await.expect(200);
+}
+
+#[tokio::test]
+async fn repeated_failed_authentications_ban_the_address() {
+    let app = TestApp::start_with(limited(1_000, 1_000, 3)).await;
+    let wrong = Caller::anonymous().with_token("glpat-wrong-wrong-wrong-wrong-000");
+    for _ in 0..3 {
+        app.get(&wrong, "/user").await.expect(401);
+    }
+    // Banned: even a valid token from that address waits.
+    let banned = app.get(&app.root, "/user").await;
+    assert_throttled(&banned);
+    let retry: u64 = banned
+        .header("retry-after")
+        .and_then(|v| v.parse().ok())
+        .expect("seconds");
+    assert!(retry > 500, "the ban lasts: {retry}");
+}
+
+#[tokio::test]
+async fn limits_are_off_unless_set() {
+    let app = TestApp::start().await;
+    for _ in 0..30 {
+        app.get(
+            &Caller::anonymous().with_token("glpat-wrong-wrong-wrong-wrong-000"),
+            "/user",
+        )
+        .await
+        .expect(401);
+    }
+    app.get(&app.root, "/user").await.expect(200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn instances_on_one_postgresql_share_the_counts() {
+    if !testing_postgres() {
+        eprintln!("skipped: runs with RELINKS_TEST_DATABASE=postgres");
+        return;
+    }
+    let db = TestDatabase::postgres().await;
+    let config = limited(20, 1_000, 1_000);
+    let (first_base, _first) = common::serve_url_sharing(&db.url, config.clone()).await;
+    let (second_base, _second) = common::serve_url_sharing(&db.url, config).await;
+    let first = TestApp::attach(first_base);
+    let second = TestApp::attach(second_base);
+    // 12 on each instance: 24 in all, over the limit of 20 that neither reached alone.
+    for _ in 0..12 {
+        first.get(&first.root, "/user").await.expect(200);
+    }
+    tokio::time::sleep(Duration::from_millis(1_200)).await;
+    let mut answers = Vec::new();
+    for _ in 0..12 {
+        answers.push(second.get(&second.root, "/user").await.status);
+        tokio::time::sleep(Duration::from_millis(60)).await;
+    }
+    assert!(
+        answers.contains(&429),
+        "the second instance knew of the first's requests: {answers:?}"
+    );
+    assert!(
+        answers.iter().filter(|s| **s == 200).count() <= 9,
+        "{answers:?}"
+    );
+}
