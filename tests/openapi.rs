@@ -43,7 +43,7 @@ fn the_document_lists_exactly_the_routes_the_server_answers() {
         phantom.is_empty(),
         "documented operations nobody answers: {phantom:?}"
     );
-    assert_eq!(routed.len(), 66);
+    assert_eq!(routed.len(), 67);
 }
 
 #[test]

@@ -331,6 +331,13 @@ async fn logs_are_structured_and_never_contain_tokens() {
         .kill_on_drop(true)
         .spawn()
         .expect("starts");
+    // Read the logs as they come: a debug log fills a pipe long before the server stops.
+    let mut logs = child.stderr.take().expect("stderr");
+    let reader = tokio::spawn(async move {
+        let mut text = String::new();
+        let _ = logs.read_to_string(&mut text).await;
+        text
+    });
     let base = format!("http://127.0.0.1:{port}");
     let client = reqwest::Client::new();
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -379,15 +386,8 @@ async fn logs_are_structured_and_never_contain_tokens() {
         .status()
         .await
         .expect("kill runs");
-    let mut stderr = String::new();
-    child
-        .stderr
-        .take()
-        .expect("stderr")
-        .read_to_string(&mut stderr)
-        .await
-        .expect("reads");
     assert!(child.wait().await.expect("exits").success());
+    let stderr = reader.await.expect("logs read");
     let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
     assert!(lines.len() > 5, "{stderr}");
     for line in &lines {

@@ -155,10 +155,12 @@ pub async fn authenticate<S: Store>(
     match &caller {
         Ok(Caller {
             user: Some(user), ..
-        }) => app
-            .limiter
-            .user_request(user.id)
-            .map_err(ApiError::Throttled)?,
+        }) => {
+            crate::store::audit::set_author(user.id, &user.username);
+            app.limiter
+                .user_request(user.id)
+                .map_err(ApiError::Throttled)?;
+        }
         Err(ApiError::Message(StatusCode::UNAUTHORIZED, _))
         | Err(ApiError::OAuth {
             status: StatusCode::UNAUTHORIZED,

@@ -14,8 +14,8 @@ use utoipa::{Modify, OpenApi, ToSchema};
 use super::entities::*;
 use super::error::json_response;
 use super::handlers::{
-    downloads, groups, health, job_tokens, links, members, meta, projects, protected_tags,
-    releases, tags, tokens, users,
+    audit_events, downloads, groups, health, job_tokens, links, members, meta, projects,
+    protected_tags, releases, tags, tokens, users,
 };
 use crate::web;
 
@@ -288,6 +288,7 @@ impl Modify for Security {
         users::current, users::list, users::show, users::create,
         tokens::create, tokens::show_self, tokens::revoke_self, tokens::show, tokens::revoke,
         job_tokens::create,
+        audit_events::list,
         meta::version, openapi_json,
         health::health, health::liveness, health::readiness, super::metrics::scrape,
         web::docs::home, web::docs::sign_in_form, web::docs::sign_in, web::docs::sign_out,
@@ -297,7 +298,7 @@ impl Modify for Security {
     tags(
         (name = "release links", description = "The Release links API"),
         (name = "releases"), (name = "tags"), (name = "projects"), (name = "members"),
-        (name = "groups"), (name = "users"), (name = "tokens"), (name = "meta"),
+        (name = "groups"), (name = "users"), (name = "tokens"), (name = "audit events"), (name = "meta"),
         (name = "pages", description = "What browsers see: release pages, sign-in, permanent links")
     )
 )]

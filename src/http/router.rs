@@ -18,8 +18,8 @@ use tower_http::trace::TraceLayer;
 
 use super::error::{json_response, ApiError};
 use super::handlers::{
-    downloads, groups, health, job_tokens, links, members, meta, projects, protected_tags,
-    releases, tags, tokens, users,
+    audit_events, downloads, groups, health, job_tokens, links, members, meta, projects,
+    protected_tags, releases, tags, tokens, users,
 };
 use super::{metrics, openapi, App};
 use crate::store::Store;
@@ -84,6 +84,7 @@ pub fn routes<S: Store>() -> Vec<Route<S>> {
     vec![
         route!(GET "/api/v4/version" => meta::version::<S>),
         route!(GET "/api/v4/openapi.json" => openapi::openapi_json),
+        route!(GET "/api/v4/audit_events" => audit_events::list::<S>),
         route!(GET "/api/v4/user" => users::current::<S>),
         route!(GET "/api/v4/users" => users::list::<S>),
         route!(POST "/api/v4/users" => users::create::<S>),
@@ -184,6 +185,7 @@ pub fn router<S: Store>(app: App<S>) -> Router {
         .layer(MapResponseLayer::new(web::with_security_headers))
         .layer(axum::middleware::from_fn_with_state(tracker, metrics::track))
         .layer(axum::middleware::from_fn_with_state(limiter, rate_limit))
+        .layer(axum::middleware::from_fn(audit_scope))
         .layer(axum::middleware::from_fn_with_state(limits, guard_limits))
         .service(routed);
     Router::new().fallback_service(service)
@@ -225,6 +227,21 @@ async fn guard_limits(
             )
         }
     }
+}
+
+/// Opens the request's audit context: its address and request id (the author is named when
+/// the caller is authenticated). Writes made while answering are recorded with it.
+async fn audit_scope(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let context = crate::store::audit::AuditContext {
+        ip_address: super::request::client_ip(request.extensions()).map(|ip| ip.to_string()),
+        request_id: request
+            .headers()
+            .get(REQUEST_ID)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
+        ..Default::default()
+    };
+    crate::store::audit::scope(context, next.run(request)).await
 }
 
 /// A banned address gets 429 for anything; a request without credentials counts against its

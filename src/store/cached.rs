@@ -211,6 +211,15 @@ impl<S: Store> Directory for Cached<S> {
         self.inner.settle_server_setting(name, value).await
     }
 
+    async fn audit_events(
+        &self,
+        filter: &AuditFilter,
+        page: PageRequest,
+    ) -> StoreResult<Page<AuditEvent>> {
+        // Written by triggers beside every write: always read from the database.
+        self.inner.audit_events(filter, page).await
+    }
+
     async fn add_rate_counts(
         &self,
         counts: &[(String, i64, i64)],

@@ -6,6 +6,7 @@
 //! requests race: unique names, URLs and filepaths per release, one release per tag, ids never
 //! reused, and an acknowledged write on disk before it is acknowledged.
 
+pub mod audit;
 pub mod cached;
 pub mod postgres;
 pub mod records;
@@ -152,6 +153,12 @@ pub trait Directory {
         name: &str,
         value: &str,
     ) -> impl Future<Output = StoreResult<String>> + Send;
+    /// Audit events, newest first.
+    fn audit_events(
+        &self,
+        filter: &AuditFilter,
+        page: PageRequest,
+    ) -> impl Future<Output = StoreResult<Page<AuditEvent>>> + Send;
     /// Adds this instance's rate-limit counts `(key, window, count)` to the shared ones and
     /// returns the sums, dropping windows that are over.
     fn add_rate_counts(

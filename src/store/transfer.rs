@@ -38,7 +38,7 @@ pub struct Table {
 use Kind::{Bool, Int, Text};
 
 /// Every table, parents before children. Browser sessions are not copied: people sign in again.
-pub const TABLES: [Table; 13] = [
+pub const TABLES: [Table; 14] = [
     Table {
         name: "users",
         columns: &[
@@ -215,6 +215,26 @@ pub const TABLES: [Table; 13] = [
         ],
         order_by: "release_id, filepath",
         identity: false,
+    },
+    Table {
+        name: "audit_events",
+        columns: &[
+            ("id", Int),
+            ("created_at", Int),
+            ("author_id", Int),
+            ("author_name", Text),
+            ("ip_address", Text),
+            ("request_id", Text),
+            ("entity_type", Text),
+            ("entity_id", Int),
+            ("target_type", Text),
+            ("target_id", Int),
+            ("event_name", Text),
+            ("old_value", Text),
+            ("new_value", Text),
+        ],
+        order_by: "id",
+        identity: true,
     },
 ];
 

@@ -1,5 +1,6 @@
 //! One module per GitLab resource. Each handler is its request path, step by step.
 
+pub mod audit_events;
 pub mod downloads;
 pub mod groups;
 pub mod health;

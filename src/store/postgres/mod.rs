@@ -48,6 +48,9 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres")
 impl PgStore {
     /// PostgreSQL's byte-order collation.
     const BYTE_ORDER: &'static str = "\"C\"";
+    /// Loading rows (`relinks copy`) is not a write of a user: no audit events for it.
+    const PAUSE_AUDIT: &'static str = "SELECT set_config('relinks.paused', 'on', true)";
+    const RESUME_AUDIT: &'static str = "SELECT 1";
     /// A row read to be changed is locked until the write commits, so that two concurrent
     /// updates of one link apply one after the other instead of the second undoing the first.
     const FOR_UPDATE: &'static str = " FOR UPDATE";
@@ -105,6 +108,20 @@ impl PgStore {
             + 'static,
     {
         let mut tx = self.writer.begin().await?;
+        // Who is writing, for the audit triggers; local to this transaction.
+        let context = super::audit::current();
+        sqlx::query(
+            "SELECT set_config('relinks.author_id', COALESCE($1::text, ''), true), \
+                    set_config('relinks.author_name', COALESCE($2, ''), true), \
+                    set_config('relinks.ip_address', COALESCE($3, ''), true), \
+                    set_config('relinks.request_id', COALESCE($4, ''), true)",
+        )
+        .bind(context.author_id)
+        .bind(&context.author_name)
+        .bind(&context.ip_address)
+        .bind(&context.request_id)
+        .execute(&mut *tx)
+        .await?;
         match work(&mut tx).await {
             Ok(value) => {
                 tx.commit().await?;

@@ -215,6 +215,32 @@ macro_rules! directory_impl {
                 })).await
             }
 
+            async fn audit_events(&self, filter: &AuditFilter, page: PageRequest) -> StoreResult<Page<AuditEvent>> {
+                let condition = "(CAST($1 AS BIGINT) IS NULL OR created_at >= $1) \
+                    AND (CAST($2 AS BIGINT) IS NULL OR created_at <= $2) \
+                    AND (CAST($3 AS TEXT) IS NULL OR entity_type = $3) \
+                    AND (CAST($4 AS BIGINT) IS NULL OR entity_id = $4)";
+                let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM audit_events WHERE {condition}"))
+                    .bind(filter.created_after)
+                    .bind(filter.created_before)
+                    .bind(&filter.entity_type)
+                    .bind(filter.entity_id)
+                    .fetch_one(&self.reader)
+                    .await?;
+                let rows: Vec<AuditRow> = sqlx::query_as(&format!(
+                    "SELECT {AUDIT_COLUMNS} FROM audit_events WHERE {condition} ORDER BY id DESC LIMIT $5 OFFSET $6"
+                ))
+                .bind(filter.created_after)
+                .bind(filter.created_before)
+                .bind(&filter.entity_type)
+                .bind(filter.entity_id)
+                .bind(page.limit())
+                .bind(page.offset())
+                .fetch_all(&self.reader)
+                .await?;
+                Ok((rows.into_iter().map(Into::into).collect(), total))
+            }
+
             async fn add_rate_counts(&self, counts: &[(String, i64, i64)]) -> StoreResult<Vec<(String, i64, i64)>> {
                 let counts = counts.to_vec();
                 self.write(move |conn| Box::pin(async move {

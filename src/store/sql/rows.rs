@@ -333,3 +333,43 @@ impl From<LinkRow> for Link {
         }
     }
 }
+
+pub const AUDIT_COLUMNS: &str = "id, created_at, author_id, author_name, ip_address, request_id, \
+    entity_type, entity_id, target_type, target_id, event_name, old_value, new_value";
+
+#[derive(sqlx::FromRow)]
+pub struct AuditRow {
+    id: i64,
+    created_at: i64,
+    author_id: Option<i64>,
+    author_name: Option<String>,
+    ip_address: Option<String>,
+    request_id: Option<String>,
+    entity_type: String,
+    entity_id: i64,
+    target_type: String,
+    target_id: i64,
+    event_name: String,
+    old_value: Option<String>,
+    new_value: Option<String>,
+}
+
+impl From<AuditRow> for crate::store::AuditEvent {
+    fn from(r: AuditRow) -> Self {
+        crate::store::AuditEvent {
+            id: r.id,
+            created_at: r.created_at,
+            author_id: r.author_id,
+            author_name: r.author_name,
+            ip_address: r.ip_address,
+            request_id: r.request_id,
+            entity_type: r.entity_type,
+            entity_id: r.entity_id,
+            target_type: r.target_type,
+            target_id: r.target_id,
+            event_name: r.event_name,
+            old_value: r.old_value,
+            new_value: r.new_value,
+        }
+    }
+}

@@ -126,7 +126,10 @@ macro_rules! transfer_impl {
                     Ok(())
                 }
 
-                async fn commit(self) -> StoreResult<()> {
+                async fn commit(mut self) -> StoreResult<()> {
+                    sqlx::query(<$store>::RESUME_AUDIT)
+                        .execute(&mut *self.0)
+                        .await?;
                     self.0.commit().await?;
                     Ok(())
                 }
@@ -145,7 +148,9 @@ macro_rules! transfer_impl {
                 }
 
                 async fn loader(&self) -> StoreResult<EngineLoader> {
-                    Ok(EngineLoader(self.writer.begin().await?))
+                    let mut tx = self.writer.begin().await?;
+                    sqlx::query(<$store>::PAUSE_AUDIT).execute(&mut *tx).await?;
+                    Ok(EngineLoader(tx))
                 }
             }
         }

@@ -34,6 +34,9 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 impl SqliteStore {
     /// SQLite's byte-order collation (PostgreSQL calls it "C").
     const BYTE_ORDER: &'static str = "BINARY";
+    /// Loading rows (`relinks copy`) is not a write of a user: no audit events for it.
+    const PAUSE_AUDIT: &'static str = "UPDATE audit_context SET paused = 1";
+    const RESUME_AUDIT: &'static str = "UPDATE audit_context SET paused = 0";
     /// Writes are serialised by the one writer: a row read in a write is the row updated.
     const FOR_UPDATE: &'static str = "";
     /// A deferred transaction's first read fixes its snapshot: nothing more to say.
@@ -87,7 +90,15 @@ impl SqliteStore {
             + Send
             + 'static,
     {
-        self.group.write(false, work).await
+        let context = super::audit::current();
+        self.group
+            .write(false, move |conn| {
+                Box::pin(async move {
+                    set_audit_context(conn, &context).await?;
+                    work(conn).await
+                })
+            })
+            .await
     }
 
     /// [`Self::write`] for work that is one statement (no savepoint needed).
@@ -98,8 +109,34 @@ impl SqliteStore {
             + Send
             + 'static,
     {
-        self.group.write(true, work).await
+        let context = super::audit::current();
+        self.group
+            .write(true, move |conn| {
+                Box::pin(async move {
+                    // A statement of its own: if the work fails, the context stays, unused.
+                    set_audit_context(conn, &context).await?;
+                    work(conn).await
+                })
+            })
+            .await
     }
+}
+
+/// Tells the audit triggers who is writing (the one row of `audit_context`).
+async fn set_audit_context(
+    conn: &mut SqliteConnection,
+    context: &super::audit::AuditContext,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE audit_context SET author_id = $1, author_name = $2, ip_address = $3, request_id = $4",
+    )
+    .bind(context.author_id)
+    .bind(&context.author_name)
+    .bind(&context.ip_address)
+    .bind(&context.request_id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }
 
 directory_impl!(SqliteStore, sqlx::Sqlite);
