@@ -76,8 +76,12 @@ def seed(binaries, database, projects, releases, links):
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def wrk(url, scenario, seconds, connections, threads):
+def wrk(url, scenario, seconds, connections, threads, seeded=None):
     env = dict(os.environ, BENCH_TOKEN=TOKEN, BENCH_SCENARIOS=str(SCENARIOS))
+    if seeded:
+        # Writes spread over project 2's releases, as CI jobs publish to many releases.
+        env["BENCH_PROJECTS"] = str(seeded["projects"])
+        env["BENCH_RELEASES_PER_PROJECT"] = str(seeded["releases"] // seeded["projects"])
     out = subprocess.run(
         ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s",
          "-s", str(SCENARIOS / f"{scenario}.lua"), url],
@@ -224,7 +228,7 @@ def main():
             server, startup = start_relinks(binaries, database, port)
             rows = []
             for name in ["get_link", "list_100", "release_100", "redirect", "create", "put", "mix"]:
-                rows.append((name, wrk(f"http://127.0.0.1:{port}", name, seconds, args.connections, 2)))
+                rows.append((name, wrk(f"http://127.0.0.1:{port}", name, seconds, args.connections, 2, seeded)))
             rss = peak_rss_mb(server.process.pid)
             server.stop()
             report.append((engine, seeded, startup, rss, rows))

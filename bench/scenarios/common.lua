@@ -30,3 +30,12 @@ setup = function(thread)
   threads = threads + 1
   thread:set("tid", threads)
 end
+
+-- Project 2's releases are v2, v(2+P), v(2+2P), … (releases go to projects in turn): writes
+-- spread over them, so that no release nears its links limit.
+local projects = tonumber(os.getenv("BENCH_PROJECTS") or "10")
+local per_project = tonumber(os.getenv("BENCH_RELEASES_PER_PROJECT") or "1")
+function write_links_path(n)
+  local r = 2 + projects * (n % math.max(per_project, 1))
+  return "/api/v4/projects/2/releases/v" .. r .. "/assets/links"
+end

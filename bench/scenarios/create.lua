@@ -8,5 +8,5 @@ request = function()
   n = n + 1
   local id = run .. "-" .. (tid or 0) .. "-" .. n
   local body = '{"name":"c' .. id .. '","url":"https://e.example/c' .. id .. '"}'
-  return wrk.format("POST", "/api/v4/projects/2/releases/v2/assets/links", nil, body)
+  return wrk.format("POST", write_links_path(n), nil, body)
 end

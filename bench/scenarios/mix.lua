@@ -8,7 +8,7 @@ request = function()
   if n % 10 == 0 then
     local id = "m" .. run .. "-" .. (tid or 0) .. "-" .. n
     local headers = { ["Content-Type"] = "application/json", ["PRIVATE-TOKEN"] = token }
-    return wrk.format("POST", "/api/v4/projects/2/releases/v2/assets/links", headers,
+    return wrk.format("POST", write_links_path(n), headers,
       '{"name":"' .. id .. '","url":"https://e.example/' .. id .. '"}')
   end
   return wrk.format("GET", "/api/v4/projects/1/releases/v-big/assets/links/" .. (n % 100 + 1))
