@@ -307,6 +307,338 @@ async fn check_variant(index: usize) {
     );
 }
 
+/// The project's other resources, for the same callers and variants: one string per variant,
+/// what `view code push maintain` give (`ok`: the endpoint's success status):
+/// - view: the project (`GET /projects/:id`) and its members;
+/// - code: its tags and protected tags (GitLab's `read_code`);
+/// - push: creating and deleting a tag (Developer and above);
+/// - maintain: protecting and unprotecting a tag, adding, changing and removing a member,
+///   changing the project (Maintainer and above).
+///
+/// CI job tokens are only read on the releases routes: anywhere else they are no credentials.
+fn resource_matrix() -> Vec<(&'static str, [&'static str; 4])> {
+    const HIDDEN: &str = "404 404 404 404";
+    // As for links: an anonymous write is forbidden (403), not unauthenticated.
+    const PUBLIC_ANONYMOUS: &str = "ok ok 403 403";
+    const ANONYMOUS: [&str; 4] = [HIDDEN, HIDDEN, PUBLIC_ANONYMOUS, PUBLIC_ANONYMOUS];
+    const READER: &str = "ok ok 403 403";
+    const DEVELOPER: &str = "ok ok ok 403";
+    const MAINTAINER: &str = "ok ok ok ok";
+    const EXPIRED: &str = "401 401 401 401";
+    vec![
+        ("anonymous", ANONYMOUS),
+        ("outsider", [HIDDEN, READER, READER, READER]),
+        ("guest", ["ok 403 403 403", READER, READER, READER]),
+        ("reporter", [READER; 4]),
+        ("developer", [DEVELOPER; 4]),
+        ("maintainer", [MAINTAINER; 4]),
+        ("owner", [MAINTAINER; 4]),
+        ("admin", [MAINTAINER; 4]),
+        ("job token of the project", ANONYMOUS),
+        ("job token of another project", ANONYMOUS),
+        ("read_api token", [READER; 4]),
+        ("expired token", [EXPIRED; 4]),
+        ("revoked token", [EXPIRED; 4]),
+    ]
+}
+
+/// An endpoint of the resource matrix: its class (a column of the table), name, request and
+/// success status.
+type ClassedStep = (
+    usize,
+    &'static str,
+    Method,
+    String,
+    Option<serde_json::Value>,
+    u16,
+);
+
+async fn check_resources(index: usize) {
+    let (visibility, releases) = VARIANTS[index];
+    let w = World::new(visibility).await;
+    let app = &w.app;
+    let project = format!("/projects/{}", w.project_id);
+    app.put(
+        &app.root,
+        &project,
+        json!({"releases_access_level": releases}),
+    )
+    .await
+    .expect(200);
+    let all = callers(&w).await;
+    let mut failures = Vec::new();
+    for (i, (name, cell)) in resource_matrix().into_iter().enumerate() {
+        let who = &all
+            .iter()
+            .find(|(n, _)| *n == name)
+            .expect("caller defined")
+            .1;
+        // What this row may change or remove, made by root.
+        let newcomer = app.user(&format!("newcomer{i}")).await;
+        let member = app.user(&format!("member{i}")).await;
+        app.add_member(w.project_id, &member, 10).await;
+        app.post(
+            &app.root,
+            &format!("{project}/repository/tags"),
+            json!({"tag_name": format!("d{i}"), "ref": "main"}),
+        )
+        .await
+        .expect(201);
+        app.post(
+            &app.root,
+            &format!("{project}/protected_tags"),
+            json!({"name": format!("q{i}-*")}),
+        )
+        .await
+        .expect(201);
+        let expected: Vec<&str> = cell[index].split(' ').collect();
+        let steps: [ClassedStep; 12] = [
+            (0, "project", Method::GET, project.clone(), None, 200),
+            (
+                0,
+                "members",
+                Method::GET,
+                format!("{project}/members"),
+                None,
+                200,
+            ),
+            (
+                1,
+                "tags",
+                Method::GET,
+                format!("{project}/repository/tags"),
+                None,
+                200,
+            ),
+            (
+                1,
+                "protected tags",
+                Method::GET,
+                format!("{project}/protected_tags"),
+                None,
+                200,
+            ),
+            (
+                2,
+                "create tag",
+                Method::POST,
+                format!("{project}/repository/tags"),
+                Some(json!({"tag_name": format!("t{i}"), "ref": "main"})),
+                201,
+            ),
+            (
+                2,
+                "delete tag",
+                Method::DELETE,
+                format!("{project}/repository/tags/d{i}"),
+                None,
+                204,
+            ),
+            (
+                3,
+                "protect tag",
+                Method::POST,
+                format!("{project}/protected_tags"),
+                Some(json!({"name": format!("p{i}-*")})),
+                201,
+            ),
+            (
+                3,
+                "unprotect tag",
+                Method::DELETE,
+                format!("{project}/protected_tags/q{i}-*"),
+                None,
+                204,
+            ),
+            (
+                3,
+                "add member",
+                Method::POST,
+                format!("{project}/members"),
+                Some(json!({"user_id": newcomer.id, "access_level": 10})),
+                201,
+            ),
+            (
+                3,
+                "change member",
+                Method::PUT,
+                format!("{project}/members/{}", member.id),
+                Some(json!({"access_level": 20})),
+                200,
+            ),
+            (
+                3,
+                "remove member",
+                Method::DELETE,
+                format!("{project}/members/{}", member.id),
+                None,
+                204,
+            ),
+            (
+                3,
+                "change project",
+                Method::PUT,
+                project.clone(),
+                Some(json!({"description": format!("row {i}")})),
+                200,
+            ),
+        ];
+        for (class, endpoint, method, path, body, success) in steps {
+            let status = match expected[class] {
+                "ok" => success,
+                code => code.parse().expect("a status"),
+            };
+            let reply = send(&w, who, method, &path, body).await;
+            if reply.status != status {
+                failures.push(format!(
+                    "{visibility}/{releases} {name} {endpoint}: expected {status}, got {} {}",
+                    reply.status, reply.text
+                ));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "resource matrix failures:\n{}",
+        failures.join("\n")
+    );
+}
+
+/// The instance's own endpoints (no project variant), in this order: version, the current
+/// user, users, one user, create a user, audit events, create a project, create a group, make
+/// a token for a user, make a CI job token, the token itself (`ok`: the endpoint's success).
+fn instance_matrix() -> Vec<(&'static str, &'static str)> {
+    const USER: &str = "ok ok ok ok 403 403 ok ok 403 403 ok";
+    const ADMIN: &str = "ok ok ok ok ok ok ok ok ok ok ok";
+    const NOBODY: &str = "401 401 ok ok 401 401 401 401 401 401 401";
+    const EXPIRED: &str = "401 401 401 401 401 401 401 401 401 401 401";
+    vec![
+        ("anonymous", NOBODY),
+        ("outsider", USER),
+        ("guest", USER),
+        ("reporter", USER),
+        ("developer", USER),
+        ("maintainer", USER),
+        ("owner", USER),
+        ("admin", ADMIN),
+        ("job token of the project", NOBODY),
+        ("job token of another project", NOBODY),
+        ("read_api token", "ok ok ok ok 403 403 403 403 403 403 ok"),
+        ("expired token", EXPIRED),
+        ("revoked token", EXPIRED),
+    ]
+}
+
+#[tokio::test]
+async fn instance_matrix_of_every_caller() {
+    let w = World::new("private").await;
+    let all = callers(&w).await;
+    let mut failures = Vec::new();
+    for (i, (name, row)) in instance_matrix().into_iter().enumerate() {
+        let who = &all
+            .iter()
+            .find(|(n, _)| *n == name)
+            .expect("caller defined")
+            .1;
+        let expected: Vec<&str> = row.split(' ').collect();
+        let steps: [(&str, Method, String, Option<serde_json::Value>, u16); 11] = [
+            ("version", Method::GET, "/version".into(), None, 200),
+            ("current user", Method::GET, "/user".into(), None, 200),
+            ("users", Method::GET, "/users".into(), None, 200),
+            ("one user", Method::GET, "/users/1".into(), None, 200),
+            (
+                "create user",
+                Method::POST,
+                "/users".into(),
+                Some(
+                    json!({"username": format!("made{i}"), "name": "Made", "email": format!("made{i}@e.x"), "password": "x"}),
+                ),
+                201,
+            ),
+            (
+                "audit events",
+                Method::GET,
+                "/audit_events".into(),
+                None,
+                200,
+            ),
+            (
+                "create project",
+                Method::POST,
+                "/projects".into(),
+                Some(json!({"name": format!("own{i}")})),
+                201,
+            ),
+            (
+                "create group",
+                Method::POST,
+                "/groups".into(),
+                Some(json!({"name": format!("g{i}"), "path": format!("g{i}")})),
+                201,
+            ),
+            (
+                "make a token",
+                Method::POST,
+                format!("/users/{}/personal_access_tokens", w.guest.id),
+                Some(json!({"name": "t", "scopes": ["api"]})),
+                201,
+            ),
+            (
+                "make a job token",
+                Method::POST,
+                format!("/projects/{}/job_tokens", w.project_id),
+                Some(json!({"user_id": w.developer.id})),
+                201,
+            ),
+            (
+                "own token",
+                Method::GET,
+                "/personal_access_tokens/self".into(),
+                None,
+                200,
+            ),
+        ];
+        for (step, (endpoint, method, path, body, success)) in steps.into_iter().enumerate() {
+            let status = match expected[step] {
+                "ok" => success,
+                code => code.parse().expect("a status"),
+            };
+            let reply = send(&w, who, method, &path, body).await;
+            if reply.status != status {
+                failures.push(format!(
+                    "{name} {endpoint}: expected {status}, got {} {}",
+                    reply.status, reply.text
+                ));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "instance matrix failures:\n{}",
+        failures.join("\n")
+    );
+}
+
+#[tokio::test]
+async fn resources_matrix_on_a_private_project() {
+    check_resources(0).await;
+}
+
+#[tokio::test]
+async fn resources_matrix_on_an_internal_project() {
+    check_resources(1).await;
+}
+
+#[tokio::test]
+async fn resources_matrix_on_a_public_project() {
+    check_resources(2).await;
+}
+
+#[tokio::test]
+async fn resources_matrix_on_a_public_project_with_members_only_releases() {
+    check_resources(3).await;
+}
+
 #[tokio::test]
 async fn matrix_on_a_private_project() {
     check_variant(0).await;
