@@ -150,6 +150,22 @@ async fn invalid_utf8_in_the_path_or_query_is_a_400() {
     );
     let bad_id = w.app.get(&w.developer, "/users/abc").await;
     assert_eq!(bad_id.expect(400), &json!({"error": "user_id is invalid"}));
+    // A NUL anywhere in a path capture (found by the fuzz target: a 500 on PostgreSQL).
+    for path in [
+        "/projects/%00%2f/releases/v1/assets/links/1".to_owned(),
+        format!("/projects/{}/releases/v%00/assets/links/1", w.project_id),
+    ] {
+        let nul = w.app.delete(&w.developer, &path).await;
+        assert_eq!(nul.status, 400, "{path}: {}", nul.text);
+        assert!(nul.body["error"]
+            .as_str()
+            .is_some_and(|e| e.ends_with(" is invalid")));
+    }
+    let web = w
+        .app
+        .get(&w.developer, &w.app.web_url("/root%00/app/-/releases"))
+        .await;
+    assert_eq!(web.status, 404);
 }
 
 #[tokio::test]

@@ -188,6 +188,11 @@ impl<St: Store> FromRequest<App<St>> for ApiRequest {
         match RawPathParams::from_request_parts(&mut parts, app).await {
             Ok(raw) => {
                 for (key, value) in &raw {
+                    // No name, tag or path holds a NUL (PostgreSQL cannot even compare one):
+                    // GitLab refuses such requests before routing them, relinks as a parameter.
+                    if value.contains('\0') {
+                        return Err(ApiError::params(format!("{key} is invalid")));
+                    }
                     path_params.push((key.to_owned(), value.to_owned()));
                 }
             }

@@ -249,6 +249,8 @@ fn decode(segment: &str) -> Option<String> {
     percent_decode_str(segment)
         .decode_utf8()
         .ok()
+        // No path holds a NUL: such a request finds nothing (PostgreSQL cannot compare one).
+        .filter(|s| !s.contains('\0'))
         .map(|s| s.into_owned())
 }
 
