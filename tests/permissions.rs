@@ -229,6 +229,8 @@ async fn check_variant(index: usize) {
             expect.write
         };
         let download_ok = if expect.code == 200 { 302 } else { expect.code };
+        // The latest-release permalink needs only `read_release` (no `read_code`).
+        let latest_ok = if expect.read == 200 { 302 } else { expect.read };
         let steps = [
             ("list", Method::GET, w.links(), None, expect.read),
             ("get", Method::GET, w.link(own_id), None, expect.read),
@@ -238,6 +240,20 @@ async fn check_variant(index: usize) {
                 format!("{releases_path}/v1.0/downloads/bin/row{i}"),
                 None,
                 download_ok,
+            ),
+            (
+                "latest permalink",
+                Method::GET,
+                format!("{releases_path}/permalink/latest"),
+                None,
+                latest_ok,
+            ),
+            (
+                "latest permalink with a suffix",
+                Method::GET,
+                format!("{releases_path}/permalink/latest/downloads/bin/row{i}"),
+                None,
+                latest_ok,
             ),
             (
                 "list releases",
@@ -309,8 +325,8 @@ async fn check_variant(index: usize) {
 
 /// The project's other resources, for the same callers and variants: one string per variant,
 /// what `view code push maintain` give (`ok`: the endpoint's success status):
-/// - view: the project (`GET /projects/:id`) and its members;
-/// - code: its tags and protected tags (GitLab's `read_code`);
+/// - view: the project (`GET /projects/:id`), its members, one member;
+/// - code: its tags and protected tags, one of each (GitLab's `read_code`);
 /// - push: creating and deleting a tag (Developer and above);
 /// - maintain: protecting and unprotecting a tag, adding, changing and removing a member,
 ///   changing the project (Maintainer and above).
@@ -392,8 +408,32 @@ async fn check_resources(index: usize) {
         .await
         .expect(201);
         let expected: Vec<&str> = cell[index].split(' ').collect();
-        let steps: [ClassedStep; 12] = [
+        let steps: [ClassedStep; 15] = [
             (0, "project", Method::GET, project.clone(), None, 200),
+            (
+                0,
+                "one member",
+                Method::GET,
+                format!("{project}/members/{}", member.id),
+                None,
+                200,
+            ),
+            (
+                1,
+                "one tag",
+                Method::GET,
+                format!("{project}/repository/tags/d{i}"),
+                None,
+                200,
+            ),
+            (
+                1,
+                "one protected tag",
+                Method::GET,
+                format!("{project}/protected_tags/q{i}-*"),
+                None,
+                200,
+            ),
             (
                 0,
                 "members",
@@ -506,12 +546,13 @@ async fn check_resources(index: usize) {
 
 /// The instance's own endpoints (no project variant), in this order: version, the current
 /// user, users, one user, create a user, audit events, create a project, create a group, make
-/// a token for a user, make a CI job token, the token itself (`ok`: the endpoint's success).
+/// a token for a user, make a CI job token, the token itself, create a project for another user
+/// (`ok`: the endpoint's success).
 fn instance_matrix() -> Vec<(&'static str, &'static str)> {
-    const USER: &str = "ok ok ok ok 403 403 ok ok 403 403 ok";
-    const ADMIN: &str = "ok ok ok ok ok ok ok ok ok ok ok";
-    const NOBODY: &str = "401 401 ok ok 401 401 401 401 401 401 401";
-    const EXPIRED: &str = "401 401 401 401 401 401 401 401 401 401 401";
+    const USER: &str = "ok ok ok ok 403 403 ok ok 403 403 ok 403";
+    const ADMIN: &str = "ok ok ok ok ok ok ok ok ok ok ok ok";
+    const NOBODY: &str = "401 401 ok ok 401 401 401 401 401 401 401 401";
+    const EXPIRED: &str = "401 401 401 401 401 401 401 401 401 401 401 401";
     vec![
         ("anonymous", NOBODY),
         ("outsider", USER),
@@ -523,7 +564,10 @@ fn instance_matrix() -> Vec<(&'static str, &'static str)> {
         ("admin", ADMIN),
         ("job token of the project", NOBODY),
         ("job token of another project", NOBODY),
-        ("read_api token", "ok ok ok ok 403 403 403 403 403 403 ok"),
+        (
+            "read_api token",
+            "ok ok ok ok 403 403 403 403 403 403 ok 403",
+        ),
         ("expired token", EXPIRED),
         ("revoked token", EXPIRED),
     ]
@@ -541,7 +585,7 @@ async fn instance_matrix_of_every_caller() {
             .expect("caller defined")
             .1;
         let expected: Vec<&str> = row.split(' ').collect();
-        let steps: [(&str, Method, String, Option<serde_json::Value>, u16); 11] = [
+        let steps: [(&str, Method, String, Option<serde_json::Value>, u16); 12] = [
             ("version", Method::GET, "/version".into(), None, 200),
             ("current user", Method::GET, "/user".into(), None, 200),
             ("users", Method::GET, "/users".into(), None, 200),
@@ -596,6 +640,13 @@ async fn instance_matrix_of_every_caller() {
                 "/personal_access_tokens/self".into(),
                 None,
                 200,
+            ),
+            (
+                "create a project for a user",
+                Method::POST,
+                format!("/projects/user/{}", w.guest.id),
+                Some(json!({"name": format!("for-guest{i}")})),
+                201,
             ),
         ];
         for (step, (endpoint, method, path, body, success)) in steps.into_iter().enumerate() {
