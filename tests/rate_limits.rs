@@ -23,6 +23,18 @@ fn limited(per_user: u64, per_ip: u64, failures: u64) -> HttpConfig {
     }
 }
 
+/// Counts are kept per minute of the clock (as Rack::Attack does): a test that counts waits for
+/// a fresh minute when the current one is nearly over, so that its requests share one window.
+async fn within_one_window() {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64());
+    let into = now % 60.0;
+    if into > 45.0 {
+        tokio::time::sleep(Duration::from_secs_f64(60.0 - into + 0.2)).await;
+    }
+}
+
 fn assert_throttled(reply: &Reply) {
     assert_eq!(reply.status, 429, "{}", reply.text);
     assert_eq!(reply.text, "Retry later\n");
@@ -48,6 +60,7 @@ async fn an_authenticated_user_gets_429_past_the_limit_and_others_do_not() {
     let app = TestApp::start_with(limited(40, 1_000, 1_000)).await;
     let user = app.user("busy").await;
     let other = app.user("calm").await;
+    within_one_window().await;
     let mut statuses = Vec::new();
     for _ in 0..41 {
         statuses.push(app.get(&user, "/user").await.status);
@@ -66,6 +79,7 @@ async fn an_authenticated_user_gets_429_past_the_limit_and_others_do_not() {
 async fn requests_without_credentials_are_limited_per_address() {
     let app = TestApp::start_with(limited(1_000, 5, 1_000)).await;
     let anonymous = Caller::anonymous();
+    within_one_window().await;
     for _ in 0..5 {
         app.get(&anonymous, "/projects").await.expect(200);
     }
@@ -80,6 +94,7 @@ async fn requests_without_credentials_are_limited_per_address() {
 async fn repeated_failed_authentications_ban_the_address() {
     let app = TestApp::start_with(limited(1_000, 1_000, 3)).await;
     let wrong = Caller::anonymous().with_token("glpat-wrong-wrong-wrong-wrong-000");
+    within_one_window().await;
     for _ in 0..3 {
         app.get(&wrong, "/user").await.expect(401);
     }
@@ -120,6 +135,7 @@ async fn instances_on_one_postgresql_share_the_counts() {
     let first = TestApp::attach(first_base);
     let second = TestApp::attach(second_base);
     // 12 on each instance: 24 in all, over the limit of 20 that neither reached alone.
+    within_one_window().await;
     for _ in 0..12 {
         first.get(&first.root, "/user").await.expect(200);
     }
