@@ -6,7 +6,6 @@
 //! own tools (`pg_dump`, or `relinks copy` into SQLite).
 
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 
 use anyhow::{bail, Context};
 use sqlx::sqlite::SqliteConnectOptions;
@@ -22,12 +21,9 @@ pub struct Snapshot {
 }
 
 fn sqlite_path(database_url: &str) -> anyhow::Result<PathBuf> {
-    if !database_url.starts_with("sqlite:") {
-        bail!("backup and restore work on SQLite databases; for PostgreSQL use pg_dump, or `relinks copy` into a SQLite file");
-    }
-    let options = SqliteConnectOptions::from_str(database_url)
-        .with_context(|| format!("reading the database URL {database_url}"))?;
-    Ok(options.get_filename().to_path_buf())
+    crate::config::sqlite_file(database_url).context(
+        "backup and restore work on SQLite databases; for PostgreSQL use pg_dump, or `relinks copy` into a SQLite file",
+    )
 }
 
 async fn open_read_only(path: &Path) -> anyhow::Result<SqliteConnection> {

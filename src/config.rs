@@ -110,6 +110,16 @@ pub struct DatabaseConfig {
     pub acquire_timeout_ms: u64,
 }
 
+/// The file of a `sqlite:` database URL; none for other engines.
+pub fn sqlite_file(database_url: &str) -> Option<std::path::PathBuf> {
+    if !database_url.starts_with("sqlite:") {
+        return None;
+    }
+    let options =
+        <sqlx::sqlite::SqliteConnectOptions as std::str::FromStr>::from_str(database_url).ok()?;
+    Some(options.get_filename().to_path_buf())
+}
+
 impl DatabaseConfig {
     /// A configuration with the defaults for `url`.
     pub fn new(url: &str) -> Self {

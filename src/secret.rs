@@ -14,7 +14,6 @@
 use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 
 use anyhow::{bail, Context};
 
@@ -75,11 +74,7 @@ fn parse(text: &str, origin: &str) -> anyhow::Result<TokenKey> {
 
 /// `<database file>.secret` for a SQLite URL; none for PostgreSQL.
 pub fn file_beside(database_url: &str) -> Option<PathBuf> {
-    if !database_url.starts_with("sqlite:") {
-        return None;
-    }
-    let options = sqlx::sqlite::SqliteConnectOptions::from_str(database_url).ok()?;
-    let database = options.get_filename();
+    let database = crate::config::sqlite_file(database_url)?;
     let mut name = database.file_name()?.to_os_string();
     name.push(".secret");
     Some(database.with_file_name(name))

@@ -8,7 +8,7 @@ use std::path::Path;
 use std::process::Stdio;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::{json, Value};
 use tokio::process::{Child, Command};
@@ -24,9 +24,7 @@ struct Server {
 }
 
 async fn start(database: &str) -> Server {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    let port = listener.local_addr().expect("address").port();
-    drop(listener);
+    let port = common::free_port();
     let child = Command::new(env!("CARGO_BIN_EXE_relinks"))
         .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
         .args(["--database", database, "--external-url", EXTERNAL])
@@ -38,19 +36,11 @@ async fn start(database: &str) -> Server {
         .kill_on_drop(true)
         .spawn()
         .expect("relinks starts");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while Instant::now() < deadline {
-        if let Ok(r) = reqwest::get(format!("http://127.0.0.1:{port}/-/readiness")).await {
-            if r.status() == 200 {
-                return Server {
-                    child,
-                    api: format!("http://127.0.0.1:{port}/api/v4"),
-                };
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
+    common::wait_ready(port).await;
+    Server {
+        child,
+        api: format!("http://127.0.0.1:{port}/api/v4"),
     }
-    panic!("relinks did not start");
 }
 
 async fn relinks(args: &[&str]) -> (bool, String) {

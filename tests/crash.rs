@@ -53,22 +53,11 @@ async fn start(database: &str, port: u16) -> Server {
         .kill_on_drop(true)
         .spawn()
         .expect("relinks starts");
-    let base = format!("http://127.0.0.1:{port}/api/v4");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while Instant::now() < deadline {
-        if let Ok(r) = reqwest::get(format!("http://127.0.0.1:{port}/-/readiness")).await {
-            if r.status() == 200 {
-                return Server { child, base };
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
+    common::wait_ready(port).await;
+    Server {
+        child,
+        base: format!("http://127.0.0.1:{port}/api/v4"),
     }
-    panic!("relinks did not start without manual repair");
-}
-
-fn free_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    listener.local_addr().expect("address").port()
 }
 
 /// What a logical link may be now: each client's links are keyed `c<client>-<n>`, and a rename
@@ -364,7 +353,7 @@ fn random_load_time() -> Duration {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn acknowledged_writes_survive_sigkill_at_random_moments() {
     let db = TestDatabase::new().await;
-    let port = free_port();
+    let port = common::free_port();
     let mut server = start(&db.url, port).await;
     prepare(&server.base).await;
     let model = Arc::new(Mutex::new(Model::default()));
@@ -402,7 +391,7 @@ async fn acknowledged_writes_survive_database_restarts() {
         return;
     }
     let cluster = Cluster::create().await;
-    let port = free_port();
+    let port = common::free_port();
     let server = start(&cluster.url(), port).await;
     prepare(&server.base).await;
     let model = Arc::new(Mutex::new(Model::default()));

@@ -162,6 +162,14 @@ async fn callers(w: &World) -> Vec<(&'static str, Who)> {
     ]
 }
 
+/// The caller of a matrix row.
+fn caller_named<'a>(all: &'a [(&'static str, Who)], name: &str) -> &'a Who {
+    &all.iter()
+        .find(|(n, _)| *n == name)
+        .expect("caller defined")
+        .1
+}
+
 async fn send(
     w: &World,
     who: &Who,
@@ -197,11 +205,7 @@ async fn check_variant(index: usize) {
     let mut failures = Vec::new();
     for (i, (name, cell)) in matrix().into_iter().enumerate() {
         let expect = cell[index];
-        let who = &all
-            .iter()
-            .find(|(n, _)| *n == name)
-            .expect("caller defined")
-            .1;
+        let who = caller_named(&all, name);
         // Each row writes its own link and release, so that updates and deletes have something
         // to act on.
         let own = w
@@ -384,11 +388,7 @@ async fn check_resources(index: usize) {
     let all = callers(&w).await;
     let mut failures = Vec::new();
     for (i, (name, cell)) in resource_matrix().into_iter().enumerate() {
-        let who = &all
-            .iter()
-            .find(|(n, _)| *n == name)
-            .expect("caller defined")
-            .1;
+        let who = caller_named(&all, name);
         // What this row may change or remove, made by root.
         let newcomer = app.user(&format!("newcomer{i}")).await;
         let member = app.user(&format!("member{i}")).await;
@@ -579,11 +579,7 @@ async fn instance_matrix_of_every_caller() {
     let all = callers(&w).await;
     let mut failures = Vec::new();
     for (i, (name, row)) in instance_matrix().into_iter().enumerate() {
-        let who = &all
-            .iter()
-            .find(|(n, _)| *n == name)
-            .expect("caller defined")
-            .1;
+        let who = caller_named(&all, name);
         let expected: Vec<&str> = row.split(' ').collect();
         let steps: [(&str, Method, String, Option<serde_json::Value>, u16); 12] = [
             ("version", Method::GET, "/version".into(), None, 200),

@@ -11,16 +11,11 @@ use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 use tokio::process::{Child, Command};
 
-use common::TestDatabase;
+use common::{free_port, TestDatabase};
 
 struct Server {
     child: Child,
     base: String,
-}
-
-fn free_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    listener.local_addr().expect("address").port()
 }
 
 async fn start(db: &TestDatabase, root_token: Option<&str>) -> Server {

@@ -26,9 +26,7 @@ struct Server {
 }
 
 async fn start(database: &str, root_token: Option<&str>) -> Server {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    let port = listener.local_addr().expect("address").port();
-    drop(listener);
+    let port = common::free_port();
     let mut command = Command::new(env!("CARGO_BIN_EXE_relinks"));
     command
         .args([
@@ -49,19 +47,11 @@ async fn start(database: &str, root_token: Option<&str>) -> Server {
         command.env("RELINKS_ROOT_TOKEN", token);
     }
     let child = command.spawn().expect("relinks starts");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while Instant::now() < deadline {
-        if let Ok(r) = reqwest::get(format!("http://127.0.0.1:{port}/-/readiness")).await {
-            if r.status() == 200 {
-                return Server {
-                    _child: child,
-                    api: format!("http://127.0.0.1:{port}/api/v4"),
-                };
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
+    common::wait_ready(port).await;
+    Server {
+        _child: child,
+        api: format!("http://127.0.0.1:{port}/api/v4"),
     }
-    panic!("relinks did not start");
 }
 
 async fn status_with(api: &str, token: &str) -> u16 {

@@ -81,13 +81,39 @@ fn param_token(params: &Params, key: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// Where GitLab clients put tokens: headers, then parameters.
+const PERSONAL_HEADER: &str = "private-token";
+const JOB_HEADER: &str = "job-token";
+const PERSONAL_PARAM: &str = "private_token";
+const JOB_PARAM: &str = "job_token";
+
 fn credentials(headers: &HeaderMap, params: &Params) -> Credentials {
     Credentials {
-        personal: header_token(headers, "private-token")
-            .or_else(|| param_token(params, "private_token"))
+        personal: header_token(headers, PERSONAL_HEADER)
+            .or_else(|| param_token(params, PERSONAL_PARAM))
             .or_else(|| bearer_token(headers)),
-        job: header_token(headers, "job-token").or_else(|| param_token(params, "job_token")),
+        job: header_token(headers, JOB_HEADER).or_else(|| param_token(params, JOB_PARAM)),
     }
+}
+
+/// Whether a request names a token or a browser session in any place relinks reads one
+/// (`access_token` too, which GitLab reads): the rate limiter's test, before the body is read.
+pub fn carries_credentials(headers: &HeaderMap, query: Option<&str>) -> bool {
+    let has_header = [PERSONAL_HEADER, JOB_HEADER, header::AUTHORIZATION.as_str()]
+        .iter()
+        .any(|name| headers.contains_key(*name));
+    let has_cookie = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|cookie| cookie.contains(crate::web::SESSION_COOKIE));
+    let has_query = query.is_some_and(|query| {
+        query.split('&').any(|pair| {
+            let name = pair.split('=').next().unwrap_or_default();
+            matches!(name, PERSONAL_PARAM | JOB_PARAM | "access_token")
+        })
+    });
+    has_header || has_cookie || has_query
 }
 
 fn too_large() -> ApiError {

@@ -147,12 +147,13 @@ pub fn routes<S: Store>() -> Vec<Route<S>> {
 /// The middleware wraps the router once, from outside: `Router::layer` would wrap every route
 /// in every layer, each boxed, and clone that whole chain for every request.
 pub fn router<S: Store>(app: App<S>) -> Router {
+    let table: Vec<Route<S>> = routes::<S>()
+        .into_iter()
+        .chain(web::routes::<S>())
+        .collect();
     let tracker = Arc::new(metrics::Tracker::new(
         app.metrics.clone(),
-        routes::<S>()
-            .into_iter()
-            .chain(web::routes::<S>())
-            .map(|(_, path, _)| path),
+        table.iter().map(|(_, path, _)| *path),
     ));
     let limiter = app.limiter.clone();
     let limits = Limits {
@@ -160,7 +161,7 @@ pub fn router<S: Store>(app: App<S>) -> Router {
         request_timeout: app.config.request_timeout,
     };
     let mut routed = Router::new();
-    for (_, path, handler) in routes::<S>().into_iter().chain(web::routes::<S>()) {
+    for (_, path, handler) in table {
         routed = routed.route(path, handler);
     }
     let routed = routed
@@ -230,8 +231,12 @@ async fn guard_limits(
 }
 
 /// Opens the request's audit context: its address and request id (the author is named when
-/// the caller is authenticated). Writes made while answering are recorded with it.
+/// the caller is authenticated). Writes made while answering are recorded with it. GET and
+/// HEAD never write, so they pay for no context.
 async fn audit_scope(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    if matches!(*request.method(), Method::GET | Method::HEAD) {
+        return next.run(request).await;
+    }
     let context = crate::store::audit::AuditContext {
         ip_address: super::request::client_ip(request.extensions()).map(|ip| ip.to_string()),
         request_id: request
@@ -259,33 +264,13 @@ async fn rate_limit(
         if let Err(banned) = limiter.banned(ip) {
             return banned.into_response();
         }
-        if !carries_credentials(&request) {
+        if !super::request::carries_credentials(request.headers(), request.uri().query()) {
             if let Err(throttled) = limiter.anonymous_request(ip) {
                 return throttled.into_response();
             }
         }
     }
     next.run(request).await
-}
-
-/// Whether a request names a token or a session, by any of the ways relinks reads them.
-fn carries_credentials(request: &axum::extract::Request) -> bool {
-    let headers = request.headers();
-    let has_header = ["private-token", "job-token", "authorization"]
-        .iter()
-        .any(|name| headers.contains_key(*name));
-    let has_cookie = headers
-        .get_all(axum::http::header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .any(|cookie| cookie.contains(web::SESSION_COOKIE));
-    let has_query = request.uri().query().is_some_and(|query| {
-        query.split('&').any(|pair| {
-            let name = pair.split('=').next().unwrap_or_default();
-            matches!(name, "private_token" | "job_token" | "access_token")
-        })
-    });
-    has_header || has_cookie || has_query
 }
 
 /// For handlers that answer "gone" without a body (DELETE with 204).

@@ -138,6 +138,27 @@ impl Drop for TestDatabase {
     }
 }
 
+/// A port nothing listens on now (for a `relinks` process a test starts).
+pub fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    listener.local_addr().expect("address").port()
+}
+
+/// Waits until the `relinks` process on `port` reports ready (its database reachable);
+/// panics after 30 seconds.
+pub async fn wait_ready(port: u16) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while std::time::Instant::now() < deadline {
+        if let Ok(r) = reqwest::get(format!("http://127.0.0.1:{port}/-/readiness")).await {
+            if r.status() == 200 {
+                return;
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    panic!("relinks did not start (without manual repair)");
+}
+
 /// One key for every test server, so that instances sharing a database (and copies of one)
 /// accept the same tokens.
 pub fn test_key() -> relinks::domain::token::TokenKey {

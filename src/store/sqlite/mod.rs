@@ -90,15 +90,7 @@ impl SqliteStore {
             + Send
             + 'static,
     {
-        let context = super::audit::current();
-        self.group
-            .write(false, move |conn| {
-                Box::pin(async move {
-                    set_audit_context(conn, &context).await?;
-                    work(conn).await
-                })
-            })
-            .await
+        self.write_as(false, work).await
     }
 
     /// [`Self::write`] for work that is one statement (no savepoint needed).
@@ -109,11 +101,22 @@ impl SqliteStore {
             + Send
             + 'static,
     {
+        self.write_as(true, work).await
+    }
+
+    /// Hands `work` to the group-commit writer, preceded by who is writing (for the audit
+    /// triggers). The context is a statement of its own: if the work fails, it stays, unused.
+    async fn write_as<T, F>(&self, single: bool, work: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(&'c mut SqliteConnection) -> super::BoxFuture<'c, Result<T, StoreError>>
+            + Send
+            + 'static,
+    {
         let context = super::audit::current();
         self.group
-            .write(true, move |conn| {
+            .write(single, move |conn| {
                 Box::pin(async move {
-                    // A statement of its own: if the work fails, the context stays, unused.
                     set_audit_context(conn, &context).await?;
                     work(conn).await
                 })
