@@ -76,7 +76,11 @@ def seed(binaries, database, projects, releases, links):
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def wrk(url, scenario, seconds, connections, threads, seeded=None):
+def wrk(url, scenario, seconds, connections, threads, seeded=None, warmup=0):
+    """Runs one scenario; `warmup` seconds of the same load first, not measured (caches filled,
+    connections and allocator pools settled), as the baseline gets them too."""
+    if warmup:
+        wrk(url, scenario, warmup, connections, threads, seeded)
     env = dict(os.environ, BENCH_TOKEN=TOKEN, BENCH_SCENARIOS=str(SCENARIOS))
     if seeded:
         # Writes spread over project 2's releases, as CI jobs publish to many releases.
@@ -214,7 +218,8 @@ def main():
         port = free_port()
         baseline = Server([str(binaries / "relinks-bench"), "baseline", "--listen", f"127.0.0.1:{port}"])
         wait_ready(f"http://127.0.0.1:{port}/fixed")
-        base = wrk(f"http://127.0.0.1:{port}", "baseline", seconds, args.connections, 2)
+        warm = 0 if quick else 2
+        base = wrk(f"http://127.0.0.1:{port}", "baseline", seconds, args.connections, 2, warmup=warm)
         baseline.stop()
 
         engines = [("SQLite", f"sqlite://{work}/bench.db")]
@@ -228,7 +233,9 @@ def main():
             server, startup = start_relinks(binaries, database, port)
             rows = []
             for name in ["get_link", "list_100", "release_100", "redirect", "create", "put", "mix"]:
-                rows.append((name, wrk(f"http://127.0.0.1:{port}", name, seconds, args.connections, 2, seeded)))
+                # Reads are warmed up first, as the baseline is; writes are measured from a cold start.
+                rows.append((name, wrk(f"http://127.0.0.1:{port}", name, seconds, args.connections, 2, seeded,
+                                       warmup=warm if name in READS else 0)))
             rss = peak_rss_mb(server.process.pid)
             server.stop()
             report.append((engine, seeded, startup, rss, rows))
@@ -241,7 +248,8 @@ def main():
                 seed(binaries, database, 10, max(links // 100, 10), links)
                 port = free_port()
                 server, _ = start_relinks(binaries, database, port)
-                figures[links] = wrk(f"http://127.0.0.1:{port}", "get_link", seconds, args.connections, 2)["rps"]
+                figures[links] = wrk(f"http://127.0.0.1:{port}", "get_link", seconds, args.connections, 2,
+                                     warmup=warm)["rps"]
                 server.stop()
             scaling = figures
 
@@ -249,7 +257,8 @@ def main():
         out.append("# relinks benchmark results\n")
         out.append(f"- Date: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M UTC}; commit {commit()}")
         out.append(f"- Machine: {machine()}")
-        out.append(f"- Load: wrk, 2 threads, {args.connections} connections, {seconds:g} s per scenario, loopback, on the same machine")
+        out.append(f"- Load: wrk, 2 threads, {args.connections} connections, {seconds:g} s per scenario (reads and the baseline after "
+                   f"{warm} s of unmeasured warm-up), loopback, on the same machine")
         out.append(f"- Disk: {disk:,.0f} fsyncs/s measured in the data directory")
         out.append(f"- Build: {'debug (quick run)' if quick else 'release'}")
         for engine, seeded, startup, rss, rows in report:

@@ -6,6 +6,7 @@ use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
+use super::rendered::LinksJson;
 use super::urls::Urls;
 use crate::domain::access::{AccessLevel, ProtectedTagRule};
 use crate::domain::time::{format_micros, now_micros};
@@ -475,7 +476,8 @@ pub struct AssetsEntity {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Vec<Object>>)]
     pub sources: Option<Vec<Value>>,
-    pub links: Vec<LinkEntity>,
+    #[schema(value_type = Vec<LinkEntity>)]
+    pub links: LinksJson,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -524,15 +526,10 @@ impl ReleaseEntity {
         ctx: &ReleaseContext<'_>,
         release: &Release,
         author: Option<&User>,
-        links: &[&Link],
+        links: LinksJson,
     ) -> Self {
         let full_path = ctx.project.full_path();
         let self_url = ctx.urls.release(&full_path, &release.tag);
-        let release_urls = ReleaseUrls::new(ctx.urls, ctx.project, &release.tag);
-        let links: Vec<LinkEntity> = links
-            .iter()
-            .map(|l| LinkEntity::new(&release_urls, l))
-            .collect();
         Self {
             name: release.name.clone().unwrap_or_else(|| release.tag.clone()),
             tag_name: release.tag.clone(),
@@ -555,7 +552,7 @@ impl ReleaseEntity {
                 )
             }),
             assets: AssetsEntity {
-                count: links.len(),
+                count: links.count(),
                 sources: ctx.can_read_code.then(Vec::new),
                 links,
             },

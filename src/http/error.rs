@@ -124,7 +124,12 @@ impl From<StoreError> for ApiError {
 /// A JSON response with the content type every GitLab client insists on.
 pub fn json_response<T: serde::Serialize + ?Sized>(status: StatusCode, body: &T) -> Response {
     let bytes = serde_json::to_vec(body).unwrap_or_else(|_| b"{}".to_vec());
-    let mut response = (status, bytes).into_response();
+    rendered_json_response(status, bytes.into())
+}
+
+/// A JSON response whose body is already rendered.
+pub fn rendered_json_response(status: StatusCode, body: axum::body::Bytes) -> Response {
+    let mut response = (status, body).into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),

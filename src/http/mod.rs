@@ -11,6 +11,7 @@ pub mod openapi;
 pub mod pagination;
 pub mod params;
 pub mod ratelimit;
+pub mod rendered;
 pub mod request;
 pub mod router;
 pub mod scope;

@@ -6,7 +6,9 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::Response;
 use serde_json::{Map, Value};
 
-use super::error::json_response;
+use axum::body::Bytes;
+
+use super::error::{json_response, rendered_json_response};
 use super::params::to_query;
 use super::request::ApiRequest;
 use super::urls::Urls;
@@ -72,7 +74,34 @@ pub fn paginated<T: serde::Serialize>(
     total: i64,
     items: Vec<T>,
 ) -> Response {
-    let mut response = json_response(StatusCode::OK, &items);
+    with_headers(
+        urls,
+        request,
+        page,
+        total,
+        json_response(StatusCode::OK, &items),
+    )
+}
+
+/// A 200 with a JSON array rendered beforehand, and the pagination headers.
+pub fn paginated_rendered(
+    urls: &Urls,
+    request: &ApiRequest,
+    page: PageRequest,
+    total: i64,
+    items: Bytes,
+) -> Response {
+    let response = rendered_json_response(StatusCode::OK, items);
+    with_headers(urls, request, page, total, response)
+}
+
+fn with_headers(
+    urls: &Urls,
+    request: &ApiRequest,
+    page: PageRequest,
+    total: i64,
+    mut response: Response,
+) -> Response {
     response
         .headers_mut()
         .extend(headers(urls, request, page, total));

@@ -28,12 +28,26 @@ use crate::domain::token::TokenKey;
 /// Entries kept at most; beyond, the cache starts empty again (memory stays bounded).
 const MAX_ENTRIES: usize = 50_000;
 
+/// Bytes kept at most (an estimate: the values' own sizes and their text), by the same rule.
+const MAX_BYTES: usize = 32 * 1024 * 1024;
+
+/// A value larger than this is never kept: one huge answer would empty the cache for nothing.
+const MAX_VALUE_BYTES: usize = MAX_BYTES / 16;
+
 type Value = Arc<dyn Any + Send + Sync>;
 
 #[derive(Default)]
 struct Entries {
     generation: u64,
     map: HashMap<String, Value>,
+    bytes: usize,
+}
+
+impl Entries {
+    fn clear(&mut self) {
+        self.map.clear();
+        self.bytes = 0;
+    }
 }
 
 /// The cache itself, shared by the store's clones.
@@ -59,13 +73,17 @@ impl ReadCache {
         }
         let mut entries = self.entries.write().ok()?;
         if entries.generation < generation {
-            entries.map.clear();
+            entries.clear();
             entries.generation = generation;
         }
         None
     }
 
-    fn put<T: Send + Sync + 'static>(&self, key: String, value: T, generation: u64) {
+    fn put<T: Send + Sync + 'static>(&self, key: String, value: T, generation: u64, bytes: usize) {
+        let bytes = bytes + key.len();
+        if bytes > MAX_VALUE_BYTES {
+            return;
+        }
         let Ok(mut entries) = self.entries.write() else {
             return;
         };
@@ -74,26 +92,56 @@ impl ReadCache {
         {
             return;
         }
-        if entries.map.len() >= MAX_ENTRIES {
-            entries.map.clear();
+        if entries.map.len() >= MAX_ENTRIES || entries.bytes + bytes > MAX_BYTES {
+            entries.clear();
         }
+        entries.bytes += bytes;
         entries.map.insert(key, Arc::new(value));
     }
 
     /// Answers `key` from memory, or runs `read` and remembers its answer.
-    pub async fn read<T, F>(&self, key: String, read: F) -> StoreResult<T>
+    pub async fn read<T, E, F>(&self, key: String, read: F) -> Result<T, E>
     where
         T: Clone + Send + Sync + 'static,
-        F: Future<Output = StoreResult<T>>,
+        F: Future<Output = Result<T, E>>,
+    {
+        self.read_sized(key, |_| std::mem::size_of::<T>(), read)
+            .await
+    }
+
+    /// [`Self::read`] for values that hold more than their own size (lists, text): `size`
+    /// estimates the bytes one takes.
+    pub async fn read_sized<T, E, F>(
+        &self,
+        key: String,
+        size: impl FnOnce(&T) -> usize,
+        read: F,
+    ) -> Result<T, E>
+    where
+        T: Clone + Send + Sync + 'static,
+        F: Future<Output = Result<T, E>>,
     {
         let generation = self.generation.load(Ordering::Acquire);
         if let Some(value) = self.get::<T>(&key, generation) {
             return Ok(value);
         }
         let value = read.await?;
-        self.put(key, value.clone(), generation);
+        let bytes = size(&value);
+        self.put(key, value.clone(), generation, bytes);
         Ok(value)
     }
+}
+
+/// The bytes a link takes, text included.
+fn link_size(link: &Link) -> usize {
+    std::mem::size_of::<Link>()
+        + link.name.len()
+        + link.url.len()
+        + link.filepath.as_ref().map_or(0, String::len)
+}
+
+fn links_size(links: &[Link]) -> usize {
+    links.iter().map(link_size).sum()
 }
 
 /// A store with a [`ReadCache`] for each part in front.
@@ -133,6 +181,10 @@ impl<S: std::fmt::Debug> std::fmt::Debug for Cached<S> {
 impl<S: Store> Store for Cached<S> {
     async fn close(&self) -> () {
         self.inner.close().await
+    }
+
+    fn content_memo(&self) -> Option<&ReadCache> {
+        Some(&self.content)
     }
 
     fn pool_usage(&self) -> (u32, usize) {
@@ -491,8 +543,16 @@ impl<S: Store> Projects for Cached<S> {
 impl<S: Store> Releases for Cached<S> {
     async fn release(&self, project_id: i64, tag: &str) -> StoreResult<Option<Release>> {
         let key = format!("release:{project_id}:{tag}");
+        let size = |release: &Option<Release>| {
+            release.as_ref().map_or(0, |r| {
+                std::mem::size_of::<Release>()
+                    + r.tag.len()
+                    + r.name.as_ref().map_or(0, String::len)
+                    + r.description.as_ref().map_or(0, String::len)
+            })
+        };
         self.content
-            .read(key, self.inner.release(project_id, tag))
+            .read_sized(key, size, self.inner.release(project_id, tag))
             .await
     }
 
@@ -541,22 +601,25 @@ impl<S: Store> Releases for Cached<S> {
 
     async fn links_of_releases(&self, release_ids: &[i64]) -> StoreResult<Vec<Link>> {
         let key = format!("release-links:{release_ids:?}");
+        let size = |links: &Vec<Link>| links_size(links);
         self.content
-            .read(key, self.inner.links_of_releases(release_ids))
+            .read_sized(key, size, self.inner.links_of_releases(release_ids))
             .await
     }
 
     async fn links(&self, release_id: i64, page: PageRequest) -> StoreResult<Page<Link>> {
         let key = format!("links:{release_id}:{}:{}", page.page, page.per_page);
+        let size = |page: &Page<Link>| links_size(&page.0);
         self.content
-            .read(key, self.inner.links(release_id, page))
+            .read_sized(key, size, self.inner.links(release_id, page))
             .await
     }
 
     async fn link(&self, release_id: i64, link_id: i64) -> StoreResult<Option<Link>> {
         let key = format!("link:{release_id}:{link_id}");
+        let size = |link: &Option<Link>| link.as_ref().map_or(0, link_size);
         self.content
-            .read(key, self.inner.link(release_id, link_id))
+            .read_sized(key, size, self.inner.link(release_id, link_id))
             .await
     }
 
@@ -608,5 +671,42 @@ impl<S: Store> Releases for Cached<S> {
 
     async fn counts(&self) -> StoreResult<Counts> {
         self.inner.counts().await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn read_counted(cache: &ReadCache, key: &str, bytes: usize, reads: &AtomicU64) -> u64 {
+        let value = cache
+            .read_sized(key.to_owned(), |_| bytes, async {
+                Ok::<_, ()>(reads.fetch_add(1, Ordering::SeqCst))
+            })
+            .await;
+        value.unwrap_or(u64::MAX)
+    }
+
+    #[tokio::test]
+    async fn memory_stays_within_its_byte_budget() {
+        let cache = ReadCache::default();
+        let reads = AtomicU64::new(0);
+        // Kept: the second read is answered from memory.
+        read_counted(&cache, "small", 100, &reads).await;
+        read_counted(&cache, "small", 100, &reads).await;
+        assert_eq!(reads.load(Ordering::SeqCst), 1);
+        // Too large to keep: read every time.
+        read_counted(&cache, "huge", MAX_VALUE_BYTES + 1, &reads).await;
+        read_counted(&cache, "huge", MAX_VALUE_BYTES + 1, &reads).await;
+        assert_eq!(reads.load(Ordering::SeqCst), 3);
+        // Filling the budget starts the cache over: the first entry is read again.
+        for i in 0..(MAX_BYTES / MAX_VALUE_BYTES + 1) {
+            read_counted(&cache, &format!("big{i}"), MAX_VALUE_BYTES - 16, &reads).await;
+        }
+        let before = reads.load(Ordering::SeqCst);
+        read_counted(&cache, "small", 100, &reads).await;
+        assert_eq!(reads.load(Ordering::SeqCst), before + 1);
+        let entries = cache.entries.read().map(|e| e.bytes).unwrap_or(usize::MAX);
+        assert!(entries <= MAX_BYTES, "{entries} bytes kept");
     }
 }

@@ -362,6 +362,11 @@ impl TestApp {
         }
     }
 
+    /// The URL of this server's database (empty for an attached server).
+    pub fn database_url(&self) -> &str {
+        &self._database.url
+    }
+
     /// A URL outside the API (pages, permanent links): the path as given.
     pub fn web_url(&self, path: &str) -> String {
         if path.starts_with("http") {

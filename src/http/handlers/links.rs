@@ -17,8 +17,9 @@ use crate::http::entities::{LinkEntity, ReleaseUrls};
 use crate::http::error::{json_response, ApiError, ApiResult};
 #[allow(unused_imports)]
 use crate::http::openapi::*;
-use crate::http::pagination::paginated;
+use crate::http::pagination::paginated_rendered;
 use crate::http::params::{Declared, Field};
+use crate::http::rendered::{memoized, LinksJson};
 use crate::http::request::ApiRequest;
 use crate::http::scope::{find_project, ProjectScope};
 use crate::http::App;
@@ -235,10 +236,27 @@ pub async fn list<S: Store>(State(app): State<App<S>>, request: ApiRequest) -> A
     let page = d.page();
     d.finish()?;
     let (scope, release) = locate(&app, &request).await?;
-    let (links, total) = app.store.links(release.id, page).await?;
-    let urls = ReleaseUrls::new(&app.urls, &scope.project, &release.tag);
-    let items: Vec<LinkEntity> = links.iter().map(|l| LinkEntity::new(&urls, l)).collect();
-    Ok(paginated(&app.urls, &request, page, total, items))
+    let key = || {
+        let path = scope.project.full_path();
+        format!(
+            "links-json:{}:{path}:{}:{}",
+            release.id, page.page, page.per_page
+        )
+    };
+    let size = |(links, _): &(LinksJson, i64)| links.size();
+    let (links, total) = memoized(&app.store, key, size, async {
+        let (links, total) = app.store.links(release.id, page).await?;
+        let urls = ReleaseUrls::new(&app.urls, &scope.project, &release.tag);
+        Ok((LinksJson::render(&urls, &links)?, total))
+    })
+    .await?;
+    Ok(paginated_rendered(
+        &app.urls,
+        &request,
+        page,
+        total,
+        links.body(),
+    ))
 }
 
 #[utoipa::path(

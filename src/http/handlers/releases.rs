@@ -13,18 +13,19 @@ use crate::domain::names::is_valid_tag_name;
 use crate::http::auth::{authenticate, Caller, RouteAuth};
 #[allow(unused_imports)]
 use crate::http::entities::*;
-use crate::http::entities::{ReleaseContext, ReleaseEntity};
+use crate::http::entities::{ReleaseContext, ReleaseEntity, ReleaseUrls};
 use crate::http::error::{json_response, ApiError, ApiResult};
 #[allow(unused_imports)]
 use crate::http::openapi::*;
 use crate::http::pagination::paginated;
 use crate::http::params::{Declared, Field};
+use crate::http::rendered::{memoized, LinksJson};
 use crate::http::request::ApiRequest;
 use crate::http::scope::{find_project, ProjectScope};
 use crate::http::App;
 use crate::store::{
-    Link, NewLink, NewRelease, NewTag, ProtectedTag, Release, ReleaseChanges, ReleaseOrder,
-    ReleaseQuery, Store, StoreError,
+    NewLink, NewRelease, NewTag, ProtectedTag, Release, ReleaseChanges, ReleaseOrder, ReleaseQuery,
+    Store, StoreError,
 };
 
 /// GitLab's `MAX_TEXT_SIZE_LIMIT` for release descriptions.
@@ -50,12 +51,12 @@ async fn present<S: Store>(
     author_ids.sort_unstable();
     author_ids.dedup();
     let authors = app.store.users_by_ids(&author_ids).await?;
-    let release_ids: Vec<i64> = releases.iter().map(|r| r.id).collect();
-    let links = app.store.links_of_releases(&release_ids).await?;
+    let links = links_json(app, scope, releases).await?;
     let can_read_code = scope.can_read_code();
     Ok(releases
         .iter()
-        .map(|release| {
+        .zip(links)
+        .map(|(release, links)| {
             let ctx = ReleaseContext {
                 urls: &app.urls,
                 project: &scope.project,
@@ -64,13 +65,35 @@ async fn present<S: Store>(
                 include_html,
             };
             let author = authors.iter().find(|a| Some(a.id) == release.author_id);
-            let own_links: Vec<&Link> = links
-                .iter()
-                .filter(|l| l.release_id == release.id)
-                .collect();
-            ReleaseEntity::new(&ctx, release, author, &own_links)
+            ReleaseEntity::new(&ctx, release, author, links)
         })
         .collect())
+}
+
+/// Each release's `assets.links`, rendered (or taken from the memo), in the order of `releases`.
+async fn links_json<S: Store>(
+    app: &App<S>,
+    scope: &ProjectScope,
+    releases: &[Release],
+) -> ApiResult<Vec<LinksJson>> {
+    let release_ids: Vec<i64> = releases.iter().map(|r| r.id).collect();
+    let key = || {
+        let path = scope.project.full_path();
+        format!("release-links-json:{path}:{release_ids:?}")
+    };
+    let size = |all: &Vec<LinksJson>| all.iter().map(LinksJson::size).sum();
+    memoized(&app.store, key, size, async {
+        let links = app.store.links_of_releases(&release_ids).await?;
+        releases
+            .iter()
+            .map(|release| {
+                let urls = ReleaseUrls::new(&app.urls, &scope.project, &release.tag);
+                let own = links.iter().filter(|l| l.release_id == release.id);
+                LinksJson::render(&urls, own)
+            })
+            .collect()
+    })
+    .await
 }
 
 async fn present_one<S: Store>(
