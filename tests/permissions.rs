@@ -328,38 +328,60 @@ async fn check_variant(index: usize) {
 }
 
 /// The project's other resources, for the same callers and variants: one string per variant,
-/// what `view code push maintain` give (`ok`: the endpoint's success status):
-/// - view: the project (`GET /projects/:id`), its members, one member;
+/// what `view members code push maintain manage own` give (`ok`: the endpoint's success status):
+/// - view: the project (`GET /projects/:id`);
+/// - members: its members, one member (GitLab's Members API authenticates first: 401 for
+///   anonymous callers, even on a public project);
 /// - code: its tags and protected tags, one of each (GitLab's `read_code`);
 /// - push: creating and deleting a tag (Developer and above);
-/// - maintain: protecting and unprotecting a tag, adding, changing and removing a member,
-///   changing the project (Maintainer and above).
+/// - maintain: protecting and unprotecting a tag, changing the project (Maintainer and above);
+/// - manage: adding, changing and removing a member (Maintainer and above, after
+///   authentication);
+/// - own: deleting the project (Owner), on a project of the row's own, where the row's caller
+///   has the same role.
 ///
 /// CI job tokens are only read on the releases routes: anywhere else they are no credentials.
 fn resource_matrix() -> Vec<(&'static str, [&'static str; 4])> {
-    const HIDDEN: &str = "404 404 404 404";
+    const HIDDEN: &str = "404 401 404 404 404 401 404";
     // As for links: an anonymous write is forbidden (403), not unauthenticated.
-    const PUBLIC_ANONYMOUS: &str = "ok ok 403 403";
+    const PUBLIC_ANONYMOUS: &str = "ok 401 ok 403 403 401 403";
     const ANONYMOUS: [&str; 4] = [HIDDEN, HIDDEN, PUBLIC_ANONYMOUS, PUBLIC_ANONYMOUS];
-    const READER: &str = "ok ok 403 403";
-    const DEVELOPER: &str = "ok ok ok 403";
-    const MAINTAINER: &str = "ok ok ok ok";
-    const EXPIRED: &str = "401 401 401 401";
+    const OUTSIDER_HIDDEN: &str = "404 404 404 404 404 404 404";
+    const READER: &str = "ok ok ok 403 403 403 403";
+    const DEVELOPER: &str = "ok ok ok ok 403 403 403";
+    const MAINTAINER: &str = "ok ok ok ok ok ok 403";
+    const OWNER: &str = "ok ok ok ok ok ok ok";
+    const EXPIRED: &str = "401 401 401 401 401 401 401";
     vec![
         ("anonymous", ANONYMOUS),
-        ("outsider", [HIDDEN, READER, READER, READER]),
-        ("guest", ["ok 403 403 403", READER, READER, READER]),
+        ("outsider", [OUTSIDER_HIDDEN, READER, READER, READER]),
+        (
+            "guest",
+            ["ok ok 403 403 403 403 403", READER, READER, READER],
+        ),
         ("reporter", [READER; 4]),
         ("developer", [DEVELOPER; 4]),
         ("maintainer", [MAINTAINER; 4]),
-        ("owner", [MAINTAINER; 4]),
-        ("admin", [MAINTAINER; 4]),
+        ("owner", [OWNER; 4]),
+        ("admin", [OWNER; 4]),
         ("job token of the project", ANONYMOUS),
         ("job token of another project", ANONYMOUS),
         ("read_api token", [READER; 4]),
         ("expired token", [EXPIRED; 4]),
         ("revoked token", [EXPIRED; 4]),
     ]
+}
+
+/// The role each matrix caller has in the project (and in the groups of the group matrix).
+fn role_of(name: &str) -> Option<i64> {
+    match name {
+        "guest" => Some(10),
+        "reporter" => Some(20),
+        "developer" | "read_api token" | "expired token" | "revoked token" => Some(30),
+        "maintainer" => Some(40),
+        "owner" => Some(50),
+        _ => None,
+    }
 }
 
 /// An endpoint of the resource matrix: its class (a column of the table), name, request and
@@ -407,11 +429,18 @@ async fn check_resources(index: usize) {
         )
         .await
         .expect(201);
+        // A project of the row's own to delete, where the row's caller has the same role.
+        let doomed = app.project(&format!("doomed{i}"), visibility, None).await["id"]
+            .as_i64()
+            .expect("id");
+        if let Some(level) = role_of(name) {
+            app.add_member(doomed, &who.caller, level).await;
+        }
         let expected: Vec<&str> = cell[index].split(' ').collect();
-        let steps: [ClassedStep; 15] = [
+        let steps: [ClassedStep; 16] = [
             (0, "project", Method::GET, project.clone(), None, 200),
             (
-                0,
+                1,
                 "one member",
                 Method::GET,
                 format!("{project}/members/{}", member.id),
@@ -419,7 +448,7 @@ async fn check_resources(index: usize) {
                 200,
             ),
             (
-                1,
+                2,
                 "one tag",
                 Method::GET,
                 format!("{project}/repository/tags/d{i}"),
@@ -427,7 +456,7 @@ async fn check_resources(index: usize) {
                 200,
             ),
             (
-                1,
+                2,
                 "one protected tag",
                 Method::GET,
                 format!("{project}/protected_tags/q{i}-*"),
@@ -435,7 +464,7 @@ async fn check_resources(index: usize) {
                 200,
             ),
             (
-                0,
+                1,
                 "members",
                 Method::GET,
                 format!("{project}/members"),
@@ -443,7 +472,7 @@ async fn check_resources(index: usize) {
                 200,
             ),
             (
-                1,
+                2,
                 "tags",
                 Method::GET,
                 format!("{project}/repository/tags"),
@@ -451,7 +480,7 @@ async fn check_resources(index: usize) {
                 200,
             ),
             (
-                1,
+                2,
                 "protected tags",
                 Method::GET,
                 format!("{project}/protected_tags"),
@@ -459,7 +488,7 @@ async fn check_resources(index: usize) {
                 200,
             ),
             (
-                2,
+                3,
                 "create tag",
                 Method::POST,
                 format!("{project}/repository/tags"),
@@ -467,7 +496,7 @@ async fn check_resources(index: usize) {
                 201,
             ),
             (
-                2,
+                3,
                 "delete tag",
                 Method::DELETE,
                 format!("{project}/repository/tags/d{i}"),
@@ -475,7 +504,7 @@ async fn check_resources(index: usize) {
                 204,
             ),
             (
-                3,
+                4,
                 "protect tag",
                 Method::POST,
                 format!("{project}/protected_tags"),
@@ -483,7 +512,7 @@ async fn check_resources(index: usize) {
                 201,
             ),
             (
-                3,
+                4,
                 "unprotect tag",
                 Method::DELETE,
                 format!("{project}/protected_tags/q{i}-*"),
@@ -491,7 +520,7 @@ async fn check_resources(index: usize) {
                 204,
             ),
             (
-                3,
+                5,
                 "add member",
                 Method::POST,
                 format!("{project}/members"),
@@ -499,7 +528,7 @@ async fn check_resources(index: usize) {
                 201,
             ),
             (
-                3,
+                5,
                 "change member",
                 Method::PUT,
                 format!("{project}/members/{}", member.id),
@@ -507,7 +536,7 @@ async fn check_resources(index: usize) {
                 200,
             ),
             (
-                3,
+                5,
                 "remove member",
                 Method::DELETE,
                 format!("{project}/members/{}", member.id),
@@ -515,12 +544,20 @@ async fn check_resources(index: usize) {
                 204,
             ),
             (
-                3,
+                4,
                 "change project",
                 Method::PUT,
                 project.clone(),
                 Some(json!({"description": format!("row {i}")})),
                 200,
+            ),
+            (
+                6,
+                "delete project",
+                Method::DELETE,
+                format!("/projects/{doomed}"),
+                None,
+                202,
             ),
         ];
         for (class, endpoint, method, path, body, success) in steps {
@@ -546,17 +583,21 @@ async fn check_resources(index: usize) {
 
 /// The instance's own endpoints (no project variant), in this order: version, the current
 /// user, users, one user, create a user, audit events, create a project, create a group, make
-/// a token for a user, make a CI job token, the token itself, create a project for another user
-/// (`ok`: the endpoint's success).
+/// a token for a user, make a CI job token, the token itself, create a project for another user,
+/// the guest's token by id, revoke a token of the guest's by id, revoke the caller's own token
+/// (`ok`: the endpoint's success). GitLab tells only administrators that a token does not
+/// exist (401 to others), refuses to revoke someone else's token with 400, and lets a token of
+/// any scope revoke itself.
 fn instance_matrix() -> Vec<(&'static str, &'static str)> {
-    const USER: &str = "ok ok ok ok 403 403 ok ok 403 403 ok 403";
-    const ADMIN: &str = "ok ok ok ok ok ok ok ok ok ok ok ok";
-    const NOBODY: &str = "401 401 ok ok 401 401 401 401 401 401 401 401";
-    const EXPIRED: &str = "401 401 401 401 401 401 401 401 401 401 401 401";
+    const USER: &str = "ok ok ok ok 403 403 ok ok 403 403 ok 403 401 400 ok";
+    const GUEST: &str = "ok ok ok ok 403 403 ok ok 403 403 ok 403 ok ok ok";
+    const ADMIN: &str = "ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok";
+    const NOBODY: &str = "401 401 ok ok 401 401 401 401 401 401 401 401 401 401 401";
+    const EXPIRED: &str = "401 401 401 401 401 401 401 401 401 401 401 401 401 401 401";
     vec![
         ("anonymous", NOBODY),
         ("outsider", USER),
-        ("guest", USER),
+        ("guest", GUEST),
         ("reporter", USER),
         ("developer", USER),
         ("maintainer", USER),
@@ -566,7 +607,7 @@ fn instance_matrix() -> Vec<(&'static str, &'static str)> {
         ("job token of another project", NOBODY),
         (
             "read_api token",
-            "ok ok ok ok 403 403 403 403 403 403 ok 403",
+            "ok ok ok ok 403 403 403 403 403 403 ok 403 401 403 ok",
         ),
         ("expired token", EXPIRED),
         ("revoked token", EXPIRED),
@@ -577,11 +618,27 @@ fn instance_matrix() -> Vec<(&'static str, &'static str)> {
 async fn instance_matrix_of_every_caller() {
     let w = World::new("private").await;
     let all = callers(&w).await;
+    let app = &w.app;
+    let token_id = |reply: &common::Reply| reply.expect(201)["id"].as_i64().expect("id");
+    let guest_token = app.get(&w.guest, "/personal_access_tokens/self").await;
+    let guest_token = guest_token.expect(200)["id"].as_i64().expect("id");
+    // Made before any row runs: the administrator's row revokes root's own token.
+    let mut spare = Vec::new();
+    for i in 0..instance_matrix().len() {
+        let made = app
+            .post(
+                &app.root,
+                &format!("/users/{}/personal_access_tokens", w.guest.id),
+                json!({"name": format!("spare{i}"), "scopes": ["api"]}),
+            )
+            .await;
+        spare.push(token_id(&made));
+    }
     let mut failures = Vec::new();
     for (i, (name, row)) in instance_matrix().into_iter().enumerate() {
         let who = caller_named(&all, name);
         let expected: Vec<&str> = row.split(' ').collect();
-        let steps: [(&str, Method, String, Option<serde_json::Value>, u16); 12] = [
+        let steps: [(&str, Method, String, Option<serde_json::Value>, u16); 15] = [
             ("version", Method::GET, "/version".into(), None, 200),
             ("current user", Method::GET, "/user".into(), None, 200),
             ("users", Method::GET, "/users".into(), None, 200),
@@ -643,6 +700,27 @@ async fn instance_matrix_of_every_caller() {
                 format!("/projects/user/{}", w.guest.id),
                 Some(json!({"name": format!("for-guest{i}")})),
                 201,
+            ),
+            (
+                "the guest's token",
+                Method::GET,
+                format!("/personal_access_tokens/{guest_token}"),
+                None,
+                200,
+            ),
+            (
+                "revoke a token of the guest's",
+                Method::DELETE,
+                format!("/personal_access_tokens/{}", spare[i]),
+                None,
+                204,
+            ),
+            (
+                "revoke the own token",
+                Method::DELETE,
+                "/personal_access_tokens/self".into(),
+                None,
+                204,
             ),
         ];
         for (step, (endpoint, method, path, body, success)) in steps.into_iter().enumerate() {
@@ -1018,4 +1096,283 @@ async fn group_members_inherit_access_to_the_groups_projects() {
         .await
         .expect(204);
     w.app.get(&member, links).await.expect(404);
+}
+
+/// The group endpoints for every caller, in a private, an internal and a public group where
+/// each caller has the role it has in the project: what `view members manage` give (`ok`: the
+/// endpoint's success):
+/// - view: the group (`GET /groups/:id`);
+/// - members: its members, one member (the Members API authenticates first: 401 anonymous);
+/// - manage: adding, changing and removing a member: owners only (GitLab's GroupPolicy gives
+///   `admin_group_member` to owners, where projects let maintainers manage members).
+fn group_matrix() -> Vec<(&'static str, [&'static str; 3])> {
+    const ANONYMOUS: [&str; 3] = ["404 401 401", "404 401 401", "ok 401 401"];
+    const MEMBER: [&str; 3] = ["ok ok 403"; 3];
+    const OWNER: [&str; 3] = ["ok ok ok"; 3];
+    vec![
+        ("anonymous", ANONYMOUS),
+        ("outsider", ["404 404 404", "ok ok 403", "ok ok 403"]),
+        ("guest", MEMBER),
+        ("reporter", MEMBER),
+        ("developer", MEMBER),
+        ("maintainer", MEMBER),
+        ("owner", OWNER),
+        ("admin", OWNER),
+        ("job token of the project", ANONYMOUS),
+        ("job token of another project", ANONYMOUS),
+        ("read_api token", MEMBER),
+        ("expired token", ["401 401 401"; 3]),
+        ("revoked token", ["401 401 401"; 3]),
+    ]
+}
+
+#[tokio::test]
+async fn group_matrix_of_every_caller() {
+    let w = World::new("private").await;
+    let app = &w.app;
+    let all = callers(&w).await;
+    let mut failures = Vec::new();
+    for (index, visibility) in ["private", "internal", "public"].into_iter().enumerate() {
+        let made = app
+            .post(
+                &app.root,
+                "/groups",
+                json!({"name": visibility, "path": format!("team-{visibility}"), "visibility": visibility}),
+            )
+            .await;
+        let group = format!("/groups/{}", made.expect(201)["id"]);
+        for (name, who) in &all {
+            if let Some(level) = role_of(name) {
+                app.post(
+                    &app.root,
+                    &format!("{group}/members"),
+                    json!({"user_id": who.caller.id, "access_level": level}),
+                )
+                .await
+                .expect(201);
+            }
+        }
+        for (i, (name, cell)) in group_matrix().into_iter().enumerate() {
+            let who = caller_named(&all, name);
+            let newcomer = app.user(&format!("new-{visibility}{i}")).await;
+            let member = app.user(&format!("member-{visibility}{i}")).await;
+            app.post(
+                &app.root,
+                &format!("{group}/members"),
+                json!({"user_id": member.id, "access_level": 10}),
+            )
+            .await
+            .expect(201);
+            let one = format!("{group}/members/{}", member.id);
+            let steps: [ClassedStep; 6] = [
+                (0, "group", Method::GET, group.clone(), None, 200),
+                (
+                    1,
+                    "members",
+                    Method::GET,
+                    format!("{group}/members"),
+                    None,
+                    200,
+                ),
+                (1, "one member", Method::GET, one.clone(), None, 200),
+                (
+                    2,
+                    "add member",
+                    Method::POST,
+                    format!("{group}/members"),
+                    Some(json!({"user_id": newcomer.id, "access_level": 10})),
+                    201,
+                ),
+                (
+                    2,
+                    "change member",
+                    Method::PUT,
+                    one.clone(),
+                    Some(json!({"access_level": 20})),
+                    200,
+                ),
+                (2, "remove member", Method::DELETE, one, None, 204),
+            ];
+            let expected: Vec<&str> = cell[index].split(' ').collect();
+            for (class, endpoint, method, path, body, success) in steps {
+                let status = match expected[class] {
+                    "ok" => success,
+                    code => code.parse().expect("a status"),
+                };
+                let reply = send(&w, who, method, &path, body).await;
+                if reply.status != status {
+                    failures.push(format!(
+                        "{visibility} group, {name} {endpoint}: expected {status}, got {} {}",
+                        reply.status, reply.text
+                    ));
+                }
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "group matrix failures:\n{}",
+        failures.join("\n")
+    );
+}
+
+/// What browsers and scripts following permanent links get, for every caller in every variant:
+/// `read code sign-in public` (`ok`: the endpoint's success):
+/// - read: the releases page, a release's page, the latest-release permalink with and without
+///   a suffix;
+/// - code: a permanent link to an asset (GitLab's `read_code`);
+/// - sign-in: signing in with the caller's token (personal tokens with `api` or `read_api`);
+/// - public: the home page, the sign-in form, signing out.
+///
+/// A browser that may not see something gets the 404 page, never a 401 or a 403. Each row is
+/// checked twice: with the caller's token in `PRIVATE-TOKEN` (job tokens in `JOB-TOKEN`, which
+/// pages do not read), and with the session its sign-in made (none when it was refused). Bad
+/// credentials count as none.
+fn web_matrix() -> Vec<(&'static str, [&'static str; 4])> {
+    const ANONYMOUS: [&str; 4] = [
+        "404 404 401 ok",
+        "404 404 401 ok",
+        "ok ok 401 ok",
+        "404 404 401 ok",
+    ];
+    const MEMBER: [&str; 4] = ["ok ok ok ok"; 4];
+    vec![
+        ("anonymous", ANONYMOUS),
+        (
+            "outsider",
+            [
+                "404 404 ok ok",
+                "ok ok ok ok",
+                "ok ok ok ok",
+                "404 404 ok ok",
+            ],
+        ),
+        (
+            "guest",
+            ["ok 404 ok ok", "ok ok ok ok", "ok ok ok ok", "ok ok ok ok"],
+        ),
+        ("reporter", MEMBER),
+        ("developer", MEMBER),
+        ("maintainer", MEMBER),
+        ("owner", MEMBER),
+        ("admin", MEMBER),
+        ("job token of the project", ANONYMOUS),
+        ("job token of another project", ANONYMOUS),
+        ("read_api token", MEMBER),
+        ("expired token", ANONYMOUS),
+        ("revoked token", ANONYMOUS),
+    ]
+}
+
+/// A request outside the API, with the given headers and an optional form body.
+async fn send_web(
+    w: &World,
+    method: Method,
+    path: &str,
+    headers: &[(&str, String)],
+    form: Option<&[(&str, &str)]>,
+) -> common::Reply {
+    let mut request = w.app.client.request(method, w.app.web_url(path));
+    for (name, value) in headers {
+        request = request.header(*name, value);
+    }
+    if let Some(form) = form {
+        request = request.form(form);
+    }
+    common::into_reply(request.send().await.expect("answered")).await
+}
+
+async fn check_web(index: usize) -> Vec<String> {
+    let (visibility, releases) = VARIANTS[index];
+    let w = World::new(visibility).await;
+    w.app
+        .put(
+            &w.app.root,
+            &format!("/projects/{}", w.project_id),
+            json!({"releases_access_level": releases}),
+        )
+        .await
+        .expect(200);
+    let all = callers(&w).await;
+    let base = format!("/{}/-/releases", w.project_path);
+    let mut failures = Vec::new();
+    for (name, cell) in web_matrix() {
+        let who = caller_named(&all, name);
+        let expected: Vec<&str> = cell[index].split(' ').collect();
+        let status = |class: usize, success: u16| match expected[class] {
+            "ok" => success,
+            code => code.parse().expect("a status"),
+        };
+        let mut report = |credentials: &str, step: &str, wanted: u16, reply: &common::Reply| {
+            if reply.status != wanted {
+                failures.push(format!(
+                    "{visibility}/{releases} {name} ({credentials}) {step}: expected {wanted}, got {}",
+                    reply.status
+                ));
+            }
+        };
+        // Signing in, with the caller's personal token or job token as the form's token.
+        let secret = who
+            .caller
+            .token
+            .clone()
+            .or_else(|| who.job_token.clone())
+            .unwrap_or_default();
+        let form = [("token", secret.as_str()), ("return_to", "/")];
+        let signed = send_web(&w, Method::POST, "/users/sign_in", &[], Some(&form)).await;
+        report("form", "sign in", status(2, 303), &signed);
+        let session = signed
+            .header("set-cookie")
+            .and_then(|c| c.split(';').next())
+            .map(|c| vec![("cookie", c.to_owned())])
+            .unwrap_or_default();
+        let header = match (&who.caller.token, &who.job_token) {
+            (Some(token), _) => vec![("private-token", token.clone())],
+            (None, Some(job)) => vec![("job-token", job.clone())],
+            (None, None) => Vec::new(),
+        };
+        let steps = [
+            ("releases page", base.clone(), status(0, 200)),
+            ("release page", format!("{base}/v1.0"), status(0, 200)),
+            (
+                "latest permalink",
+                format!("{base}/permalink/latest"),
+                status(0, 302),
+            ),
+            (
+                "latest permalink with a suffix",
+                format!("{base}/permalink/latest/downloads/bin/first"),
+                status(0, 302),
+            ),
+            (
+                "permanent link",
+                format!("{base}/v1.0/downloads/bin/first"),
+                status(1, 302),
+            ),
+            ("home page", "/".to_owned(), status(3, 200)),
+            ("sign-in form", "/users/sign_in".to_owned(), status(3, 200)),
+        ];
+        for (credentials, headers) in [("token", &header), ("session", &session)] {
+            for (step, path, wanted) in &steps {
+                let reply = send_web(&w, Method::GET, path, headers, None).await;
+                report(credentials, step, *wanted, &reply);
+            }
+        }
+        let out = send_web(&w, Method::POST, "/users/sign_out", &session, None).await;
+        report("session", "sign out", status(3, 303), &out);
+    }
+    failures
+}
+
+#[tokio::test]
+async fn web_matrix_of_every_caller() {
+    let mut failures = Vec::new();
+    for index in 0..VARIANTS.len() {
+        failures.extend(check_web(index).await);
+    }
+    assert!(
+        failures.is_empty(),
+        "web matrix failures:\n{}",
+        failures.join("\n")
+    );
 }

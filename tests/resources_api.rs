@@ -163,11 +163,36 @@ async fn tokens_can_be_revoked_by_their_owner_or_an_admin_only() {
         .expect(200)["id"]
         .as_i64()
         .expect("id");
+    // GitLab's answers: someone else's token is a 400 to revoke (RevokeService refuses) and a
+    // 401 to show; only administrators learn that a token does not exist.
+    let path = format!("/personal_access_tokens/{own}");
     assert_eq!(
-        app.delete(&bob, &format!("/personal_access_tokens/{own}"))
+        app.delete(&bob, &path).await.expect(400),
+        &json!({"message": "400 Bad request"})
+    );
+    assert_eq!(
+        app.get(&bob, &path).await.expect(401),
+        &json!({"message": "401 Unauthorized"})
+    );
+    assert_eq!(app.get(&ann, &path).await.expect(200)["id"], own);
+    assert_eq!(app.get(&app.root, &path).await.expect(200)["id"], own);
+    assert_eq!(
+        app.get(&bob, "/personal_access_tokens/987654")
+            .await
+            .expect(401),
+        &json!({"message": "401 Unauthorized"})
+    );
+    assert_eq!(
+        app.get(&app.root, "/personal_access_tokens/987654")
             .await
             .expect(404),
         &json!({"message": "404 Not Found"})
+    );
+    assert_eq!(
+        app.delete(&bob, "/personal_access_tokens/987654")
+            .await
+            .expect(404),
+        &json!({"message": "404 Not found"})
     );
     app.get(&ann, "/user").await.expect(200);
     app.delete(&app.root, &format!("/personal_access_tokens/{own}"))

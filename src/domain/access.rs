@@ -269,11 +269,18 @@ pub fn can_remove_project(actor: &Actor) -> bool {
     actor.admin || actor.at_least(AccessLevel::OWNER)
 }
 
-/// Granting or changing a membership at `level`: maintainers, and only owners may touch owners.
+/// Granting or changing a project membership at `level`: maintainers, and only owners may
+/// touch owners (`admin_project_member`).
 pub fn can_manage_member(actor: &Actor, level: AccessLevel) -> bool {
     actor.admin
         || (actor.at_least(AccessLevel::MAINTAINER)
             && (level < AccessLevel::OWNER || actor.at_least(AccessLevel::OWNER)))
+}
+
+/// Granting, changing or removing a group membership: owners only (GitLab's GroupPolicy gives
+/// `admin_group_member` to owners, not to maintainers).
+pub fn can_manage_group_member(actor: &Actor) -> bool {
+    actor.admin || actor.at_least(AccessLevel::OWNER)
 }
 
 #[cfg(test)]

@@ -75,20 +75,31 @@ pub struct RouteAuth {
     pub job_token: bool,
     /// `GET /user` and the users routes accept `read_user` tokens.
     pub read_user: bool,
+    /// A token of any scope may see and revoke itself (GitLab's `allow_access_with_scope` of
+    /// every scope on `/personal_access_tokens/self`).
+    pub any_scope: bool,
 }
 
 impl RouteAuth {
     pub const DEFAULT: Self = Self {
         job_token: false,
         read_user: false,
+        any_scope: false,
     };
     pub const RELEASES: Self = Self {
         job_token: true,
         read_user: false,
+        any_scope: false,
     };
     pub const USERS: Self = Self {
         job_token: false,
         read_user: true,
+        any_scope: false,
+    };
+    pub const OWN_TOKEN: Self = Self {
+        job_token: false,
+        read_user: true,
+        any_scope: true,
     };
 }
 
@@ -103,6 +114,9 @@ pub fn can_read_api(token: &crate::store::PersonalToken) -> bool {
 }
 
 fn scope_allows(scopes: &[String], request: &ApiRequest, route: RouteAuth) -> bool {
+    if route.any_scope {
+        return true;
+    }
     scopes.iter().any(|scope| match scope.as_str() {
         "api" => true,
         "read_api" => request.is_read(),

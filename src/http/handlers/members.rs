@@ -28,13 +28,16 @@ enum Kind {
     Group,
 }
 
-/// The project or group a members route names, and the caller's standing in it.
+/// The project or group a members route names, and the caller's standing in it. GitLab's
+/// Members API authenticates before anything else (`before { authenticate! }`): anonymous
+/// callers get 401 even for the members of a public project.
 async fn target<S: Store>(
     app: &App<S>,
     request: &ApiRequest,
     kind: Kind,
 ) -> ApiResult<(MemberSource, Actor, Caller)> {
     let caller = authenticate(app, request, RouteAuth::DEFAULT).await?;
+    caller.require_user()?;
     let id = request.path("id");
     Ok(match kind {
         Kind::Project => {
@@ -46,6 +49,14 @@ async fn target<S: Store>(
             (MemberSource::Group(group.id), actor, caller)
         }
     })
+}
+
+/// Whether the actor may grant, change or remove a membership at `level` of this kind.
+fn may_manage(actor: &Actor, kind: Kind, level: AccessLevel) -> bool {
+    match kind {
+        Kind::Project => access::can_manage_member(actor, level),
+        Kind::Group => access::can_manage_group_member(actor),
+    }
 }
 
 fn member_not_found() -> ApiError {
@@ -109,7 +120,7 @@ async fn add<S: Store>(app: App<S>, request: ApiRequest, kind: Kind) -> ApiResul
     d.finish()?;
     let (source, actor, _) = target(&app, &request, kind).await?;
     let level = AccessLevel(level.value().unwrap_or_default());
-    if !access::can_manage_member(&actor, level) {
+    if !may_manage(&actor, kind, level) {
         return Err(ApiError::forbidden());
     }
     let user = user_by_id_or_name(&app, user_id, username).await?;
@@ -146,9 +157,7 @@ async fn update<S: Store>(app: App<S>, request: ApiRequest, kind: Kind) -> ApiRe
         .await?
         .ok_or_else(member_not_found)?;
     let level = AccessLevel(level.value().unwrap_or_default());
-    if !access::can_manage_member(&actor, level)
-        || !access::can_manage_member(&actor, existing.access_level)
-    {
+    if !may_manage(&actor, kind, level) || !may_manage(&actor, kind, existing.access_level) {
         return Err(ApiError::forbidden());
     }
     let member = app
@@ -173,9 +182,10 @@ async fn remove<S: Store>(app: App<S>, request: ApiRequest, kind: Kind) -> ApiRe
         .member(source, user_id)
         .await?
         .ok_or_else(member_not_found)?;
-    // Anyone may leave; removing others takes a maintainer (an owner for owners).
+    // Anyone may leave; removing others takes a maintainer (an owner for owners, and for
+    // every group member).
     let leaving = caller.user_id() == Some(user_id);
-    if !leaving && !access::can_manage_member(&actor, existing.access_level) {
+    if !leaving && !may_manage(&actor, kind, existing.access_level) {
         return Err(ApiError::forbidden());
     }
     app.store.remove_member(source, user_id).await?;

@@ -88,23 +88,28 @@ async fn current_token<S: Store>(app: &App<S>, caller: &Caller) -> ApiResult<Per
     }
 }
 
-/// A token the caller may see: their own, or any for an administrator. Others are not found.
-async fn visible_token<S: Store>(
+/// The token the route names, if it exists (whoever owns it: see [`may_handle`]).
+async fn token_named<S: Store>(
     app: &App<S>,
     caller: &Caller,
     request: &ApiRequest,
-) -> ApiResult<PersonalToken> {
+) -> ApiResult<Option<PersonalToken>> {
     let mut d = Declared::new(&request.params);
     let id = d.required_integer("token_id").value();
     d.finish()?;
-    let user = caller.require_user()?;
-    let token = match id {
+    caller.require_user()?;
+    Ok(match id {
         Some(id) => app.store.personal_token(id).await?,
         None => None,
-    };
-    token
-        .filter(|t| user.is_admin || t.user_id == user.id)
-        .ok_or_else(ApiError::not_found_plain)
+    })
+}
+
+/// Whether the caller may see or revoke `token`: its owner or an administrator.
+fn may_handle(caller: &Caller, token: &PersonalToken) -> bool {
+    caller
+        .user
+        .as_ref()
+        .is_some_and(|user| user.is_admin || token.user_id == user.id)
 }
 
 #[utoipa::path(
@@ -118,7 +123,7 @@ pub async fn show_self<S: Store>(
     State(app): State<App<S>>,
     request: ApiRequest,
 ) -> ApiResult<Response> {
-    let caller = authenticate(&app, &request, RouteAuth::USERS).await?;
+    let caller = authenticate(&app, &request, RouteAuth::OWN_TOKEN).await?;
     let token = current_token(&app, &caller).await?;
     Ok(json_response(
         StatusCode::OK,
@@ -137,7 +142,7 @@ pub async fn revoke_self<S: Store>(
     State(app): State<App<S>>,
     request: ApiRequest,
 ) -> ApiResult<Response> {
-    let caller = authenticate(&app, &request, RouteAuth::DEFAULT).await?;
+    let caller = authenticate(&app, &request, RouteAuth::OWN_TOKEN).await?;
     let token = current_token(&app, &caller).await?;
     app.store.revoke_personal_token(token.id).await?;
     Ok(no_content())
@@ -149,11 +154,16 @@ pub async fn revoke_self<S: Store>(
     tag = "tokens",
     summary = "Get a token (its owner or an administrator)",
     params(("token_id" = i64, Path)),
-    responses((status = 200, description = "The token", body = PersonalTokenEntity), (status = 404, description = "Not found", body = MessageError), (status = "default", description = "GitLab's error bodies: 400 parameters, 401, 413, 503, …", body = AnyError))
+    responses((status = 200, description = "The token", body = PersonalTokenEntity), (status = 401, description = "Not the caller's token (or none such), for anyone but an administrator", body = MessageError), (status = 404, description = "No such token (administrators)", body = MessageError), (status = "default", description = "GitLab's error bodies: 400 parameters, 401, 413, 503, …", body = AnyError))
 )]
 pub async fn show<S: Store>(State(app): State<App<S>>, request: ApiRequest) -> ApiResult<Response> {
     let caller = authenticate(&app, &request, RouteAuth::USERS).await?;
-    let token = visible_token(&app, &caller, &request).await?;
+    let token = match token_named(&app, &caller, &request).await? {
+        Some(token) if may_handle(&caller, &token) => token,
+        // GitLab tells only administrators that a token does not exist.
+        _ if caller.is_admin() => return Err(ApiError::not_found_plain()),
+        _ => return Err(ApiError::unauthorized()),
+    };
     Ok(json_response(
         StatusCode::OK,
         &to_value(&PersonalTokenEntity::new(&token, None)),
@@ -166,14 +176,23 @@ pub async fn show<S: Store>(State(app): State<App<S>>, request: ApiRequest) -> A
     tag = "tokens",
     summary = "Revoke a token (its owner or an administrator)",
     params(("token_id" = i64, Path)),
-    responses((status = 204, description = "Done"), (status = 404, description = "Not found", body = MessageError), (status = "default", description = "GitLab's error bodies: 400 parameters, 401, 413, 503, …", body = AnyError))
+    responses((status = 204, description = "Done"), (status = 400, description = "Not the caller's token", body = MessageError), (status = 404, description = "No such token", body = MessageError), (status = "default", description = "GitLab's error bodies: 400 parameters, 401, 413, 503, …", body = AnyError))
 )]
 pub async fn revoke<S: Store>(
     State(app): State<App<S>>,
     request: ApiRequest,
 ) -> ApiResult<Response> {
     let caller = authenticate(&app, &request, RouteAuth::DEFAULT).await?;
-    let token = visible_token(&app, &caller, &request).await?;
+    let token = token_named(&app, &caller, &request)
+        .await?
+        .ok_or_else(ApiError::record_not_found)?;
+    // GitLab's RevokeService refuses, and the API answers `bad_request!(nil)`.
+    if !may_handle(&caller, &token) {
+        return Err(ApiError::message(
+            StatusCode::BAD_REQUEST,
+            "400 Bad request",
+        ));
+    }
     app.store.revoke_personal_token(token.id).await?;
     Ok(no_content())
 }
