@@ -154,7 +154,7 @@ pub async fn revoke_self<S: Store>(
     tag = "tokens",
     summary = "Get a token (its owner or an administrator)",
     params(("token_id" = i64, Path)),
-    responses((status = 200, description = "The token", body = PersonalTokenEntity), (status = 401, description = "Not the caller's token (or none such), for anyone but an administrator", body = MessageError), (status = 404, description = "No such token (administrators)", body = MessageError), (status = "default", description = "GitLab's error bodies: 400 parameters, 401, 413, 503, …", body = AnyError))
+    responses((status = 200, description = "The token", body = PersonalTokenEntity), (status = 401, description = "Not the caller's token (or none such), for anyone but an administrator; or bad credentials", body = AnyError), (status = 404, description = "No such token (administrators)", body = MessageError), (status = "default", description = "GitLab's error bodies: 400 parameters, 401, 413, 503, …", body = AnyError))
 )]
 pub async fn show<S: Store>(State(app): State<App<S>>, request: ApiRequest) -> ApiResult<Response> {
     let caller = authenticate(&app, &request, RouteAuth::USERS).await?;
@@ -176,7 +176,7 @@ pub async fn show<S: Store>(State(app): State<App<S>>, request: ApiRequest) -> A
     tag = "tokens",
     summary = "Revoke a token (its owner or an administrator)",
     params(("token_id" = i64, Path)),
-    responses((status = 204, description = "Done"), (status = 400, description = "Not the caller's token", body = MessageError), (status = 404, description = "No such token", body = MessageError), (status = "default", description = "GitLab's error bodies: 400 parameters, 401, 413, 503, …", body = AnyError))
+    responses((status = 204, description = "Done"), (status = 400, description = "Not the caller's token (`message`), or a parameter error (`error`)", body = AnyError), (status = 404, description = "No such token", body = MessageError), (status = "default", description = "GitLab's error bodies: 400 parameters, 401, 413, 503, …", body = AnyError))
 )]
 pub async fn revoke<S: Store>(
     State(app): State<App<S>>,
