@@ -1,17 +1,22 @@
 //! A read cache in front of a store that is the only writer of its database (SQLite: one
 //! process owns the file). Hot reads (tokens, users, projects, memberships, protected tags,
-//! releases, links) are answered from memory. The cache has two parts: who may do what (users,
-//! tokens, sessions, namespaces, projects, memberships, protected tags) and content (tags,
-//! releases, links). A write starts a new generation of every part it can change, before it is
-//! acknowledged: a content write leaves the other part alone (links come and go all day while
-//! tokens and memberships stay), any other write starts both.
+//! tags, releases, links) are answered from memory. The cache has three parts: who may do what
+//! (users, tokens, sessions, namespaces, projects, memberships, protected tags), releases (tags
+//! and releases) and links (links, and the HTTP layer's rendered JSON of them). A write starts
+//! a new generation of every part it can change, before it is acknowledged: a link write
+//! leaves the other parts alone (links come and go all day while releases, tokens and
+//! memberships stay), a tag or release write starts releases and links, any other write starts
+//! all three.
 //!
 //! Why this is safe: an entry is stored under the generation read *before* its database read,
 //! and is only ever served while that generation is still current. A write bumps the
 //! generation after its commit and before it returns, so once a write is acknowledged no read
 //! can be served a value from before it. Nothing time-dependent is cached as a decision: token
-//! and session expiry are checked on every request from the cached row. PostgreSQL stores are
-//! never wrapped: other instances write there too.
+//! and session expiry are checked on every request from the cached row. One field is exempt: a
+//! link write touches its release's `updated_at` in the database (GitLab's `touch: true`) but
+//! leaves cached releases alone; no answer shows a release's `updated_at`, and the filters on it
+//! are run in the database. PostgreSQL stores are never wrapped: other instances write there
+//! too.
 
 use std::any::Any;
 use std::collections::HashMap;
@@ -150,8 +155,10 @@ pub struct Cached<S> {
     inner: S,
     /// Users, tokens, sessions, namespaces, projects, memberships, protected tags.
     access: Arc<ReadCache>,
-    /// Tags, releases, links.
-    content: Arc<ReadCache>,
+    /// Tags and releases.
+    releases: Arc<ReadCache>,
+    /// Links, and what the HTTP layer renders from them.
+    links: Arc<ReadCache>,
 }
 
 impl<S> Cached<S> {
@@ -159,14 +166,21 @@ impl<S> Cached<S> {
         Self {
             inner,
             access: Arc::default(),
-            content: Arc::default(),
+            releases: Arc::default(),
+            links: Arc::default(),
         }
     }
 
     /// After a write that may change anything.
     fn changed(&self) {
         self.access.invalidate();
-        self.content.invalidate();
+        self.releases_changed();
+    }
+
+    /// After a write of tags or releases (a release takes its links with it, or brings some).
+    fn releases_changed(&self) {
+        self.releases.invalidate();
+        self.links.invalidate();
     }
 }
 
@@ -184,7 +198,7 @@ impl<S: Store> Store for Cached<S> {
     }
 
     fn content_memo(&self) -> Option<&ReadCache> {
-        Some(&self.content)
+        Some(&self.links)
     }
 
     fn pool_usage(&self) -> (u32, usize) {
@@ -513,7 +527,7 @@ impl<S: Store> Projects for Cached<S> {
 
     async fn tag(&self, project_id: i64, name: &str) -> StoreResult<Option<Tag>> {
         let key = format!("tag:{project_id}:{name}");
-        self.content
+        self.releases
             .read(key, self.inner.tag(project_id, name))
             .await
     }
@@ -529,13 +543,13 @@ impl<S: Store> Projects for Cached<S> {
 
     async fn create_tag(&self, tag: &NewTag) -> StoreResult<Tag> {
         let result = self.inner.create_tag(tag).await;
-        self.content.invalidate();
+        self.releases_changed();
         result
     }
 
     async fn delete_tag(&self, project_id: i64, name: &str) -> StoreResult<bool> {
         let result = self.inner.delete_tag(project_id, name).await;
-        self.content.invalidate();
+        self.releases_changed();
         result
     }
 }
@@ -551,7 +565,7 @@ impl<S: Store> Releases for Cached<S> {
                     + r.description.as_ref().map_or(0, String::len)
             })
         };
-        self.content
+        self.releases
             .read_sized(key, size, self.inner.release(project_id, tag))
             .await
     }
@@ -575,19 +589,19 @@ impl<S: Store> Releases for Cached<S> {
 
     async fn create_release(&self, release: &NewRelease) -> StoreResult<Release> {
         let result = self.inner.create_release(release).await;
-        self.content.invalidate();
+        self.releases_changed();
         result
     }
 
     async fn update_release(&self, id: i64, changes: &ReleaseChanges) -> StoreResult<Release> {
         let result = self.inner.update_release(id, changes).await;
-        self.content.invalidate();
+        self.releases_changed();
         result
     }
 
     async fn delete_release(&self, id: i64) -> StoreResult<bool> {
         let result = self.inner.delete_release(id).await;
-        self.content.invalidate();
+        self.releases_changed();
         result
     }
 
@@ -602,7 +616,7 @@ impl<S: Store> Releases for Cached<S> {
     async fn links_of_releases(&self, release_ids: &[i64]) -> StoreResult<Vec<Link>> {
         let key = format!("release-links:{release_ids:?}");
         let size = |links: &Vec<Link>| links_size(links);
-        self.content
+        self.links
             .read_sized(key, size, self.inner.links_of_releases(release_ids))
             .await
     }
@@ -610,7 +624,7 @@ impl<S: Store> Releases for Cached<S> {
     async fn links(&self, release_id: i64, page: PageRequest) -> StoreResult<Page<Link>> {
         let key = format!("links:{release_id}:{}:{}", page.page, page.per_page);
         let size = |page: &Page<Link>| links_size(&page.0);
-        self.content
+        self.links
             .read_sized(key, size, self.inner.links(release_id, page))
             .await
     }
@@ -618,7 +632,7 @@ impl<S: Store> Releases for Cached<S> {
     async fn link(&self, release_id: i64, link_id: i64) -> StoreResult<Option<Link>> {
         let key = format!("link:{release_id}:{link_id}");
         let size = |link: &Option<Link>| link.as_ref().map_or(0, link_size);
-        self.content
+        self.links
             .read_sized(key, size, self.inner.link(release_id, link_id))
             .await
     }
@@ -641,7 +655,7 @@ impl<S: Store> Releases for Cached<S> {
         max_links: i64,
     ) -> StoreResult<Link> {
         let result = self.inner.create_link(release_id, link, max_links).await;
-        self.content.invalidate();
+        self.links.invalidate();
         result
     }
 
@@ -652,19 +666,19 @@ impl<S: Store> Releases for Cached<S> {
         changes: &LinkChanges,
     ) -> StoreResult<Option<Link>> {
         let result = self.inner.update_link(release_id, link_id, changes).await;
-        self.content.invalidate();
+        self.links.invalidate();
         result
     }
 
     async fn delete_link(&self, release_id: i64, link_id: i64) -> StoreResult<Option<Link>> {
         let result = self.inner.delete_link(release_id, link_id).await;
-        self.content.invalidate();
+        self.links.invalidate();
         result
     }
 
     async fn link_by_filepath(&self, release_id: i64, filepath: &str) -> StoreResult<Option<Link>> {
         let key = format!("link-path:{release_id}:{filepath}");
-        self.content
+        self.links
             .read(key, self.inner.link_by_filepath(release_id, filepath))
             .await
     }
