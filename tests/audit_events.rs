@@ -131,6 +131,18 @@ async fn every_link_and_release_write_is_recorded_with_its_author_address_and_re
             .as_str()
             .is_some_and(|t| t.ends_with('Z')));
     }
+    let requests: Vec<&Value> = new.iter().map(|e| &e["details"]["request_id"]).collect();
+    assert_eq!(
+        requests,
+        [
+            "req-create",
+            "req-update",
+            "req-delete",
+            "req-release",
+            "req-release",
+            "req-release-update"
+        ]
+    );
     let update = new[1];
     assert_eq!(update["details"]["request_id"], json!("req-update"));
     assert_eq!(update["details"]["target_type"], json!("Release::Link"));
@@ -257,4 +269,119 @@ async fn every_other_write_is_recorded_too_and_token_digests_never_are() {
     assert_eq!(member["entity_id"], json!(w.project_id));
     assert_eq!(member["details"]["target_id"], json!(user.id));
     assert_eq!(member["details"]["to"]["access_level"], json!(20));
+}
+
+/// Writes that arrive together are committed together (SQLite's group commit): each is still
+/// recorded under its own author and request, and one that fails leaves neither change nor
+/// event, whatever it shares a transaction with.
+#[tokio::test]
+async fn concurrent_writes_are_each_recorded_as_their_own() {
+    let w = World::new("private").await;
+    let before = events(&w, "&per_page=100").await.len();
+    // Links to rename: half of the renames take a name already taken (400), half a free one.
+    let mut ids = Vec::new();
+    for i in 0..16 {
+        let made = w
+            .app
+            .post(
+                &w.app.root,
+                &w.links(),
+                json!({"name": format!("l{i}"), "url": format!("https://e.x/l{i}")}),
+            )
+            .await;
+        ids.push(made.expect(201)["id"].as_i64().expect("id"));
+    }
+    let before = before + 16;
+    let callers = [&w.developer, &w.maintainer];
+    let writes = ids.iter().enumerate().map(|(i, id)| {
+        let caller = callers[i % 2];
+        // Odd links are renamed onto "first", the World's own link: refused.
+        let name = if i % 2 == 1 {
+            "first".to_owned()
+        } else {
+            format!("renamed{i}")
+        };
+        let w = &w;
+        async move {
+            let reply = send(
+                w,
+                caller,
+                reqwest::Method::PUT,
+                &w.link(*id),
+                Some(json!({"name": name})),
+                &format!("req-{i}"),
+            )
+            .await;
+            (i, reply.status)
+        }
+    });
+    let creates = (0..16).map(|i| {
+        let caller = callers[i % 2];
+        let w = &w;
+        async move {
+            let reply = send(
+                w,
+                caller,
+                reqwest::Method::POST,
+                &w.links(),
+                Some(json!({"name": format!("new{i}"), "url": format!("https://e.x/new{i}")})),
+                &format!("req-new-{i}"),
+            )
+            .await;
+            (i, reply.status)
+        }
+    });
+    let (renamed, created) = tokio::join!(
+        futures::future::join_all(writes),
+        futures::future::join_all(creates)
+    );
+    for (i, status) in &renamed {
+        assert_eq!(*status, if i % 2 == 1 { 400 } else { 200 }, "rename {i}");
+    }
+    assert!(created.iter().all(|(_, status)| *status == 201));
+
+    let all = events(&w, "&per_page=100").await;
+    let new = &all[..all.len() - before];
+    assert_eq!(
+        new.len(),
+        8 + 16,
+        "one event per acknowledged write, none for refused ones"
+    );
+    for event in new {
+        let request = event["details"]["request_id"].as_str().expect("request id");
+        let i: usize = request
+            .trim_start_matches("req-new-")
+            .trim_start_matches("req-")
+            .parse()
+            .expect("a number");
+        assert!(request.starts_with("req-new-") || i % 2 == 0, "{request}");
+        let author = callers[i % 2];
+        assert_eq!(event["author_id"], json!(author.id), "{request}");
+        let target = &event["details"]["to"]["name"];
+        let expected = if request.starts_with("req-new-") {
+            format!("new{i}")
+        } else {
+            format!("renamed{i}")
+        };
+        assert_eq!(target, &json!(expected), "{request}");
+    }
+    let links = w
+        .app
+        .get(&w.app.root, &format!("{}?per_page=100", w.links()))
+        .await;
+    let names: Vec<&str> = links
+        .expect(200)
+        .as_array()
+        .expect("links")
+        .iter()
+        .map(|l| l["name"].as_str().expect("name"))
+        .collect();
+    for i in 0..16 {
+        let kept = if i % 2 == 1 {
+            format!("l{i}")
+        } else {
+            format!("renamed{i}")
+        };
+        assert!(names.contains(&kept.as_str()), "{kept} in {names:?}");
+    }
 }

@@ -87,6 +87,26 @@ impl PgStore {
         })
     }
 
+    /// The audit context is set per transaction by [`Self::write`]: nothing to put before a
+    /// statement.
+    const AUDIT_FROM_8: Option<&'static str> = None;
+
+    /// [`Self::write_one`] for work that could set the audit context itself: here `write` has
+    /// set it already.
+    async fn write_one_audited<T, F>(&self, work: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(
+                &'c mut PgConnection,
+                super::audit::AuditContext,
+            ) -> super::BoxFuture<'c, Result<T, StoreError>>
+            + Send
+            + 'static,
+    {
+        self.write(move |conn| work(conn, super::audit::AuditContext::default()))
+            .await
+    }
+
     /// One statement is a transaction by itself; it is run like any other write.
     async fn write_one<T, F>(&self, work: F) -> Result<T, StoreError>
     where

@@ -373,27 +373,35 @@ macro_rules! releases_impl {
             async fn create_link(&self, release_id: i64, link: &NewLink, max_links: i64) -> StoreResult<Link> {
                 let candidate = link.clone();
                 let written = self
-                    .write_one(move |conn| {
+                    .write_one_audited(move |conn, audit| {
                         Box::pin(async move {
                             // One statement (the release is touched by a trigger); the unique
                             // indexes decide, `lost_race` tells which rule was hit. The count of
                             // links is read in the same statement: no row back means full.
+                            // The engine may set the audit context in the same call ($8…$11).
                             let sql = format!(
-                                "INSERT INTO release_links (release_id, name, url, filepath, link_type, created_at, updated_at) \
+                                "{}INSERT INTO release_links (release_id, name, url, filepath, link_type, created_at, updated_at) \
                                  SELECT $1, $2, $3, $4, $5, $6, $6 \
                                  WHERE (SELECT COUNT(*) FROM release_links WHERE release_id = $1) < $7 \
-                                 RETURNING {LINK_COLUMNS}"
+                                 RETURNING {LINK_COLUMNS}",
+                                <$store>::AUDIT_FROM_8.unwrap_or_default()
                             );
-                            let row: Option<LinkRow> = sqlx::query_as(&sql)
+                            let mut query = sqlx::query_as(&sql)
                                 .bind(release_id)
                                 .bind(&candidate.name)
                                 .bind(&candidate.url)
                                 .bind(&candidate.filepath)
                                 .bind(candidate.link_type.code())
                                 .bind(now_micros())
-                                .bind(max_links)
-                                .fetch_optional(&mut *conn)
-                                .await?;
+                                .bind(max_links);
+                            if <$store>::AUDIT_FROM_8.is_some() {
+                                query = query
+                                    .bind(audit.author_id)
+                                    .bind(audit.author_name)
+                                    .bind(audit.ip_address)
+                                    .bind(audit.request_id);
+                            }
+                            let row: Option<LinkRow> = query.fetch_optional(&mut *conn).await?;
                             row.map(Into::into).ok_or(StoreError::Full(max_links))
                         })
                     })

@@ -3,14 +3,23 @@
 //! rolled back to its savepoint and changes nothing), commits once, one fsync for the whole
 //! batch, and only then hands each job its result. So throughput grows with concurrency while
 //! every 2xx still means "on disk".
+//!
+//! Every statement is a trip to sqlx's SQLite thread and back, which costs more than most
+//! statements themselves: the task puts the bookkeeping of a job (ending the previous job's
+//! savepoint, starting its own, telling the audit triggers who is writing) in one call.
 
 use sqlx::{Connection, SqliteConnection};
 use tokio::sync::{mpsc, oneshot};
 
+use crate::store::audit::AuditContext;
 use crate::store::{BoxFuture, StoreError, StoreResult};
 
 /// The most jobs one transaction takes.
 const MAX_BATCH: usize = 256;
+
+/// Who is writing, for the audit triggers (the one row of `audit_context`).
+const SET_AUDIT_CONTEXT: &str =
+    "UPDATE audit_context SET author_id = $1, author_name = $2, ip_address = $3, request_id = $4";
 
 /// What a job leaves behind: whether its work succeeded (so its savepoint is kept), and how to
 /// hand over its result once the fate of the batch is known.
@@ -21,8 +30,11 @@ struct Outcome {
 
 /// A job: runs on the connection. `single` jobs are one statement, atomic by themselves (a
 /// failing statement changes nothing, its triggers included): they need no savepoint.
+/// `context`: who is writing, set before the job runs; `None` for a job whose statement sets
+/// it itself.
 struct Job {
     single: bool,
+    context: Option<AuditContext>,
     run: Runner,
 }
 
@@ -47,8 +59,13 @@ impl Writer {
 
     /// Runs `work` as one atomic, durable write: its result comes back after the commit that
     /// made it durable, or as an error if that commit failed. `single`: `work` runs one
-    /// statement.
-    pub async fn write<T, F>(&self, single: bool, work: F) -> StoreResult<T>
+    /// statement. `context`: who is writing (`None` when `work` sets it in its statement).
+    pub async fn write<T, F>(
+        &self,
+        single: bool,
+        context: Option<AuditContext>,
+        work: F,
+    ) -> StoreResult<T>
     where
         T: Send + 'static,
         F: for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, StoreResult<T>>
@@ -71,7 +88,11 @@ impl Writer {
             })
         });
         self.jobs
-            .send(Job { single, run })
+            .send(Job {
+                single,
+                context,
+                run,
+            })
             .await
             .map_err(|_| gone())?;
         answer.await.map_err(|_| gone())?
@@ -79,8 +100,35 @@ impl Writer {
 }
 
 /// Runs statements without parameters in one call (one trip to sqlx's worker thread).
-async fn execute(connection: &mut SqliteConnection, sql: &'static str) -> bool {
+async fn execute(connection: &mut SqliteConnection, sql: &str) -> bool {
     sqlx::Executor::execute(&mut *connection, sql).await.is_ok()
+}
+
+/// Runs `before` (statements without parameters, possibly none), then sets the audit
+/// context, in one call.
+async fn execute_with_context(
+    connection: &mut SqliteConnection,
+    before: &str,
+    context: &AuditContext,
+) -> bool {
+    let sql = format!("{before}{SET_AUDIT_CONTEXT}");
+    sqlx::query(&sql)
+        .bind(context.author_id)
+        .bind(&context.author_name)
+        .bind(&context.ip_address)
+        .bind(&context.request_id)
+        .execute(&mut *connection)
+        .await
+        .is_ok()
+}
+
+/// How the previous job's savepoint ends: kept when its work succeeded, undone when it failed.
+fn end_of(succeeded: bool) -> &'static str {
+    if succeeded {
+        "RELEASE job; "
+    } else {
+        "ROLLBACK TO job; RELEASE job; "
+    }
 }
 
 async fn run(mut connection: SqliteConnection, mut queue: mpsc::Receiver<Job>) {
@@ -93,31 +141,44 @@ async fn run(mut connection: SqliteConnection, mut queue: mpsc::Receiver<Job>) {
                 Err(_) => break,
             }
         }
-        let began = execute(&mut connection, "BEGIN IMMEDIATE").await;
+        // A job that is dropped unrun answers that the database is unavailable (its result
+        // channel closes): what every job of a batch that cannot even begin gets.
+        if !execute(&mut connection, "BEGIN IMMEDIATE").await {
+            continue;
+        }
         let mut finished = Vec::with_capacity(batch.len());
+        // The end of the last job's savepoint, not yet sent: it goes with the next call.
+        let mut pending_end = "";
+        let mut intact = true;
         for job in batch {
-            // A job's failure is undone alone; the others of the batch stand.
-            if job.single {
-                finished.push((job.run)(&mut connection).await.finish);
+            if !intact {
                 continue;
             }
-            execute(&mut connection, "SAVEPOINT job").await;
-            let outcome = (job.run)(&mut connection).await;
-            let end = if outcome.succeeded {
-                "RELEASE job"
-            } else {
-                "ROLLBACK TO job; RELEASE job"
+            // A job's failure is undone alone; the others of the batch stand.
+            let start = if job.single { "" } else { "SAVEPOINT job; " };
+            let before = format!("{pending_end}{start}");
+            intact = match &job.context {
+                Some(context) => execute_with_context(&mut connection, &before, context).await,
+                None => before.is_empty() || execute(&mut connection, &before).await,
             };
-            execute(&mut connection, end).await;
+            if !intact {
+                // The bookkeeping failed (the previous job may not have been undone): the
+                // whole batch is rolled back below, and this job and the rest are not run.
+                continue;
+            }
+            pending_end = "";
+            let outcome = (job.run)(&mut connection).await;
+            if !job.single {
+                pending_end = end_of(outcome.succeeded);
+            }
             finished.push(outcome.finish);
         }
-        let committed = began && execute(&mut connection, "COMMIT").await;
-        if began && !committed {
+        let committed = intact && execute(&mut connection, &format!("{pending_end}COMMIT")).await;
+        if !committed {
             execute(&mut connection, "ROLLBACK").await;
         }
-        // Without the batch's transaction (BEGIN failed), each job committed on its own.
         for finish in finished {
-            finish(committed || !began);
+            finish(committed);
         }
     }
     let _ = connection.close().await;
