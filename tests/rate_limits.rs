@@ -154,3 +154,23 @@ async fn instances_on_one_postgresql_share_the_counts() {
         "{answers:?}"
     );
 }
+
+#[tokio::test]
+async fn refused_sign_ins_count_towards_the_ban_too() {
+    let app = TestApp::start_with(limited(1_000, 1_000, 3)).await;
+    within_one_window().await;
+    for _ in 0..3 {
+        let reply = app
+            .client
+            .post(app.web_url("/users/sign_in"))
+            .form(&[
+                ("token", "glpat-guessed-guessed-guessed-00"),
+                ("return_to", "/"),
+            ])
+            .send()
+            .await
+            .expect("answered");
+        assert_eq!(reply.status().as_u16(), 401);
+    }
+    assert_throttled(&app.get(&app.root, "/user").await);
+}

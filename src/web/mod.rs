@@ -553,7 +553,12 @@ pub async fn sign_in<S: Store>(State(app): State<App<S>>, request: ApiRequest) -
         viewer: None,
         here: "/users/sign_in",
     };
+    // A refused sign-in is a failed authentication like a bad token on the API: it counts
+    // towards the address's ban, so the form is no way around it.
     let refuse = || {
+        if let Some(ip) = request.client_ip {
+            app.limiter.failed_authentication(ip);
+        }
         html(
             StatusCode::UNAUTHORIZED,
             pages::sign_in_page(&frame, Some("That token is not valid."), &return_to),
