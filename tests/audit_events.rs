@@ -385,3 +385,29 @@ async fn concurrent_writes_are_each_recorded_as_their_own() {
         assert!(names.contains(&kept.as_str()), "{kept} in {names:?}");
     }
 }
+
+#[tokio::test]
+async fn one_event_is_read_by_its_id() {
+    let w = World::new("private").await;
+    let newest = events(&w, "").await[0].clone();
+    let id = newest["id"].as_i64().expect("id");
+    let one = w.app.get(&w.app.root, &format!("/audit_events/{id}")).await;
+    assert_eq!(one.expect(200), &newest);
+    let missing = w.app.get(&w.app.root, "/audit_events/987654").await;
+    assert_eq!(missing.expect(404), &json!({"message": "404 Not found"}));
+    let invalid = w.app.get(&w.app.root, "/audit_events/abc").await;
+    assert_eq!(invalid.expect(400), &json!({"error": "id is invalid"}));
+    let developer = w
+        .app
+        .get(&w.developer, &format!("/audit_events/{id}"))
+        .await;
+    assert_eq!(developer.expect(403), &json!({"message": "403 Forbidden"}));
+    let anonymous = w
+        .app
+        .get(&Caller::anonymous(), &format!("/audit_events/{id}"))
+        .await;
+    assert_eq!(
+        anonymous.expect(401),
+        &json!({"message": "401 Unauthorized"})
+    );
+}

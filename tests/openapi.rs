@@ -43,7 +43,7 @@ fn the_document_lists_exactly_the_routes_the_server_answers() {
         phantom.is_empty(),
         "documented operations nobody answers: {phantom:?}"
     );
-    assert_eq!(routed.len(), 67);
+    assert_eq!(routed.len(), 68);
 }
 
 #[test]
@@ -689,6 +689,32 @@ async fn answers_of_every_operation_conform_to_the_document() {
     check(&w, &root, Method::GET, "/api/v4/version", "/version", None)
         .await
         .expect(200);
+    let events = check(
+        &w,
+        &root,
+        Method::GET,
+        "/api/v4/audit_events",
+        "/audit_events",
+        None,
+    )
+    .await;
+    let event = events.expect(200)[0]["id"].clone();
+    for (who, path, status) in [
+        (&root, format!("/audit_events/{event}"), 200),
+        (&root, "/audit_events/987654".to_owned(), 404),
+        (&w.developer, format!("/audit_events/{event}"), 403),
+    ] {
+        check(
+            &w,
+            who,
+            Method::GET,
+            "/api/v4/audit_events/{id}",
+            &path,
+            None,
+        )
+        .await
+        .expect(status);
+    }
     check(
         &w,
         &Caller::anonymous(),

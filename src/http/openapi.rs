@@ -289,6 +289,7 @@ impl Modify for Security {
         tokens::create, tokens::show_self, tokens::revoke_self, tokens::show, tokens::revoke,
         job_tokens::create,
         audit_events::list,
+        audit_events::show,
         meta::version, openapi_json,
         health::health, health::liveness, health::readiness, super::metrics::scrape,
         web::docs::home, web::docs::sign_in_form, web::docs::sign_in, web::docs::sign_out,

@@ -85,6 +85,7 @@ pub fn routes<S: Store>() -> Vec<Route<S>> {
         route!(GET "/api/v4/version" => meta::version::<S>),
         route!(GET "/api/v4/openapi.json" => openapi::openapi_json),
         route!(GET "/api/v4/audit_events" => audit_events::list::<S>),
+        route!(GET "/api/v4/audit_events/{id}" => audit_events::show::<S>),
         route!(GET "/api/v4/user" => users::current::<S>),
         route!(GET "/api/v4/users" => users::list::<S>),
         route!(POST "/api/v4/users" => users::create::<S>),

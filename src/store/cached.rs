@@ -286,6 +286,10 @@ impl<S: Store> Directory for Cached<S> {
         self.inner.audit_events(filter, page).await
     }
 
+    async fn audit_event(&self, id: i64) -> StoreResult<Option<AuditEvent>> {
+        self.inner.audit_event(id).await
+    }
+
     async fn add_rate_counts(
         &self,
         counts: &[(String, i64, i64)],

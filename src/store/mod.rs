@@ -166,6 +166,8 @@ pub trait Directory {
         filter: &AuditFilter,
         page: PageRequest,
     ) -> impl Future<Output = StoreResult<Page<AuditEvent>>> + Send;
+    /// One audit event.
+    fn audit_event(&self, id: i64) -> impl Future<Output = StoreResult<Option<AuditEvent>>> + Send;
     /// Adds this instance's rate-limit counts `(key, window, count)` to the shared ones and
     /// returns the sums, dropping windows that are over.
     fn add_rate_counts(

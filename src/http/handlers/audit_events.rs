@@ -1,12 +1,13 @@
-//! `GET /api/v4/audit_events`: the instance's audit events, for administrators, in GitLab's
-//! shape. The events themselves are written by the database, beside each write.
+//! `GET /api/v4/audit_events` and `GET /api/v4/audit_events/:id`: the instance's audit events,
+//! for administrators, in GitLab's shape. The events themselves are written by the database,
+//! beside each write.
 
 use axum::extract::State;
 use axum::response::Response;
 
 use crate::http::auth::{authenticate, RouteAuth};
 use crate::http::entities::AuditEventEntity;
-use crate::http::error::ApiResult;
+use crate::http::error::{json_response, ApiError, ApiResult};
 use crate::http::openapi::*;
 use crate::http::pagination::paginated;
 use crate::http::params::Declared;
@@ -44,4 +45,30 @@ pub async fn list<S: Store>(State(app): State<App<S>>, request: ApiRequest) -> A
     let (events, total) = app.store.audit_events(&filter, page).await?;
     let items: Vec<AuditEventEntity> = events.iter().map(AuditEventEntity::new).collect();
     Ok(paginated(&app.urls, &request, page, total, items))
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v4/audit_events/{id}",
+    tag = "audit events",
+    summary = "Get an audit event (administrators)",
+    params(("id" = i64, Path)),
+    responses((status = 200, description = "The event", body = AuditEventEntity), (status = 403, description = "Not an administrator", body = MessageError), (status = 404, description = "No such event", body = MessageError), (status = "default", description = "GitLab's error bodies: 400 parameters, 401, 413, 503, …", body = AnyError))
+)]
+pub async fn show<S: Store>(State(app): State<App<S>>, request: ApiRequest) -> ApiResult<Response> {
+    let mut d = Declared::new(&request.params);
+    let id = d.required_integer("id").value();
+    d.finish()?;
+    let caller = authenticate(&app, &request, RouteAuth::USERS).await?;
+    caller.require_admin()?;
+    // `AuditEvent.find`: a missing one is ActiveRecord's 404.
+    let event = match id {
+        Some(id) => app.store.audit_event(id).await?,
+        None => None,
+    }
+    .ok_or_else(ApiError::record_not_found)?;
+    Ok(json_response(
+        axum::http::StatusCode::OK,
+        &AuditEventEntity::new(&event),
+    ))
 }

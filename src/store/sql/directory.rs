@@ -241,6 +241,16 @@ macro_rules! directory_impl {
                 Ok((rows.into_iter().map(Into::into).collect(), total))
             }
 
+            async fn audit_event(&self, id: i64) -> StoreResult<Option<AuditEvent>> {
+                let row: Option<AuditRow> = sqlx::query_as(&format!(
+                    "SELECT {AUDIT_COLUMNS} FROM audit_events WHERE id = $1"
+                ))
+                .bind(id)
+                .fetch_optional(&self.reader)
+                .await?;
+                Ok(row.map(Into::into))
+            }
+
             async fn add_rate_counts(&self, counts: &[(String, i64, i64)]) -> StoreResult<Vec<(String, i64, i64)>> {
                 let counts = counts.to_vec();
                 self.write(move |conn| Box::pin(async move {
