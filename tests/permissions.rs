@@ -190,7 +190,8 @@ async fn send(
     common::into_reply(request.send().await.expect("answered")).await
 }
 
-async fn check_variant(index: usize) {
+/// A World whose project is of the variant `VARIANTS[index]`.
+async fn world_of_variant(index: usize) -> World {
     let (visibility, releases) = VARIANTS[index];
     let w = World::new(visibility).await;
     w.app
@@ -201,6 +202,12 @@ async fn check_variant(index: usize) {
         )
         .await
         .expect(200);
+    w
+}
+
+async fn check_variant(index: usize) {
+    let (visibility, releases) = VARIANTS[index];
+    let w = world_of_variant(index).await;
     let all = callers(&w).await;
     let mut failures = Vec::new();
     for (i, (name, cell)) in matrix().into_iter().enumerate() {
@@ -320,11 +327,7 @@ async fn check_variant(index: usize) {
             }
         }
     }
-    assert!(
-        failures.is_empty(),
-        "permission matrix failures:\n{}",
-        failures.join("\n")
-    );
+    assert_no_failures("permission matrix", &failures);
 }
 
 /// The project's other resources, for the same callers and variants: one string per variant,
@@ -395,18 +398,50 @@ type ClassedStep = (
     u16,
 );
 
+/// The status a cell of a table expects: `ok` is the step's own success status.
+fn expected_status(cell: &str, success: u16) -> u16 {
+    match cell {
+        "ok" => success,
+        code => code.parse().expect("a status"),
+    }
+}
+
+/// Sends each step as `who`, and records every answer that is not the one its class expects
+/// (`row` names the caller and variant in the report).
+async fn run_steps(
+    w: &World,
+    who: &Who,
+    expected: &[&str],
+    steps: Vec<ClassedStep>,
+    row: &str,
+    failures: &mut Vec<String>,
+) {
+    for (class, endpoint, method, path, body, success) in steps {
+        let status = expected_status(expected[class], success);
+        let reply = send(w, who, method, &path, body).await;
+        if reply.status != status {
+            failures.push(format!(
+                "{row} {endpoint}: expected {status}, got {} {}",
+                reply.status, reply.text
+            ));
+        }
+    }
+}
+
+/// Fails the test with every cell that did not hold, not just the first.
+fn assert_no_failures(table: &str, failures: &[String]) {
+    assert!(
+        failures.is_empty(),
+        "{table} failures:\n{}",
+        failures.join("\n")
+    );
+}
+
 async fn check_resources(index: usize) {
     let (visibility, releases) = VARIANTS[index];
-    let w = World::new(visibility).await;
+    let w = world_of_variant(index).await;
     let app = &w.app;
     let project = format!("/projects/{}", w.project_id);
-    app.put(
-        &app.root,
-        &project,
-        json!({"releases_access_level": releases}),
-    )
-    .await
-    .expect(200);
     let all = callers(&w).await;
     let mut failures = Vec::new();
     for (i, (name, cell)) in resource_matrix().into_iter().enumerate() {
@@ -560,25 +595,10 @@ async fn check_resources(index: usize) {
                 202,
             ),
         ];
-        for (class, endpoint, method, path, body, success) in steps {
-            let status = match expected[class] {
-                "ok" => success,
-                code => code.parse().expect("a status"),
-            };
-            let reply = send(&w, who, method, &path, body).await;
-            if reply.status != status {
-                failures.push(format!(
-                    "{visibility}/{releases} {name} {endpoint}: expected {status}, got {} {}",
-                    reply.status, reply.text
-                ));
-            }
-        }
+        let row = format!("{visibility}/{releases} {name}");
+        run_steps(&w, who, &expected, steps.into(), &row, &mut failures).await;
     }
-    assert!(
-        failures.is_empty(),
-        "resource matrix failures:\n{}",
-        failures.join("\n")
-    );
+    assert_no_failures("resource matrix", &failures);
 }
 
 /// The instance's own endpoints (no project variant), in this order: version, the current
@@ -732,25 +752,17 @@ async fn instance_matrix_of_every_caller() {
                 204,
             ),
         ];
-        for (step, (endpoint, method, path, body, success)) in steps.into_iter().enumerate() {
-            let status = match expected[step] {
-                "ok" => success,
-                code => code.parse().expect("a status"),
-            };
-            let reply = send(&w, who, method, &path, body).await;
-            if reply.status != status {
-                failures.push(format!(
-                    "{name} {endpoint}: expected {status}, got {} {}",
-                    reply.status, reply.text
-                ));
-            }
-        }
+        // Each step is a column of its own.
+        let steps: Vec<ClassedStep> = steps
+            .into_iter()
+            .enumerate()
+            .map(|(column, (endpoint, method, path, body, success))| {
+                (column, endpoint, method, path, body, success)
+            })
+            .collect();
+        run_steps(&w, who, &expected, steps, name, &mut failures).await;
     }
-    assert!(
-        failures.is_empty(),
-        "instance matrix failures:\n{}",
-        failures.join("\n")
-    );
+    assert_no_failures("instance matrix", &failures);
 }
 
 #[tokio::test]
@@ -1203,26 +1215,11 @@ async fn group_matrix_of_every_caller() {
                 (2, "remove member", Method::DELETE, one, None, 204),
             ];
             let expected: Vec<&str> = cell[index].split(' ').collect();
-            for (class, endpoint, method, path, body, success) in steps {
-                let status = match expected[class] {
-                    "ok" => success,
-                    code => code.parse().expect("a status"),
-                };
-                let reply = send(&w, who, method, &path, body).await;
-                if reply.status != status {
-                    failures.push(format!(
-                        "{visibility} group, {name} {endpoint}: expected {status}, got {} {}",
-                        reply.status, reply.text
-                    ));
-                }
-            }
+            let row = format!("{visibility} group, {name}");
+            run_steps(&w, who, &expected, steps.into(), &row, &mut failures).await;
         }
     }
-    assert!(
-        failures.is_empty(),
-        "group matrix failures:\n{}",
-        failures.join("\n")
-    );
+    assert_no_failures("group matrix", &failures);
 }
 
 /// What browsers and scripts following permanent links get, for every caller in every variant:
@@ -1293,25 +1290,14 @@ async fn send_web(
 
 async fn check_web(index: usize) -> Vec<String> {
     let (visibility, releases) = VARIANTS[index];
-    let w = World::new(visibility).await;
-    w.app
-        .put(
-            &w.app.root,
-            &format!("/projects/{}", w.project_id),
-            json!({"releases_access_level": releases}),
-        )
-        .await
-        .expect(200);
+    let w = world_of_variant(index).await;
     let all = callers(&w).await;
     let base = format!("/{}/-/releases", w.project_path);
     let mut failures = Vec::new();
     for (name, cell) in web_matrix() {
         let who = caller_named(&all, name);
         let expected: Vec<&str> = cell[index].split(' ').collect();
-        let status = |class: usize, success: u16| match expected[class] {
-            "ok" => success,
-            code => code.parse().expect("a status"),
-        };
+        let status = |class: usize, success: u16| expected_status(expected[class], success);
         let mut report = |credentials: &str, step: &str, wanted: u16, reply: &common::Reply| {
             if reply.status != wanted {
                 failures.push(format!(
@@ -1379,9 +1365,5 @@ async fn web_matrix_of_every_caller() {
     for index in 0..VARIANTS.len() {
         failures.extend(check_web(index).await);
     }
-    assert!(
-        failures.is_empty(),
-        "web matrix failures:\n{}",
-        failures.join("\n")
-    );
+    assert_no_failures("web matrix", &failures);
 }
