@@ -602,19 +602,19 @@ async fn check_resources(index: usize) {
 }
 
 /// The instance's own endpoints (no project variant), in this order: version, the current
-/// user, users, one user, create a user, audit events, one audit event, create a project,
-/// create a group, make
+/// user, users, one user, create a user, audit events, one audit event, the projects the
+/// caller can see, create a project, create a group, make
 /// a token for a user, make a CI job token, the token itself, create a project for another user,
 /// the guest's token by id, revoke a token of the guest's by id, revoke the caller's own token
 /// (`ok`: the endpoint's success). GitLab tells only administrators that a token does not
 /// exist (401 to others), refuses to revoke someone else's token with 400, and lets a token of
 /// any scope revoke itself.
 fn instance_matrix() -> Vec<(&'static str, &'static str)> {
-    const USER: &str = "ok ok ok ok 403 403 403 ok ok 403 403 ok 403 401 400 ok";
-    const GUEST: &str = "ok ok ok ok 403 403 403 ok ok 403 403 ok 403 ok ok ok";
-    const ADMIN: &str = "ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok";
-    const NOBODY: &str = "401 401 ok ok 401 401 401 401 401 401 401 401 401 401 401 401";
-    const EXPIRED: &str = "401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401";
+    const USER: &str = "ok ok ok ok 403 403 403 ok ok ok 403 403 ok 403 401 400 ok";
+    const GUEST: &str = "ok ok ok ok 403 403 403 ok ok ok 403 403 ok 403 ok ok ok";
+    const ADMIN: &str = "ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok";
+    const NOBODY: &str = "401 401 ok ok 401 401 401 ok 401 401 401 401 401 401 401 401 401";
+    const EXPIRED: &str = "401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401";
     vec![
         ("anonymous", NOBODY),
         ("outsider", USER),
@@ -628,7 +628,7 @@ fn instance_matrix() -> Vec<(&'static str, &'static str)> {
         ("job token of another project", NOBODY),
         (
             "read_api token",
-            "ok ok ok ok 403 403 403 403 403 403 403 ok 403 401 403 ok",
+            "ok ok ok ok 403 403 403 ok 403 403 403 403 ok 403 401 403 ok",
         ),
         ("expired token", EXPIRED),
         ("revoked token", EXPIRED),
@@ -660,7 +660,7 @@ async fn instance_matrix_of_every_caller() {
     for (i, (name, row)) in instance_matrix().into_iter().enumerate() {
         let who = caller_named(&all, name);
         let expected: Vec<&str> = row.split(' ').collect();
-        let steps: [(&str, Method, String, Option<serde_json::Value>, u16); 16] = [
+        let steps: [(&str, Method, String, Option<serde_json::Value>, u16); 17] = [
             ("version", Method::GET, "/version".into(), None, 200),
             ("current user", Method::GET, "/user".into(), None, 200),
             ("users", Method::GET, "/users".into(), None, 200),
@@ -688,6 +688,7 @@ async fn instance_matrix_of_every_caller() {
                 None,
                 200,
             ),
+            ("projects", Method::GET, "/projects".into(), None, 200),
             (
                 "create project",
                 Method::POST,
