@@ -666,3 +666,77 @@ async fn health_endpoints_answer_like_gitlabs() {
         &json!({"status": "ok", "db_check": [{"status": "ok"}]})
     );
 }
+
+/// GitLab's `last_owner?`: a group's last owner can be neither removed nor changed, by anyone,
+/// themself and administrators included. Owners of a group above count.
+#[tokio::test]
+async fn a_group_always_keeps_an_owner() {
+    let app = TestApp::start().await;
+    let alice = app.user("alice").await;
+    let bob = app.user("bob").await;
+    let made = app
+        .post(&app.root, "/groups", json!({"name": "Top", "path": "top"}))
+        .await;
+    let top = made.expect(201)["id"].as_i64().expect("id");
+    let members = format!("/groups/{top}/members");
+    app.post(
+        &app.root,
+        &members,
+        json!({"user_id": alice.id, "access_level": 50}),
+    )
+    .await
+    .expect(201);
+    // Root made the group and owns it; with Alice there are two owners: root may go.
+    app.delete(&app.root, &format!("{members}/1"))
+        .await
+        .expect(204);
+    let forbidden = json!({"message": "403 Forbidden"});
+    let alice_member = format!("{members}/{}", alice.id);
+    assert_eq!(
+        app.delete(&app.root, &alice_member).await.expect(403),
+        &forbidden
+    );
+    assert_eq!(
+        app.delete(&alice, &alice_member).await.expect(403),
+        &forbidden
+    );
+    assert_eq!(
+        app.put(&app.root, &alice_member, json!({"access_level": 40}))
+            .await
+            .expect(403),
+        &forbidden
+    );
+    // A subgroup's only direct owner is not its last: Alice owns the group above.
+    let sub = app
+        .post(
+            &alice,
+            "/groups",
+            json!({"name": "Sub", "path": "sub", "parent_id": top}),
+        )
+        .await;
+    let sub = sub.expect(201)["id"].as_i64().expect("id");
+    app.post(
+        &alice,
+        &format!("/groups/{sub}/members"),
+        json!({"user_id": bob.id, "access_level": 50}),
+    )
+    .await
+    .expect(201);
+    app.delete(&alice, &format!("/groups/{sub}/members/{}", alice.id))
+        .await
+        .expect(204);
+    app.delete(&bob, &format!("/groups/{sub}/members/{}", bob.id))
+        .await
+        .expect(204);
+    // With a second owner, Alice may step down.
+    app.post(
+        &alice,
+        &members,
+        json!({"user_id": bob.id, "access_level": 50}),
+    )
+    .await
+    .expect(201);
+    app.put(&bob, &alice_member, json!({"access_level": 30}))
+        .await
+        .expect(200);
+}

@@ -7,6 +7,7 @@ use axum::response::Response;
 
 use super::groups::find_group;
 use crate::domain::access::{self, AccessLevel, Actor};
+use crate::domain::pagination::PageRequest;
 use crate::http::auth::{authenticate, Caller, RouteAuth};
 #[allow(unused_imports)]
 use crate::http::entities::*;
@@ -20,7 +21,7 @@ use crate::http::request::ApiRequest;
 use crate::http::router::no_content;
 use crate::http::scope::find_project;
 use crate::http::App;
-use crate::store::{MemberSource, Store, StoreError, User};
+use crate::store::{Member, MemberSource, Store, StoreError, User};
 
 #[derive(Clone, Copy)]
 enum Kind {
@@ -57,6 +58,44 @@ fn may_manage(actor: &Actor, kind: Kind, level: AccessLevel) -> bool {
         Kind::Project => access::can_manage_member(actor, level),
         Kind::Group => access::can_manage_group_member(actor),
     }
+}
+
+/// GitLab's `last_owner?` (GroupMemberPolicy's `prevent_all`): the member owns the group and no
+/// one else owns it or a group above it. Nobody may remove or change that membership, not even
+/// an administrator or the owner leaving: a group always keeps an owner.
+async fn is_last_owner<S: Store>(
+    app: &App<S>,
+    source: MemberSource,
+    member: &Member,
+) -> ApiResult<bool> {
+    let MemberSource::Group(id) = source else {
+        return Ok(false);
+    };
+    if member.access_level < AccessLevel::OWNER {
+        return Ok(false);
+    }
+    let Some(group) = app.store.namespace(id).await? else {
+        return Ok(false);
+    };
+    let mut owners = 0;
+    for ancestor in &group.traversal_ids {
+        let mut page = PageRequest::new(Some(1), Some(100));
+        loop {
+            let (members, total) = app
+                .store
+                .members(MemberSource::Group(*ancestor), page)
+                .await?;
+            owners += members
+                .iter()
+                .filter(|m| m.access_level >= AccessLevel::OWNER)
+                .count();
+            if members.is_empty() || page.page * page.per_page >= total {
+                break;
+            }
+            page.page += 1;
+        }
+    }
+    Ok(owners <= 1)
 }
 
 fn member_not_found() -> ApiError {
@@ -157,7 +196,10 @@ async fn update<S: Store>(app: App<S>, request: ApiRequest, kind: Kind) -> ApiRe
         .await?
         .ok_or_else(member_not_found)?;
     let level = AccessLevel(level.value().unwrap_or_default());
-    if !may_manage(&actor, kind, level) || !may_manage(&actor, kind, existing.access_level) {
+    if !may_manage(&actor, kind, level)
+        || !may_manage(&actor, kind, existing.access_level)
+        || is_last_owner(&app, source, &existing).await?
+    {
         return Err(ApiError::forbidden());
     }
     let member = app
@@ -185,7 +227,9 @@ async fn remove<S: Store>(app: App<S>, request: ApiRequest, kind: Kind) -> ApiRe
     // Anyone may leave; removing others takes a maintainer (an owner for owners, and for
     // every group member).
     let leaving = caller.user_id() == Some(user_id);
-    if !leaving && !may_manage(&actor, kind, existing.access_level) {
+    if (!leaving && !may_manage(&actor, kind, existing.access_level))
+        || is_last_owner(&app, source, &existing).await?
+    {
         return Err(ApiError::forbidden());
     }
     app.store.remove_member(source, user_id).await?;
