@@ -2,11 +2,10 @@
 //! `X-Next-Page`, `X-Prev-Page` (empty when there is none) and an absolute `Link` header whose
 //! URLs carry every request parameter, route captures included, as GitLab's do.
 
+use axum::body::Bytes;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::Response;
 use serde_json::{Map, Value};
-
-use axum::body::Bytes;
 
 use super::error::{json_response, rendered_json_response};
 use super::params::to_query;

@@ -102,9 +102,10 @@ pub trait Store: Directory + Projects + Releases + Clone + Send + Sync + 'static
     /// Whether the database answers (readiness).
     fn ping(&self) -> impl Future<Output = StoreResult<()>> + Send;
 
-    /// A cache for values computed from tags, releases and links (rendered JSON), emptied by
-    /// every write that could change them. `None` when other processes write the database too
-    /// (PostgreSQL): then nothing derived from content may outlive its request.
+    /// A cache for values computed from links and the releases and projects they belong to
+    /// (rendered JSON), emptied by every write that could change them. `None` when other
+    /// processes write the database too (PostgreSQL): then nothing derived from stored data may
+    /// outlive its request.
     fn content_memo(&self) -> Option<&cached::ReadCache> {
         None
     }
