@@ -5,7 +5,6 @@
 mod common;
 
 use std::path::Path;
-use std::process::Stdio;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -25,15 +24,10 @@ struct Server {
 
 async fn start(database: &str) -> Server {
     let port = common::free_port();
-    let child = Command::new(env!("CARGO_BIN_EXE_relinks"))
-        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
-        .args(["--database", database, "--external-url", EXTERNAL])
+    let child = common::relinks_serve(database, port)
+        .args(["--external-url", EXTERNAL])
         .env("RELINKS_ROOT_TOKEN", TOKEN)
-        .env("RELINKS_LOG", "error")
         .env("RELINKS_RATE_LIMITS", "off")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
         .spawn()
         .expect("relinks starts");
     common::wait_ready(port).await;

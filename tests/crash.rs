@@ -10,13 +10,12 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::process::Stdio;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
-use tokio::process::{Child, Command};
+use tokio::process::Child;
 
 use common::cluster::Cluster;
 use common::{testing_postgres, TestDatabase};
@@ -38,19 +37,10 @@ struct Server {
 }
 
 async fn start(database: &str, port: u16) -> Server {
-    let child = Command::new(env!("CARGO_BIN_EXE_relinks"))
-        .arg("serve")
-        .arg("--listen")
-        .arg(format!("127.0.0.1:{port}"))
-        .arg("--database")
-        .arg(database)
+    let child = common::relinks_serve(database, port)
         .env("RELINKS_ROOT_TOKEN", TOKEN)
-        .env("RELINKS_LOG", "error")
         // 32 clients on one token make far more than 2,000 requests a minute.
         .env("RELINKS_RATE_LIMITS", "off")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
         .spawn()
         .expect("relinks starts");
     common::wait_ready(port).await;

@@ -20,18 +20,8 @@ struct Server {
 
 async fn start(db: &TestDatabase, root_token: Option<&str>) -> Server {
     let port = free_port();
-    let mut command = Command::new(env!("CARGO_BIN_EXE_relinks"));
-    command
-        .arg("serve")
-        .arg("--listen")
-        .arg(format!("127.0.0.1:{port}"))
-        .arg("--database")
-        .arg(&db.url)
-        .env_remove("RELINKS_ROOT_TOKEN")
-        .env("RELINKS_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .kill_on_drop(true);
+    let mut command = common::relinks_serve(&db.url, port);
+    command.env("RELINKS_LOG", "warn").stdout(Stdio::piped());
     if let Some(token) = root_token {
         command.env("RELINKS_ROOT_TOKEN", token);
     }

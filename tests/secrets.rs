@@ -6,7 +6,6 @@
 mod common;
 
 use std::os::unix::fs::PermissionsExt;
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
@@ -27,22 +26,7 @@ struct Server {
 
 async fn start(database: &str, root_token: Option<&str>) -> Server {
     let port = common::free_port();
-    let mut command = Command::new(env!("CARGO_BIN_EXE_relinks"));
-    command
-        .args([
-            "serve",
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "--database",
-            database,
-        ])
-        .env_remove("RELINKS_ROOT_TOKEN")
-        .env_remove("RELINKS_SECRET")
-        .env_remove("RELINKS_SECRET_FILE")
-        .env("RELINKS_LOG", "error")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .kill_on_drop(true);
+    let mut command = common::relinks_serve(database, port);
     if let Some(token) = root_token {
         command.env("RELINKS_ROOT_TOKEN", token);
     }

@@ -447,6 +447,11 @@ impl<S: Store> Projects for Cached<S> {
             .await
     }
 
+    async fn group_owners(&self, group: &Namespace) -> StoreResult<i64> {
+        // Asked only before a membership change: always read from the database.
+        self.inner.group_owners(group).await
+    }
+
     async fn group_level(
         &self,
         user_id: i64,

@@ -274,6 +274,8 @@ pub trait Projects {
         user_id: i64,
         group: &Namespace,
     ) -> impl Future<Output = StoreResult<Option<crate::domain::access::AccessLevel>>> + Send;
+    /// How many owner memberships the group and its ancestors hold.
+    fn group_owners(&self, group: &Namespace) -> impl Future<Output = StoreResult<i64>> + Send;
     fn members(
         &self,
         source: MemberSource,

@@ -19,6 +19,24 @@ use relinks::http::{router, App, HttpConfig};
 use relinks::server::{open, Engine};
 use relinks::store::Store;
 
+/// `relinks serve` of the built binary on `port` and `database`: quiet, killed with its test,
+/// and with no root token or secret from the environment the tests run in. Each test adds what
+/// it needs (a later `env` or `stdout` wins).
+pub fn relinks_serve(database: &str, port: u16) -> tokio::process::Command {
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_relinks"));
+    command
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .args(["--database", database])
+        .env_remove("RELINKS_ROOT_TOKEN")
+        .env_remove("RELINKS_SECRET")
+        .env_remove("RELINKS_SECRET_FILE")
+        .env("RELINKS_LOG", "error")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true);
+    command
+}
+
 /// The PostgreSQL server tests create their databases on (trust auth on these machines).
 pub fn postgres_admin_url() -> String {
     std::env::var("RELINKS_TEST_POSTGRES_URL")

@@ -7,7 +7,6 @@ use axum::response::Response;
 
 use super::groups::find_group;
 use crate::domain::access::{self, AccessLevel, Actor};
-use crate::domain::pagination::PageRequest;
 use crate::http::auth::{authenticate, Caller, RouteAuth};
 #[allow(unused_imports)]
 use crate::http::entities::*;
@@ -77,25 +76,7 @@ async fn is_last_owner<S: Store>(
     let Some(group) = app.store.namespace(id).await? else {
         return Ok(false);
     };
-    let mut owners = 0;
-    for ancestor in &group.traversal_ids {
-        let mut page = PageRequest::new(Some(1), Some(100));
-        loop {
-            let (members, total) = app
-                .store
-                .members(MemberSource::Group(*ancestor), page)
-                .await?;
-            owners += members
-                .iter()
-                .filter(|m| m.access_level >= AccessLevel::OWNER)
-                .count();
-            if members.is_empty() || page.page * page.per_page >= total {
-                break;
-            }
-            page.page += 1;
-        }
-    }
-    Ok(owners <= 1)
+    Ok(app.store.group_owners(&group).await? <= 1)
 }
 
 fn member_not_found() -> ApiError {

@@ -326,6 +326,21 @@ macro_rules! projects_impl {
                 Ok(query.fetch_one(&self.reader).await?.map(AccessLevel))
             }
 
+            async fn group_owners(&self, group: &Namespace) -> StoreResult<i64> {
+                if group.kind != NamespaceKind::Group || group.traversal_ids.is_empty() {
+                    return Ok(0);
+                }
+                let sql = format!(
+                    "SELECT COUNT(*) FROM group_members WHERE access_level >= $1 AND namespace_id IN {}",
+                    placeholders(2, group.traversal_ids.len())
+                );
+                let mut query = sqlx::query_scalar::<_, i64>(&sql).bind(AccessLevel::OWNER.0);
+                for id in &group.traversal_ids {
+                    query = query.bind(id);
+                }
+                Ok(query.fetch_one(&self.reader).await?)
+            }
+
             async fn members(&self, source: MemberSource, page: PageRequest) -> StoreResult<Page<Member>> {
                 let (table, column, id) = member_table(source);
                 let sql = format!(

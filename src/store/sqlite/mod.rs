@@ -38,12 +38,8 @@ impl SqliteStore {
     const PAUSE_AUDIT: &'static str = "UPDATE audit_context SET paused = 1";
     const RESUME_AUDIT: &'static str = "UPDATE audit_context SET paused = 0";
     /// Sets the audit context from parameters $8 to $11, in the same call as the statement
-    /// it is put before (SQLite runs the statements of one call in order, numbered parameters
-    /// bound across them).
-    const AUDIT_FROM_8: Option<&'static str> = Some(
-        "UPDATE audit_context SET author_id = $8, author_name = $9, ip_address = $10, \
-         request_id = $11; ",
-    );
+    /// it is put before.
+    const AUDIT_FROM_8: Option<&'static str> = Some(writer::SET_AUDIT_CONTEXT_FROM_8);
     /// Writes are serialised by the one writer: a row read in a write is the row updated.
     const FOR_UPDATE: &'static str = "";
     /// A deferred transaction's first read fixes its snapshot: nothing more to say.

@@ -21,6 +21,11 @@ const MAX_BATCH: usize = 256;
 const SET_AUDIT_CONTEXT: &str =
     "UPDATE audit_context SET author_id = $1, author_name = $2, ip_address = $3, request_id = $4";
 
+/// The same, from parameters $8 to $11, to go before a statement that binds $1 to $7 (SQLite
+/// runs the statements of one call in order, numbered parameters bound across them).
+pub const SET_AUDIT_CONTEXT_FROM_8: &str = "UPDATE audit_context SET author_id = $8, \
+     author_name = $9, ip_address = $10, request_id = $11; ";
+
 /// What a job leaves behind: whether its work succeeded (so its savepoint is kept), and how to
 /// hand over its result once the fate of the batch is known.
 struct Outcome {
@@ -182,4 +187,19 @@ async fn run(mut connection: SqliteConnection, mut queue: mpsc::Receiver<Job>) {
         }
     }
     let _ = connection.close().await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_forms_of_the_audit_context_set_the_same_columns() {
+        let renumbered = SET_AUDIT_CONTEXT
+            .replace("= $1,", "= $8,")
+            .replace("= $2,", "= $9,")
+            .replace("= $3,", "= $10,")
+            .replace("= $4", "= $11");
+        assert_eq!(format!("{renumbered}; "), SET_AUDIT_CONTEXT_FROM_8);
+    }
 }
