@@ -76,6 +76,7 @@ pub async fn backup(database_url: &str, to: &Path) -> anyhow::Result<Snapshot> {
     if to.exists() {
         bail!("{} exists already; choose a new file", to.display());
     }
+    require_directory_of(to)?;
     let partial = sibling(to, ".partial");
     let _ = std::fs::remove_file(&partial);
     let mut connection = open_read_only(&source).await?;
@@ -114,6 +115,7 @@ pub async fn restore(from: &Path, database_url: &str, replace: bool) -> anyhow::
     let snapshot = inspect(from)
         .await
         .with_context(|| format!("checking the snapshot {}", from.display()))?;
+    require_directory_of(&target)?;
     if target.exists() && !replace {
         bail!(
             "{} exists; stop relinks and pass --replace to put the snapshot in its place",
@@ -142,6 +144,23 @@ pub async fn restore(from: &Path, database_url: &str, replace: bool) -> anyhow::
         path: target,
         ..snapshot
     })
+}
+
+/// The directory a file is to be written into must exist: said plainly here, where SQLite
+/// would only say it is "unable to open database file".
+fn require_directory_of(file: &Path) -> anyhow::Result<()> {
+    let directory = match file.parent() {
+        Some(directory) if !directory.as_os_str().is_empty() => directory,
+        _ => return Ok(()),
+    };
+    if !directory.is_dir() {
+        bail!(
+            "the directory {} does not exist: create it first (mkdir -p {})",
+            directory.display(),
+            directory.display()
+        );
+    }
+    Ok(())
 }
 
 /// A rename is durable once its directory is synced.

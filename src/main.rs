@@ -14,16 +14,28 @@ static GLOBAL: MiMalloc = MiMalloc;
 #[command(
     name = "relinks",
     version,
-    about = "GitLab's Release links API, self-hosted and small"
+    about = "GitLab's Release links API, self-hosted and small",
+    after_help = ENVIRONMENT_ONLY
 )]
 struct Cli {
     #[command(subcommand)]
     command: Command,
 }
 
+/// The settings that have no flag, so that `--help` shows them too: secrets stay out of
+/// command lines (and so out of `ps`).
+const ENVIRONMENT_ONLY: &str = "\
+Settings read from the environment only:
+  RELINKS_ROOT_TOKEN  makes sure the administrator `root` exists and this exact string is one
+                      of its personal access tokens (scope api)
+  RELINKS_SECRET      the secret key for token digests, 64 hex digits (`openssl rand -hex 32`);
+                      wins over --secret-file
+  RELINKS_LOG         the log level filter, e.g. `debug` or `info,sqlx=warn` (default)";
+
 #[derive(Subcommand)]
 enum Command {
     /// Run the server.
+    #[command(after_help = ENVIRONMENT_ONLY)]
     Serve(Box<ServeConfig>),
     /// Create the database or apply pending migrations, then exit.
     Migrate(DatabaseConfig),

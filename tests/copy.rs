@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{serve_url, testing_postgres, TestDatabase, ROOT_TOKEN};
+use common::{serve_url, TestDatabase, ROOT_TOKEN};
 use serde_json::{json, Value};
 
 /// Fills an instance through the API with a bit of everything.
@@ -191,90 +191,6 @@ async fn relinks_copy(from: &str, to: &str) -> std::process::Output {
         .expect("relinks runs")
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sqlite_to_postgres_to_sqlite_gives_the_same_answers() {
-    if !testing_postgres() {
-        eprintln!("skipped: runs with RELINKS_TEST_DATABASE=postgres");
-        return;
-    }
-    let original = TestDatabase::sqlite();
-    let (base, stop) = serve_url(&original.url, common::test_config()).await;
-    let tokens = populate(&base).await;
-    let expected = answers(&base, &tokens[0]).await;
-    // Everything answers; the renamed project's old path redirects.
-    assert!(
-        expected
-            .iter()
-            .all(|(_, status, _)| matches!(status, 200 | 301)),
-        "{expected:#?}"
-    );
-    drop(stop);
-
-    let postgres = TestDatabase::postgres().await;
-    let output = relinks_copy(&original.url, &postgres.url).await;
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "{stderr}");
-    assert!(
-        stderr.contains("release_links") && stderr.contains("copied"),
-        "{stderr}"
-    );
-
-    let (pg_base, pg_stop) = serve_url(&postgres.url, common::test_config()).await;
-    assert_eq!(
-        answers(&pg_base, &tokens[0]).await,
-        expected,
-        "PostgreSQL answers as SQLite did"
-    );
-    // New rows continue after the copied ids.
-    let created = reqwest::Client::new()
-        .post(format!(
-            "{pg_base}/api/v4/projects/1/releases/v1.0/assets/links"
-        ))
-        .header("PRIVATE-TOKEN", &tokens[0])
-        .json(&json!({"name": "new", "url": "https://e.x/new"}))
-        .send()
-        .await
-        .expect("answered");
-    assert_eq!(created.status(), 201);
-    let created: Value = created.json().await.expect("json");
-    assert_eq!(
-        created["id"], 14,
-        "ids continue where the source stopped, deleted ones included"
-    );
-    let removed = reqwest::Client::new()
-        .delete(format!(
-            "{pg_base}/api/v4/projects/1/releases/v1.0/assets/links/14"
-        ))
-        .header("PRIVATE-TOKEN", ROOT_TOKEN)
-        .send()
-        .await
-        .expect("answered");
-    assert_eq!(removed.status(), 200);
-    drop(pg_stop);
-
-    let back = TestDatabase::sqlite();
-    let output = relinks_copy(&postgres.url, &back.url).await;
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let (back_base, back_stop) = serve_url(&back.url, common::test_config()).await;
-    assert_eq!(
-        answers(&back_base, &tokens[0]).await,
-        expected,
-        "and back on SQLite, the same again"
-    );
-    drop(back_stop);
-
-    // A copy into a database that holds data is refused and changes nothing.
-    let refused = relinks_copy(&original.url, &postgres.url).await;
-    assert!(!refused.status.success());
-    assert!(String::from_utf8_lossy(&refused.stderr).contains("not empty"));
-    let (pg_base, _pg_stop) = serve_url(&postgres.url, common::test_config()).await;
-    assert_eq!(answers(&pg_base, &tokens[0]).await.len(), expected.len());
-}
-
 #[tokio::test]
 async fn an_interrupted_copy_leaves_the_target_empty_and_can_run_again() {
     use relinks::store::transfer::{Loader, Snapshot, Transfer, TABLES};
@@ -323,5 +239,90 @@ async fn an_interrupted_copy_leaves_the_target_empty_and_can_run_again() {
             .await
             .expect("the copy runs again");
         assert!(report.rows() > 30);
+    }
+}
+
+/// Tests of PostgreSQL alone: `scripts/test` runs them in that engine's pass only.
+mod postgres_only {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite_to_postgres_to_sqlite_gives_the_same_answers() {
+        let original = TestDatabase::sqlite();
+        let (base, stop) = serve_url(&original.url, common::test_config()).await;
+        let tokens = populate(&base).await;
+        let expected = answers(&base, &tokens[0]).await;
+        // Everything answers; the renamed project's old path redirects.
+        assert!(
+            expected
+                .iter()
+                .all(|(_, status, _)| matches!(status, 200 | 301)),
+            "{expected:#?}"
+        );
+        drop(stop);
+
+        let postgres = TestDatabase::postgres().await;
+        let output = relinks_copy(&original.url, &postgres.url).await;
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(output.status.success(), "{stderr}");
+        assert!(
+            stderr.contains("release_links") && stderr.contains("copied"),
+            "{stderr}"
+        );
+
+        let (pg_base, pg_stop) = serve_url(&postgres.url, common::test_config()).await;
+        assert_eq!(
+            answers(&pg_base, &tokens[0]).await,
+            expected,
+            "PostgreSQL answers as SQLite did"
+        );
+        // New rows continue after the copied ids.
+        let created = reqwest::Client::new()
+            .post(format!(
+                "{pg_base}/api/v4/projects/1/releases/v1.0/assets/links"
+            ))
+            .header("PRIVATE-TOKEN", &tokens[0])
+            .json(&json!({"name": "new", "url": "https://e.x/new"}))
+            .send()
+            .await
+            .expect("answered");
+        assert_eq!(created.status(), 201);
+        let created: Value = created.json().await.expect("json");
+        assert_eq!(
+            created["id"], 14,
+            "ids continue where the source stopped, deleted ones included"
+        );
+        let removed = reqwest::Client::new()
+            .delete(format!(
+                "{pg_base}/api/v4/projects/1/releases/v1.0/assets/links/14"
+            ))
+            .header("PRIVATE-TOKEN", ROOT_TOKEN)
+            .send()
+            .await
+            .expect("answered");
+        assert_eq!(removed.status(), 200);
+        drop(pg_stop);
+
+        let back = TestDatabase::sqlite();
+        let output = relinks_copy(&postgres.url, &back.url).await;
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let (back_base, back_stop) = serve_url(&back.url, common::test_config()).await;
+        assert_eq!(
+            answers(&back_base, &tokens[0]).await,
+            expected,
+            "and back on SQLite, the same again"
+        );
+        drop(back_stop);
+
+        // A copy into a database that holds data is refused and changes nothing.
+        let refused = relinks_copy(&original.url, &postgres.url).await;
+        assert!(!refused.status.success());
+        assert!(String::from_utf8_lossy(&refused.stderr).contains("not empty"));
+        let (pg_base, _pg_stop) = serve_url(&postgres.url, common::test_config()).await;
+        assert_eq!(answers(&pg_base, &tokens[0]).await.len(), expected.len());
     }
 }

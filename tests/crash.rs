@@ -18,7 +18,7 @@ use serde_json::{json, Value};
 use tokio::process::Child;
 
 use common::cluster::Cluster;
-use common::{testing_postgres, TestDatabase};
+use common::TestDatabase;
 
 const TOKEN: &str = "glpat-crash-test-0123456789abcdefghij";
 const CLIENTS: usize = 32;
@@ -374,43 +374,44 @@ async fn acknowledged_writes_survive_sigkill_at_random_moments() {
     assert!(acknowledged > 0);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn acknowledged_writes_survive_database_restarts() {
-    if !testing_postgres() {
-        eprintln!("skipped: runs with RELINKS_TEST_DATABASE=postgres");
-        return;
-    }
-    let cluster = Cluster::create().await;
-    let port = common::free_port();
-    let server = start(&cluster.url(), port).await;
-    prepare(&server.base).await;
-    let model = Arc::new(Mutex::new(Model::default()));
-    let tally = Arc::new(Tally::default());
-    let serial = Arc::new(AtomicU64::new(0));
-    let restarts = cycles().div_ceil(4);
-    for _ in 0..restarts {
-        load_until(&server.base, &model, &tally, &serial, async {
-            tokio::time::sleep(random_load_time()).await;
-            cluster.stop().await;
-            tokio::time::sleep(Duration::from_millis(200)).await;
-            cluster.start().await;
-            tokio::time::sleep(random_load_time()).await;
-        })
-        .await;
-        // The same process, without a restart, answers again and holds every acknowledged write.
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while reqwest::get(format!("http://127.0.0.1:{port}/-/readiness"))
-            .await
-            .map_or(true, |r| r.status() != 200)
-        {
-            assert!(Instant::now() < deadline, "relinks did not recover");
-            tokio::time::sleep(Duration::from_millis(20)).await;
+/// Tests of PostgreSQL alone: `scripts/test` runs them in that engine's pass only.
+mod postgres_only {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn acknowledged_writes_survive_database_restarts() {
+        let cluster = Cluster::create().await;
+        let port = common::free_port();
+        let server = start(&cluster.url(), port).await;
+        prepare(&server.base).await;
+        let model = Arc::new(Mutex::new(Model::default()));
+        let tally = Arc::new(Tally::default());
+        let serial = Arc::new(AtomicU64::new(0));
+        let restarts = cycles().div_ceil(4);
+        for _ in 0..restarts {
+            load_until(&server.base, &model, &tally, &serial, async {
+                tokio::time::sleep(random_load_time()).await;
+                cluster.stop().await;
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                cluster.start().await;
+                tokio::time::sleep(random_load_time()).await;
+            })
+            .await;
+            // The same process, without a restart, answers again and holds every acknowledged write.
+            let deadline = Instant::now() + Duration::from_secs(20);
+            while reqwest::get(format!("http://127.0.0.1:{port}/-/readiness"))
+                .await
+                .map_or(true, |r| r.status() != 200)
+            {
+                assert!(Instant::now() < deadline, "relinks did not recover");
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            check_and_settle(&server.base, &model).await;
         }
-        check_and_settle(&server.base, &model).await;
-    }
-    eprintln!(
+        eprintln!(
         "{restarts} database restarts survived: {} acknowledged writes checked, {} unanswered or 503",
         tally.acknowledged.load(Ordering::Relaxed),
         tally.unanswered.load(Ordering::Relaxed),
     );
+    }
 }

@@ -43,7 +43,47 @@ fn the_document_lists_exactly_the_routes_the_server_answers() {
         phantom.is_empty(),
         "documented operations nobody answers: {phantom:?}"
     );
-    assert_eq!(routed.len(), 68);
+    assert_eq!(routed.len(), 69);
+}
+
+/// `/help/api` shows the document as a page, offline: every operation and every schema, and
+/// no script beyond the site's own.
+#[tokio::test]
+async fn the_api_page_shows_every_operation_and_schema() {
+    let app = TestApp::start().await;
+    let page = app
+        .get(&Caller::anonymous(), &app.web_url("/help/api"))
+        .await;
+    page.expect(200);
+    assert!(
+        page.content_type().starts_with("text/html"),
+        "{}",
+        page.content_type()
+    );
+    let doc = document();
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for (method, op) in item.as_object().expect("path item") {
+            let heading = format!("{} {}", method.to_uppercase(), path);
+            assert!(page.text.contains(&heading), "the page shows {heading}");
+            let id = op["operationId"].as_str().expect("operation id");
+            assert!(
+                page.text.contains(&format!("id=\"{id}\"")),
+                "{id} has an anchor"
+            );
+        }
+    }
+    for name in doc["components"]["schemas"]
+        .as_object()
+        .expect("schemas")
+        .keys()
+    {
+        assert!(
+            page.text.contains(&format!("id=\"schema-{name}\"")),
+            "schema {name}"
+        );
+    }
+    assert!(!page.text.contains("<script>"), "no inline script");
+    assert!(page.text.contains("href=\"/api/v4/openapi.json\""));
 }
 
 #[test]

@@ -293,7 +293,7 @@ impl Modify for Security {
         meta::version, openapi_json,
         health::health, health::liveness, health::readiness, super::metrics::scrape,
         web::docs::home, web::docs::sign_in_form, web::docs::sign_in, web::docs::sign_out,
-        web::docs::stylesheet, web::docs::script, web::docs::releases, web::docs::release,
+        web::docs::api_docs, web::docs::stylesheet, web::docs::script, web::docs::releases, web::docs::release,
         web::docs::download, web::docs::latest, web::docs::latest_suffix,
     ),
     tags(

@@ -35,6 +35,11 @@ form.signin { display: grid; gap: .5rem; max-width: 28rem; }
 form.signin input { font: inherit; padding: .5rem; border: 1px solid var(--muted); border-radius: 6px; }
 .notice { padding: .75rem; border: 1px solid var(--line); border-radius: 8px; background: var(--soft); }
 .sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
+section.operation, section.schema { border-top: 1px solid var(--line); padding: .5rem 0; }
+section.operation table { border-collapse: collapse; width: 100%; margin: .5rem 0; font-size: .9rem; }
+section.operation caption { text-align: left; font-weight: 600; }
+section.operation th, section.operation td { border: 1px solid var(--line); padding: .2rem .4rem; text-align: left; vertical-align: top; }
+section.schema pre { overflow-x: auto; background: var(--soft); padding: .5rem; font-size: .8rem; }
 footer { max-width: 60rem; margin: 2rem auto; padding: 0 1rem; color: var(--muted); font-size: .85rem; }
 "#;
 

@@ -6,6 +6,7 @@
 //! session cookie (made by signing in) or, for scripts following permanent links, a personal
 //! access token in `private_token` or `PRIVATE-TOKEN`; bad credentials count as none.
 
+pub mod api_docs;
 pub mod assets;
 pub mod pages;
 
@@ -71,6 +72,11 @@ pub fn routes<S: Store>() -> Vec<crate::http::router::Route<S>> {
         ),
         (
             Method::GET,
+            "/help/api",
+            on(MethodFilter::GET, api_docs::api_docs),
+        ),
+        (
+            Method::GET,
             "/-/assets/relinks.css",
             on(MethodFilter::GET, assets::stylesheet),
         ),
@@ -105,6 +111,9 @@ pub mod docs {
     #[utoipa::path(post, path = "/users/sign_out", tag = "pages", security(()),
         responses((status = 303, description = "Signed out; the session cookie is cleared")))]
     pub fn sign_out() {}
+
+    #[utoipa::path(get, path = "/help/api", tag = "pages", security(()), responses((status = 200, description = "This document as a page", content_type = "text/html")))]
+    pub fn api_docs() {}
 
     #[utoipa::path(get, path = "/-/assets/relinks.css", tag = "pages", security(()), responses((status = 200, description = "The pages' stylesheet", content_type = "text/css")))]
     pub fn stylesheet() {}

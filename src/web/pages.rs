@@ -44,7 +44,7 @@ pub fn date(micros: Micros) -> String {
         .unwrap_or_default()
 }
 
-fn layout(frame: &Frame<'_>, title: &str, content: Markup) -> Markup {
+pub(crate) fn layout(frame: &Frame<'_>, title: &str, content: Markup) -> Markup {
     html! {
         (DOCTYPE)
         html lang="en" {
