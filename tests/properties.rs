@@ -1,5 +1,6 @@
 //! Property tests of the domain rules over generated inputs: the filepath validator against
-//! GitLab's own regex (run by a regex engine with look-ahead), the URL validator's scheme and
+//! GitLab's own regex (run by a regex engine with look-ahead; relinks also refuses `.` and `..`
+//! segments), the URL validator's scheme and
 //! line-break rules, offset pagination maths, and Rack's parameter parsing. More cases:
 //! `PROPTEST_CASES=100000 cargo test --release --test properties`.
 
@@ -34,7 +35,9 @@ proptest! {
     #[test]
     fn filepaths_are_judged_as_gitlab_judges_them(path in filepath_like()) {
         let too_long = path.chars().count() > 128;
-        let matches = gitlab_filepath_regex().is_match(&path).expect("regex runs");
+        // GitLab's regex, and relinks' one deliberate addition: no `.` or `..` segment.
+        let dotted = path.split('/').any(|s| s == "." || s == "..");
+        let matches = gitlab_filepath_regex().is_match(&path).expect("regex runs") && !dotted;
         let expected = if too_long {
             Some("is too long (maximum is 128 characters)")
         } else if matches {

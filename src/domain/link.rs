@@ -178,6 +178,11 @@ pub fn check_url(value: &str) -> Result<(), BlockedUrl> {
     if value.contains(['\n', '\r']) {
         return Err(BlockedUrl::Invalid);
     }
+    // A deliberate difference from GitLab, whose blocker lets other control characters through
+    // in the path: none belongs in a URL, and no redirect could carry one in `Location`.
+    if value.chars().any(char::is_control) {
+        return Err(BlockedUrl::Invalid);
+    }
     let scheme = parts.scheme.unwrap_or("");
     let web = scheme.eq_ignore_ascii_case("http") || scheme.eq_ignore_ascii_case("https");
     if !web && percent_decoded_has_line_break(value) {
@@ -207,11 +212,20 @@ pub fn filepath_problem(filepath: &str) -> Option<&'static str> {
     if filepath.chars().count() > FILEPATH_MAX_LENGTH {
         return Some("is too long (maximum is 128 characters)");
     }
-    if filepath_matches_regex(filepath) {
+    if filepath_matches_regex(filepath) && !has_dot_segment(filepath) {
         None
     } else {
         Some("is in an invalid format")
     }
+}
+
+/// A `.` or `..` segment (`/a/../../other/-/releases/…`): GitLab's regex allows them, but a
+/// client that normalises `direct_asset_url` would land on another project's path, so relinks
+/// refuses them (a deliberate difference).
+pub fn has_dot_segment(filepath: &str) -> bool {
+    filepath
+        .split('/')
+        .any(|segment| segment == "." || segment == "..")
 }
 
 fn filepath_matches_regex(filepath: &str) -> bool {
@@ -364,6 +378,34 @@ mod tests {
         );
         assert_eq!(check_url("1http://example.com"), Err(BlockedUrl::Invalid));
         assert_eq!(check_url("http://-example.com/"), Err(BlockedUrl::Hostname));
+        for control in [
+            "\u{0}", "\u{7}", "\t", "\u{b}", "\u{1b}", "\u{7f}", "\u{85}",
+        ] {
+            assert_eq!(
+                check_url(&format!("https://example.com/a{control}b")),
+                Err(BlockedUrl::Invalid),
+                "{control:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn dot_segments_are_refused_in_filepaths() {
+        for dotted in [
+            "/a/../../grp/secret",
+            "/./bin/app",
+            "/bin/../app",
+            "/bin/..",
+        ] {
+            assert_eq!(
+                filepath_problem(dotted),
+                Some("is in an invalid format"),
+                "{dotted}"
+            );
+        }
+        for fine in ["/bin/.app", "/bin/app..tar", "/..hidden/x1", "/a.b/c.d"] {
+            assert_eq!(filepath_problem(fine), None, "{fine}");
+        }
     }
 
     #[test]

@@ -418,21 +418,29 @@ pub struct TagEntity {
     pub target: Option<String>,
     #[schema(value_type = Option<Object>)]
     pub commit: Option<Value>,
-    pub release: Option<ReleaseSummary>,
+    /// Only for callers who may read the project's releases (GitLab's `can_read_release?`):
+    /// absent for the others, `null` when the tag has no release.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<ReleaseSummary>)]
+    pub release: Option<Option<ReleaseSummary>>,
     pub protected: bool,
     pub created_at: String,
 }
 
 impl TagEntity {
-    pub fn new(tag: &Tag, release: Option<&Release>, protected: &[ProtectedTag]) -> Self {
+    /// `release` is the tag's release as the caller may see it: `None` when the caller may not
+    /// read releases, `Some(None)` when the tag has none.
+    pub fn new(tag: &Tag, release: Option<Option<&Release>>, protected: &[ProtectedTag]) -> Self {
         Self {
             name: tag.name.clone(),
             message: tag.message.clone(),
             target: tag.target.clone(),
             commit: None,
-            release: release.map(|r| ReleaseSummary {
-                tag_name: r.tag.clone(),
-                description: r.description.clone(),
+            release: release.map(|release| {
+                release.map(|r| ReleaseSummary {
+                    tag_name: r.tag.clone(),
+                    description: r.description.clone(),
+                })
             }),
             protected: protected
                 .iter()

@@ -138,11 +138,15 @@ pub fn rendered_json_response(status: StatusCode, body: axum::body::Bytes) -> Re
 }
 
 /// A redirect without a body.
+///
+/// A redirect always has a `Location`: what a header cannot carry (control characters, anything
+/// beyond ASCII, as in a link stored before such URLs were refused) is percent-encoded.
 pub fn redirect(status: StatusCode, location: &str) -> Response {
     let mut response = status.into_response();
-    if let Ok(value) = HeaderValue::from_str(location) {
-        response.headers_mut().insert(header::LOCATION, value);
-    }
+    let encoded = percent_encoding::utf8_percent_encode(location, percent_encoding::CONTROLS);
+    let value = HeaderValue::from_str(&encoded.to_string())
+        .unwrap_or_else(|_| HeaderValue::from_static("/"));
+    response.headers_mut().insert(header::LOCATION, value);
     response
 }
 
@@ -199,6 +203,37 @@ impl IntoResponse for ApiError {
                     &json!({ "message": "500 Internal Server Error" }),
                 )
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_redirect_always_carries_its_location() {
+        for (given, sent) in [
+            (
+                "https://example.com/a b?x=1%2F",
+                "https://example.com/a b?x=1%2F",
+            ),
+            (
+                "https://example.com/\u{1b}[0m",
+                "https://example.com/%1B[0m",
+            ),
+            ("https://example.com/\u{7f}", "https://example.com/%7F"),
+            ("https://example.com/ü", "https://example.com/%C3%BC"),
+        ] {
+            let response = redirect(StatusCode::FOUND, given);
+            assert_eq!(
+                response
+                    .headers()
+                    .get(header::LOCATION)
+                    .and_then(|v| v.to_str().ok()),
+                Some(sent),
+                "{given:?}"
+            );
         }
     }
 }

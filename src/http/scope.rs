@@ -46,6 +46,11 @@ impl ProjectScope {
         }
     }
 
+    /// `read_release`, as a yes or no (for what is embedded in other answers).
+    pub fn can_read_releases(&self) -> bool {
+        access::can_read_releases(&self.actor, &self.settings())
+    }
+
     pub fn can_read_code(&self) -> bool {
         access::can_read_code(&self.actor, &self.settings())
     }

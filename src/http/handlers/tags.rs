@@ -56,16 +56,24 @@ pub async fn list<S: Store>(State(app): State<App<S>>, request: ApiRequest) -> A
         ascending: sort.value().as_deref() == Some("asc"),
     };
     let (tags, total) = app.store.tags(scope.project.id, &query, page).await?;
-    let names: Vec<String> = tags.iter().map(|t| t.name.clone()).collect();
-    let releases = app
-        .store
-        .releases_for_tags(scope.project.id, &names)
-        .await?;
+    // Releases are embedded only for callers who may read them: nothing is fetched otherwise.
+    let releases = if scope.can_read_releases() {
+        let names: Vec<String> = tags.iter().map(|t| t.name.clone()).collect();
+        Some(
+            app.store
+                .releases_for_tags(scope.project.id, &names)
+                .await?,
+        )
+    } else {
+        None
+    };
     let protected = app.store.protected_tags(scope.project.id).await?;
     let items = tags
         .iter()
         .map(|t| {
-            let release = releases.iter().find(|r| r.tag == t.name);
+            let release = releases
+                .as_ref()
+                .map(|all| all.iter().find(|r| r.tag == t.name));
             to_value(&TagEntity::new(t, release, &protected))
         })
         .collect();
@@ -88,11 +96,19 @@ pub async fn show<S: Store>(State(app): State<App<S>>, request: ApiRequest) -> A
         .tag(scope.project.id, request.path("tag_name"))
         .await?
         .ok_or_else(tag_not_found)?;
-    let release = app.store.release(scope.project.id, &tag.name).await?;
+    let release = if scope.can_read_releases() {
+        Some(app.store.release(scope.project.id, &tag.name).await?)
+    } else {
+        None
+    };
     let protected = app.store.protected_tags(scope.project.id).await?;
     Ok(json_response(
         StatusCode::OK,
-        &to_value(&TagEntity::new(&tag, release.as_ref(), &protected)),
+        &to_value(&TagEntity::new(
+            &tag,
+            release.as_ref().map(Option::as_ref),
+            &protected,
+        )),
     ))
 }
 
@@ -154,7 +170,11 @@ pub async fn create<S: Store>(
         })?;
     Ok(json_response(
         StatusCode::CREATED,
-        &to_value(&TagEntity::new(&tag, None, &protected)),
+        &to_value(&TagEntity::new(
+            &tag,
+            scope.can_read_releases().then_some(None),
+            &protected,
+        )),
     ))
 }
 
