@@ -98,14 +98,34 @@ async fn repeated_failed_authentications_ban_the_address() {
     for _ in 0..3 {
         app.get(&wrong, "/user").await.expect(401);
     }
-    // Banned: even a valid token from that address waits.
-    let banned = app.get(&app.root, "/user").await;
+    // Banned: more guesses and anonymous requests from that address wait...
+    let banned = app.get(&wrong, "/user").await;
     assert_throttled(&banned);
     let retry: u64 = banned
         .header("retry-after")
         .and_then(|v| v.parse().ok())
         .expect("seconds");
     assert!(retry > 500, "the ban lasts: {retry}");
+    assert_throttled(&app.get(&Caller::anonymous(), "/projects").await);
+    let page = app
+        .client
+        .get(app.web_url("/"))
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(page.status().as_u16(), 429, "pages too");
+    // ...but a valid credential is no attempt: whoever shares the address (a NAT, a proxy)
+    // still gets in, on the API and on the pages.
+    app.get(&app.root, "/user").await.expect(200);
+    let session = common::signed_in_session(&app, common::ROOT_TOKEN).await;
+    let home = app
+        .client
+        .get(app.web_url("/"))
+        .header("cookie", session)
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(home.status().as_u16(), 200);
 }
 
 #[tokio::test]
@@ -127,19 +147,106 @@ async fn refused_sign_ins_count_towards_the_ban_too() {
     let app = TestApp::start_with(limited(1_000, 1_000, 3)).await;
     within_one_window().await;
     for _ in 0..3 {
+        let reply = common::post_sign_in(
+            &app,
+            &[
+                ("token", "glpat-guessed-guessed-guessed-00"),
+                ("return_to", "/"),
+            ],
+        )
+        .await;
+        assert_eq!(reply.status, 401);
+    }
+    assert_throttled(&app.get(&Caller::anonymous(), "/projects").await);
+    // A valid token is no failed attempt: it still gets in from the banned address.
+    app.get(&app.root, "/user").await.expect(200);
+}
+
+/// A request with a credential-looking `marker` (a header, a cookie or a query), raw.
+async fn with_marker(app: &TestApp, path: &str, marker: (&str, &str)) -> Reply {
+    let mut request = app.client.get(app.web_url(path));
+    if !marker.0.is_empty() {
+        request = request.header(marker.0, marker.1);
+    }
+    common::into_reply(request.send().await.expect("answered")).await
+}
+
+/// Junk that looks like credentials (`(header, value)`, or a path with a query) is no way
+/// around the per-address limit: a request is limited as anonymous unless a credential in it
+/// is valid.
+#[tokio::test]
+async fn junk_credentials_are_limited_as_anonymous() {
+    let markers: [(&str, (&str, &str)); 6] = [
+        ("/api/v4/projects", ("authorization", "Basic Zm9vOmJhcg==")),
+        ("/api/v4/projects", ("authorization", "Nonsense")),
+        ("/api/v4/projects?access_token=x", ("", "")),
+        ("/api/v4/projects", ("job-token", "glcbt-not-read-here")),
+        ("/", ("cookie", "relinks_session=rls-junk")),
+        ("/api/v4/projects", ("cookie", "relinks_session=rls-junk")),
+    ];
+    for (path, marker) in markers {
+        let app = TestApp::start_with(limited(1_000, 3, 1_000)).await;
+        within_one_window().await;
+        for _ in 0..3 {
+            let reply = with_marker(&app, path, marker).await;
+            assert_ne!(reply.status, 429, "{path} {marker:?}");
+        }
+        assert_throttled(&with_marker(&app, path, marker).await);
+        app.get(&app.root, "/user").await.expect(200);
+    }
+}
+
+/// A credential that does not authenticate counts against the address and towards its ban, on
+/// the API (any header GitLab reads) and on the pages (`private_token`, `PRIVATE-TOKEN`).
+#[tokio::test]
+async fn invalid_credentials_anywhere_are_failed_authentications() {
+    let markers: [(&str, (&str, &str)); 4] = [
+        (
+            "/api/v4/user",
+            ("authorization", "Bearer glpat-wrong-wrong-wrong"),
+        ),
+        ("/api/v4/user?private_token=glpat-wrong-wrong", ("", "")),
+        ("/?private_token=glpat-wrong-wrong-wrong", ("", "")),
+        ("/", ("private-token", "glpat-wrong-wrong-wrong")),
+    ];
+    for (path, marker) in markers {
+        let app = TestApp::start_with(limited(1_000, 1_000, 3)).await;
+        within_one_window().await;
+        for _ in 0..3 {
+            let reply = with_marker(&app, path, marker).await;
+            assert_ne!(reply.status, 429, "{path} {marker:?}");
+        }
+        let after = app.get(&Caller::anonymous(), "/projects").await;
+        assert_eq!(after.status, 429, "banned after {path} {marker:?}");
+        assert_throttled(&after);
+        app.get(&app.root, "/user").await.expect(200);
+    }
+}
+
+/// A sign-in form posted from another site (a page that auto-submits one, say) is refused
+/// with 403 and counts toward nothing: no page can ban its visitors' address.
+#[tokio::test]
+async fn cross_site_sign_ins_are_refused_and_count_toward_nothing() {
+    let app = TestApp::start_with(limited(1_000, 1_000, 3)).await;
+    within_one_window().await;
+    let (cookie, token) = common::sign_in_form(&app).await;
+    for _ in 0..10 {
         let reply = app
             .client
             .post(app.web_url("/users/sign_in"))
+            .header("origin", "https://evil.example")
+            .header("sec-fetch-site", "cross-site")
+            .header("cookie", &cookie)
             .form(&[
-                ("token", "glpat-guessed-guessed-guessed-00"),
-                ("return_to", "/"),
+                ("token", "glpat-guessed"),
+                ("authenticity_token", token.as_str()),
             ])
             .send()
             .await
             .expect("answered");
-        assert_eq!(reply.status().as_u16(), 401);
+        assert_eq!(reply.status().as_u16(), 403);
     }
-    assert_throttled(&app.get(&app.root, "/user").await);
+    app.get(&Caller::anonymous(), "/projects").await.expect(200);
 }
 
 /// Tests of PostgreSQL alone: `scripts/test` runs them in that engine's pass only.

@@ -321,21 +321,7 @@ async fn every_direct_asset_url_ever_returned_keeps_resolving() {
 }
 
 async fn sign_in(app: &TestApp, token: &str) -> String {
-    let reply = app
-        .client
-        .post(app.web_url("/users/sign_in"))
-        .form(&[("token", token), ("return_to", "/")])
-        .send()
-        .await
-        .expect("answered");
-    assert_eq!(reply.status().as_u16(), 303);
-    let cookie = reply
-        .headers()
-        .get("set-cookie")
-        .and_then(|v| v.to_str().ok())
-        .expect("a session cookie")
-        .to_owned();
-    cookie.split(';').next().expect("name=value").to_owned()
+    common::signed_in_session(app, token).await
 }
 
 #[tokio::test]
@@ -348,15 +334,11 @@ async fn signing_in_sets_a_strict_http_only_cookie_and_signing_out_clears_it() {
     assert!(form.text.contains("<label for=\"token\">"));
 
     let token = w.reporter.token.clone().expect("token");
-    let reply = w
-        .app
-        .client
-        .post(w.app.web_url("/users/sign_in"))
-        .form(&[("token", token.as_str()), ("return_to", pages.as_str())])
-        .send()
-        .await
-        .expect("answered");
-    let reply = into_reply(reply).await;
+    let reply = common::post_sign_in(
+        &w.app,
+        &[("token", token.as_str()), ("return_to", pages.as_str())],
+    )
+    .await;
     assert_eq!((reply.status, location(&reply)), (303, pages.as_str()));
     let cookie = reply.header("set-cookie").expect("cookie").to_owned();
     assert!(
@@ -373,16 +355,7 @@ async fn signing_in_sets_a_strict_http_only_cookie_and_signing_out_clears_it() {
     assert_eq!(page.status, 200);
     assert!(page.text.contains("Signed in as <strong>reporter</strong>"));
 
-    let out = into_reply(
-        w.app
-            .client
-            .post(w.app.web_url("/users/sign_out"))
-            .header("cookie", &session)
-            .send()
-            .await
-            .expect("answered"),
-    )
-    .await;
+    let out = common::post_form(&w.app, "/users/sign_out", &[], &[&session]).await;
     assert_eq!((out.status, location(&out)), (303, "/users/sign_in"));
     assert!(out
         .header("set-cookie")
@@ -396,26 +369,12 @@ async fn signing_in_sets_a_strict_http_only_cookie_and_signing_out_clears_it() {
         "the session is gone"
     );
 
-    let bad = into_reply(
-        w.app
-            .client
-            .post(w.app.web_url("/users/sign_in"))
-            .form(&[("token", "glpat-wrong")])
-            .send()
-            .await
-            .expect("answered"),
-    )
-    .await;
+    let bad = common::post_sign_in(&w.app, &[("token", "glpat-wrong")]).await;
     assert_eq!(bad.status, 401);
     assert!(bad.text.contains("That token is not valid."));
-    let evil = into_reply(
-        w.app
-            .client
-            .post(w.app.web_url("/users/sign_in"))
-            .form(&[("token", token.as_str()), ("return_to", "//evil.example/")])
-            .send()
-            .await
-            .expect("answered"),
+    let evil = common::post_sign_in(
+        &w.app,
+        &[("token", token.as_str()), ("return_to", "//evil.example/")],
     )
     .await;
     assert_eq!(location(&evil), "/");

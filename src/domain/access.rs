@@ -220,6 +220,14 @@ pub fn can_read_code(actor: &Actor, project: &ProjectSettings) -> bool {
             || actor.at_least(AccessLevel::REPORTER))
 }
 
+/// One release in full: `GET /releases/:tag_name`, and what leads to one (its permanent links,
+/// the latest-release permalinks): reading releases, and reading code (GitLab's
+/// `authorize_read_code!` on those routes). Guests of private projects may list releases but
+/// not open one.
+pub fn can_read_release(actor: &Actor, project: &ProjectSettings) -> bool {
+    can_read_releases(actor, project) && can_read_code(actor, project)
+}
+
 /// The step of the links request path that decides between 404 and 403 for reading releases.
 pub fn read_releases_decision(actor: &Actor, project: &ProjectSettings) -> Decision {
     if !can_read_project(actor, project) {
@@ -311,6 +319,20 @@ mod tests {
             visibility,
             releases_access,
         }
+    }
+
+    #[test]
+    fn guests_of_private_projects_list_releases_but_open_none() {
+        let private = project(Visibility::Private, FeatureAccess::Enabled);
+        assert!(can_read_releases(&member(10), &private));
+        assert!(!can_read_release(&member(10), &private));
+        assert!(can_read_release(&member(20), &private));
+        let public = project(Visibility::Public, FeatureAccess::Enabled);
+        assert!(can_read_release(&Actor::ANONYMOUS, &public));
+        let members_only = project(Visibility::Public, FeatureAccess::Private);
+        assert!(!can_read_release(&STRANGER, &members_only));
+        assert!(can_read_release(&member(10), &members_only));
+        assert!(can_read_release(&ADMIN, &private));
     }
 
     #[test]

@@ -8,6 +8,7 @@
 use axum::http::StatusCode;
 
 use super::error::{ApiError, ApiResult};
+use super::ratelimit::{settle, Outcome};
 use super::request::ApiRequest;
 use super::App;
 use crate::domain::time::{now_micros, today, Micros};
@@ -159,34 +160,39 @@ fn record_use<S: Store>(app: &App<S>, token_id: i64, last_used_at: Option<Micros
 }
 
 /// Resolves the caller of `request` on a route with the given settings, and counts the request
-/// against the caller's rate limit (a failed authentication counts against the address).
+/// in the rate limits: against the user when its credential is valid (whatever its scope),
+/// otherwise against the address, a credential that fails as a failed authentication too.
 pub async fn authenticate<S: Store>(
     app: &App<S>,
     request: &ApiRequest,
     route: RouteAuth,
 ) -> ApiResult<Caller> {
     let caller = resolve_caller(app, request, route).await;
-    match &caller {
+    let outcome = match &caller {
         Ok(Caller {
             user: Some(user), ..
         }) => {
             crate::store::audit::set_author(user.id, &user.username);
-            app.limiter
-                .user_request(user.id)
-                .map_err(ApiError::Throttled)?;
+            Outcome::User(user.id)
         }
+        Ok(_) => Outcome::Anonymous,
         Err(ApiError::Message(StatusCode::UNAUTHORIZED, _))
         | Err(ApiError::OAuth {
             status: StatusCode::UNAUTHORIZED,
             ..
-        }) => {
-            if let Some(ip) = request.client_ip {
-                app.limiter.failed_authentication(ip);
-            }
+        }) => Outcome::Failed,
+        // The store could not answer: nothing is known of the caller (the middleware counts
+        // the request against its address).
+        Err(_) => return caller,
+    };
+    settle(request.ticket.as_ref(), outcome).map_err(ApiError::Throttled)?;
+    let caller = caller?;
+    if let Via::PersonalToken { scopes, .. } = &caller.via {
+        if !scope_allows(scopes, request, route) {
+            return Err(ApiError::insufficient_scope());
         }
-        _ => {}
     }
-    caller
+    Ok(caller)
 }
 
 async fn resolve_caller<S: Store>(
@@ -211,9 +217,6 @@ async fn resolve_caller<S: Store>(
             .user(token.user_id)
             .await?
             .ok_or_else(ApiError::unauthorized)?;
-        if !scope_allows(&token.scopes, request, route) {
-            return Err(ApiError::insufficient_scope());
-        }
         record_use(app, token.id, token.last_used_at);
         return Ok(Caller {
             user: Some(user),

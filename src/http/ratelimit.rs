@@ -3,14 +3,24 @@
 //! failed authentications. Over a limit, GitLab's Rack::Attack answer: `429`, `Retry-After`,
 //! the `RateLimit-*` headers and the plain-text body `Retry later`.
 //!
+//! A request counts once, when its caller is known ([`RateTicket::settle`]): against its user
+//! when a credential in it is valid, otherwise against its address, as GitLab's Rack::Attack
+//! treats a request whose token does not authenticate as unauthenticated. An invalid credential
+//! also counts as a failed authentication; past the limit the address is banned. A ban stops
+//! what comes from the address without a valid credential, never a request that has one (a
+//! NAT or a proxy shares one address among many users, and any web page can make a browser
+//! send junk). A request that never names its caller (a stylesheet, a 404) counts against its
+//! address after it is answered.
+//!
 //! Counting is in fixed one-minute windows, in memory. With several instances on PostgreSQL,
-//! each instance sends what it counted to the database every half second and learns the total
-//! of every instance for the keys it serves (`Limiter::sync`), so the limits hold across
-//! instances (within that half second).
+//! each instance sends what it counted to the database every half second
+//! ([`Limiter::take_pending`]) and learns the total of every instance for the keys it serves
+//! ([`Limiter::absorb`]), so the limits hold across instances (within that half second).
 
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::http::{header, HeaderValue, StatusCode};
@@ -273,6 +283,76 @@ impl Limiter {
     }
 }
 
+/// Who a request turned out to be, for counting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// A valid credential of this user.
+    User(i64),
+    /// No credential the route reads (or one that is genuine but not for this route).
+    Anonymous,
+    /// Anonymous, on the one page a banned address may still load: the sign-in form, where
+    /// whoever shares the address signs in with a valid token.
+    SignInForm,
+    /// A credential that does not authenticate: unknown, expired or revoked.
+    Failed,
+    /// Refused before anything was looked at (a cross-site form post): counts toward nothing.
+    Uncounted,
+}
+
+/// One request's place in the limits: made by the middleware, settled once by whoever learns
+/// who the caller is. Later settlements of the same request change nothing.
+#[derive(Debug, Clone)]
+pub struct RateTicket(Arc<TicketInner>);
+
+#[derive(Debug)]
+struct TicketInner {
+    limiter: Arc<Limiter>,
+    ip: IpAddr,
+    settled: AtomicBool,
+}
+
+impl RateTicket {
+    pub fn new(limiter: Arc<Limiter>, ip: IpAddr) -> Self {
+        Self(Arc::new(TicketInner {
+            limiter,
+            ip,
+            settled: AtomicBool::new(false),
+        }))
+    }
+
+    pub fn is_settled(&self) -> bool {
+        self.0.settled.load(Ordering::Acquire)
+    }
+
+    /// Counts the request as `outcome`; `Err` is the 429 to answer instead.
+    pub fn settle(&self, outcome: Outcome) -> Result<(), Throttled> {
+        if self.0.settled.swap(true, Ordering::AcqRel) {
+            return Ok(());
+        }
+        let (limiter, ip) = (&self.0.limiter, self.0.ip);
+        match outcome {
+            Outcome::User(user_id) => limiter.user_request(user_id),
+            Outcome::Uncounted => Ok(()),
+            Outcome::SignInForm => limiter.anonymous_request(ip),
+            Outcome::Anonymous => {
+                limiter.banned(ip)?;
+                limiter.anonymous_request(ip)
+            }
+            Outcome::Failed => {
+                limiter.banned(ip)?;
+                limiter.anonymous_request(ip)?;
+                limiter.failed_authentication(ip);
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Settles `ticket` when there is one (there is none when limits are off, or for health checks).
+pub fn settle(ticket: Option<&RateTicket>, outcome: Outcome) -> Result<(), Throttled> {
+    ticket.map_or(Ok(()), |ticket| ticket.settle(outcome))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -316,6 +396,45 @@ mod tests {
         let ban = limiter.banned(ip).expect_err("banned");
         assert!(ban.retry_after > 590);
         assert!(limiter.banned("192.0.2.10".parse().expect("ip")).is_ok());
+    }
+
+    #[test]
+    fn a_ban_stops_anonymous_and_failed_requests_but_not_valid_credentials() {
+        let limiter = Arc::new(Limiter::new(limits(100, 100, 2)));
+        let ip: IpAddr = "192.0.2.20".parse().expect("ip");
+        let request = || RateTicket::new(limiter.clone(), ip);
+        assert!(request().settle(Outcome::Failed).is_ok());
+        assert!(
+            request().settle(Outcome::Failed).is_ok(),
+            "the second failure bans"
+        );
+        assert!(request().settle(Outcome::Failed).is_err());
+        assert!(request().settle(Outcome::Anonymous).is_err());
+        assert!(request().settle(Outcome::User(1)).is_ok());
+        assert!(request().settle(Outcome::Uncounted).is_ok());
+        assert!(request().settle(Outcome::SignInForm).is_ok());
+    }
+
+    #[test]
+    fn a_request_counts_once_and_failures_count_against_the_address() {
+        let limiter = Arc::new(Limiter::new(limits(100, 2, 100)));
+        let ip: IpAddr = "192.0.2.21".parse().expect("ip");
+        let ticket = RateTicket::new(limiter.clone(), ip);
+        assert!(ticket.settle(Outcome::Failed).is_ok());
+        assert!(
+            ticket.settle(Outcome::Failed).is_ok(),
+            "settled already: no count"
+        );
+        assert!(ticket.is_settled());
+        assert!(RateTicket::new(limiter.clone(), ip)
+            .settle(Outcome::Anonymous)
+            .is_ok());
+        assert!(
+            RateTicket::new(limiter, ip)
+                .settle(Outcome::Failed)
+                .is_err(),
+            "two counted against the address already"
+        );
     }
 
     #[test]

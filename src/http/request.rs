@@ -39,6 +39,8 @@ pub struct ApiRequest {
     pub credentials: Credentials,
     /// The peer's address (rate limits and bans are per address).
     pub client_ip: Option<std::net::IpAddr>,
+    /// The request's place in the rate limits, settled once the caller is known.
+    pub ticket: Option<super::ratelimit::RateTicket>,
 }
 
 impl ApiRequest {
@@ -94,26 +96,6 @@ fn credentials(headers: &HeaderMap, params: &Params) -> Credentials {
             .or_else(|| bearer_token(headers)),
         job: header_token(headers, JOB_HEADER).or_else(|| param_token(params, JOB_PARAM)),
     }
-}
-
-/// Whether a request names a token or a browser session in any place relinks reads one
-/// (`access_token` too, which GitLab reads): the rate limiter's test, before the body is read.
-pub fn carries_credentials(headers: &HeaderMap, query: Option<&str>) -> bool {
-    let has_header = [PERSONAL_HEADER, JOB_HEADER, header::AUTHORIZATION.as_str()]
-        .iter()
-        .any(|name| headers.contains_key(*name));
-    let has_cookie = headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .any(|cookie| cookie.contains(crate::web::SESSION_COOKIE));
-    let has_query = query.is_some_and(|query| {
-        query.split('&').any(|pair| {
-            let name = pair.split('=').next().unwrap_or_default();
-            matches!(name, PERSONAL_PARAM | JOB_PARAM | "access_token")
-        })
-    });
-    has_header || has_cookie || has_query
 }
 
 fn too_large() -> ApiError {
@@ -249,6 +231,7 @@ impl<St: Store> FromRequest<App<St>> for ApiRequest {
             params,
             credentials,
             client_ip: client_ip(&parts.extensions),
+            ticket: parts.extensions.get().cloned(),
         })
     }
 }

@@ -8,7 +8,6 @@ use axum::http::{HeaderName, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{on, MethodFilter, MethodRouter};
 use axum::Router;
-use tower::util::MapResponseLayer;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{
@@ -56,6 +55,30 @@ fn uuid_v4(bits: u128) -> [u8; 36] {
         *slot = HEX[((bits >> (nibble * 4)) & 0xf) as usize];
     }
     text
+}
+
+/// A client's own `X-Request-Id` is kept only when it is a plain token (at most 128 of
+/// `[A-Za-z0-9._:-]`): it goes into logs and audit events verbatim. Anything else is dropped,
+/// and a new id is made.
+pub fn is_acceptable_request_id(value: &[u8]) -> bool {
+    !value.is_empty()
+        && value.len() <= 128
+        && value
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b':' | b'-'))
+}
+
+fn drop_unacceptable_request_id<B>(mut request: axum::http::Request<B>) -> axum::http::Request<B> {
+    let ids = request.headers().get_all(REQUEST_ID);
+    let mut values = ids.iter();
+    let keep = match (values.next(), values.next()) {
+        (Some(only), None) => is_acceptable_request_id(only.as_bytes()),
+        _ => false,
+    };
+    if !keep {
+        request.headers_mut().remove(REQUEST_ID);
+    }
+    request
 }
 
 async fn not_found() -> ApiError {
@@ -161,6 +184,9 @@ pub fn router<S: Store>(app: App<S>) -> Router {
         max_header_bytes: app.config.max_header_bytes,
         request_timeout: app.config.request_timeout,
     };
+    let headers = web::HeaderPolicy {
+        https: app.urls.base().starts_with("https://"),
+    };
     let mut routed = Router::new();
     for (_, path, handler) in table {
         routed = routed.route(path, handler);
@@ -170,6 +196,9 @@ pub fn router<S: Store>(app: App<S>) -> Router {
         .method_not_allowed_fallback(not_found)
         .with_state(app);
     let service = ServiceBuilder::new()
+        .layer(tower::util::MapRequestLayer::new(
+            drop_unacceptable_request_id,
+        ))
         .layer(SetRequestIdLayer::new(REQUEST_ID, RandomRequestId))
         .layer(
             TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
@@ -184,7 +213,10 @@ pub fn router<S: Store>(app: App<S>) -> Router {
         )
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(CatchPanicLayer::custom(panic_response))
-        .layer(MapResponseLayer::new(web::with_security_headers))
+        .layer(axum::middleware::from_fn_with_state(
+            headers,
+            web::with_security_headers,
+        ))
         .layer(axum::middleware::from_fn_with_state(tracker, metrics::track))
         .layer(axum::middleware::from_fn_with_state(limiter, rate_limit))
         .layer(axum::middleware::from_fn(audit_scope))
@@ -250,28 +282,28 @@ async fn audit_scope(request: axum::extract::Request, next: axum::middleware::Ne
     crate::store::audit::scope(context, next.run(request)).await
 }
 
-/// A banned address gets 429 for anything; a request without credentials counts against its
-/// address's limit (an authenticated one counts against its user's, in `authenticate`).
-/// Health checks and metrics are never limited.
+/// Gives the request its rate-limit ticket, which authentication settles once it knows the
+/// caller (see `ratelimit`); a request that never named its caller counts against its address
+/// when it has been answered, and over the limit (or from a banned address) that answer becomes
+/// the 429. Health checks and metrics are never limited.
 async fn rate_limit(
     axum::extract::State(limiter): axum::extract::State<Arc<super::ratelimit::Limiter>>,
-    request: axum::extract::Request,
+    mut request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
     if limiter.is_off() || request.uri().path().starts_with("/-/") {
         return next.run(request).await;
     }
-    if let Some(ip) = super::request::client_ip(request.extensions()) {
-        if let Err(banned) = limiter.banned(ip) {
-            return banned.into_response();
-        }
-        if !super::request::carries_credentials(request.headers(), request.uri().query()) {
-            if let Err(throttled) = limiter.anonymous_request(ip) {
-                return throttled.into_response();
-            }
-        }
+    let Some(ip) = super::request::client_ip(request.extensions()) else {
+        return next.run(request).await;
+    };
+    let ticket = super::ratelimit::RateTicket::new(limiter, ip);
+    request.extensions_mut().insert(ticket.clone());
+    let response = next.run(request).await;
+    match ticket.settle(super::ratelimit::Outcome::Anonymous) {
+        Ok(()) => response,
+        Err(throttled) => throttled.into_response(),
     }
-    next.run(request).await
 }
 
 /// For handlers that answer "gone" without a body (DELETE with 204).
@@ -285,6 +317,19 @@ pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 #[cfg(test)]
 mod tests {
     use super::uuid_v4;
+
+    #[test]
+    fn only_plain_client_request_ids_are_kept() {
+        use super::is_acceptable_request_id as ok;
+        assert!(ok(b"abc-123_x.y:z"));
+        assert!(ok("a".repeat(128).as_bytes()));
+        assert!(!ok("a".repeat(129).as_bytes()));
+        assert!(!ok(b""));
+        assert!(!ok(b"a b"));
+        assert!(!ok(b"a\x1b[31m"));
+        assert!(!ok(b"<script>"));
+        assert!(!ok("é".as_bytes()));
+    }
 
     #[test]
     fn request_ids_are_version_4_uuids() {

@@ -140,6 +140,7 @@ pub fn page() -> Markup {
     let frame = Frame {
         viewer: None,
         here: "/help/api",
+        csrf: "",
     };
     let content = html! {
         h1 { (text(&document["info"], "title")) " " (text(&document["info"], "version")) }

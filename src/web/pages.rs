@@ -12,6 +12,8 @@ use crate::domain::time::Micros;
 pub struct Frame<'a> {
     pub viewer: Option<&'a str>,
     pub here: &'a str,
+    /// The token the page's forms carry (`web::csrf`); empty on pages without a form.
+    pub csrf: &'a str,
 }
 
 /// One asset link as a page shows it.
@@ -63,6 +65,7 @@ pub(crate) fn layout(frame: &Frame<'_>, title: &str, content: Markup) -> Markup 
                         @if let Some(name) = frame.viewer {
                             span { "Signed in as " strong { (name) } " " }
                             form method="post" action="/users/sign_out" {
+                                input type="hidden" name=(super::csrf::CSRF_FIELD) value=(frame.csrf);
                                 button type="submit" { "Sign out" }
                             }
                         } @else {
@@ -195,11 +198,22 @@ pub fn sign_in_page(frame: &Frame<'_>, error: Option<&str>, return_to: &str) -> 
             label for="token" { "Personal access token" }
             input #token type="password" name="token" autocomplete="current-password" required;
             input type="hidden" name="return_to" value=(return_to);
+            input type="hidden" name=(super::csrf::CSRF_FIELD) value=(frame.csrf);
             button.primary type="submit" { "Sign in" }
         }
         p.meta { "A token with the api or read_api scope. Your session ends when you sign out or the token stops working." }
     };
     layout(frame, "Sign in", content)
+}
+
+/// A form posted from elsewhere, or from a page too old to have the browser's cookie.
+pub fn refused_form_page(frame: &Frame<'_>) -> Markup {
+    let content = html! {
+        h1 { "The form was refused" }
+        p { "It was not sent from this site's own page, or that page has expired. "
+            a href="/users/sign_in" { "Open the sign-in page" } " and try again." }
+    };
+    layout(frame, "Refused", content)
 }
 
 pub fn not_found_page(frame: &Frame<'_>) -> Markup {

@@ -593,3 +593,72 @@ impl World {
         format!("{}/{id}", self.links())
     }
 }
+
+/// The sign-in form as a browser gets it: its pre-session cookie (`name=value`) and the token
+/// the form carries (the two must come back together).
+pub async fn sign_in_form(app: &TestApp) -> (String, String) {
+    let reply = into_reply(
+        app.client
+            .get(app.web_url("/users/sign_in"))
+            .send()
+            .await
+            .expect("answered"),
+    )
+    .await;
+    let cookie = reply
+        .header("set-cookie")
+        .and_then(|c| c.split(';').next())
+        .expect("a pre-session cookie")
+        .to_owned();
+    (cookie, form_token(&reply.text))
+}
+
+/// The CSRF token in a page's form.
+pub fn form_token(page: &str) -> String {
+    page.split("name=\"authenticity_token\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the form's token")
+        .to_owned()
+}
+
+/// Posts `fields` to the form at `path` as a browser does after loading the sign-in form: with
+/// its cookie, its token and, when given, more cookies (a session).
+pub async fn post_form(
+    app: &TestApp,
+    path: &str,
+    fields: &[(&str, &str)],
+    cookies: &[&str],
+) -> Reply {
+    let (cookie, token) = sign_in_form(app).await;
+    let mut form = fields.to_vec();
+    form.push(("authenticity_token", &token));
+    let mut all = vec![cookie.as_str()];
+    all.extend_from_slice(cookies);
+    into_reply(
+        app.client
+            .post(app.web_url(path))
+            .header("cookie", all.join("; "))
+            .form(&form)
+            .send()
+            .await
+            .expect("answered"),
+    )
+    .await
+}
+
+/// Signs in through the form with `fields` (`token`, `return_to`).
+pub async fn post_sign_in(app: &TestApp, fields: &[(&str, &str)]) -> Reply {
+    post_form(app, "/users/sign_in", fields, &[]).await
+}
+
+/// Signs in with `token`; the session cookie (`name=value`).
+pub async fn signed_in_session(app: &TestApp, token: &str) -> String {
+    let reply = post_sign_in(app, &[("token", token), ("return_to", "/")]).await;
+    assert_eq!(reply.status, 303, "{}", reply.text);
+    reply
+        .header("set-cookie")
+        .and_then(|c| c.split(';').next())
+        .expect("a session cookie")
+        .to_owned()
+}

@@ -115,6 +115,8 @@ async fn latest_with_suffix<S: Store>(app: App<S>, request: ApiRequest) -> ApiRe
     let caller = authenticate(&app, &request, RouteAuth::RELEASES).await?;
     let scope = find_project(&app, &caller, &request, request.path("id")).await?;
     scope.require_read_releases()?;
+    // It leads to `GET /releases/:tag`: GitLab's `authorize_read_code!`, as there.
+    scope.require(scope.can_read_code())?;
     let release = app
         .store
         .latest_release(scope.project.id, now_micros())

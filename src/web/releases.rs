@@ -1,0 +1,256 @@
+//! The release pages and the permanent links under `/<project>/-/releases`: the paths, the
+//! project they name (old paths of renamed projects included), and the views the pages show.
+
+use axum::http::StatusCode;
+use percent_encoding::percent_decode_str;
+
+use super::pages::{self, Frame, LinkView, ReleaseView};
+use super::{html, WebError, WebResult};
+use crate::domain::access::{can_read_release, read_releases_decision, Decision};
+use crate::domain::pagination::{PageInfo, PageRequest};
+use crate::domain::time::now_micros;
+use crate::http::auth::Caller;
+use crate::http::entities::{LinkEntity, ReleaseUrls};
+use crate::http::error::redirect;
+use crate::http::markdown;
+use crate::http::params::Params;
+use crate::http::scope::{scope_for, ProjectScope};
+use crate::http::urls::escape_segment;
+use crate::http::App;
+use crate::store::{Link, Project, Release, ReleaseOrder, ReleaseQuery, Store, User};
+
+const PAGE_SIZE: i64 = 20;
+
+/// The paths under `/<project>/-/releases`.
+enum WebPath {
+    Releases,
+    Release(String),
+    Download { tag: String, filepath: String },
+    Latest(String),
+}
+
+fn decode(segment: &str) -> Option<String> {
+    percent_decode_str(segment)
+        .decode_utf8()
+        .ok()
+        // No path holds a NUL: such a request finds nothing (PostgreSQL cannot compare one).
+        .filter(|s| !s.contains('\0'))
+        .map(|s| s.into_owned())
+}
+
+/// Splits `/<full path>/-/releases/…` into the project's path and what follows.
+fn parse(path: &str) -> Option<(String, WebPath)> {
+    let (project, rest) = path.split_once("/-/releases")?;
+    let project = decode(project.trim_start_matches('/'))?;
+    if project.is_empty() || !(rest.is_empty() || rest.starts_with('/')) {
+        return None;
+    }
+    let rest = rest.trim_start_matches('/');
+    if rest.is_empty() {
+        return Some((project, WebPath::Releases));
+    }
+    if let Some(suffix) = rest.strip_prefix("permalink/latest") {
+        if suffix.is_empty() || suffix.starts_with('/') {
+            return Some((
+                project,
+                WebPath::Latest(suffix.trim_start_matches('/').to_owned()),
+            ));
+        }
+    }
+    let (tag, after) = rest.split_once('/').unwrap_or((rest, ""));
+    let tag = decode(tag)?;
+    if after.is_empty() {
+        return Some((project, WebPath::Release(tag)));
+    }
+    let filepath = decode(after.strip_prefix("downloads/")?)?;
+    Some((project, WebPath::Download { tag, filepath }))
+}
+
+/// The project a page names, visible to the viewer with its releases, or the 404 page. An old
+/// path of a renamed project still leads to it, so old permanent links keep working.
+async fn project_scope<S: Store>(
+    app: &App<S>,
+    caller: &Caller,
+    path: &str,
+) -> Result<ProjectScope, WebError> {
+    let project = match app.store.project_by_full_path(path).await? {
+        Some(project) => project,
+        None => app
+            .store
+            .project_by_redirect(path)
+            .await?
+            .ok_or(WebError::NotFound)?,
+    };
+    let scope = scope_for(app, caller, project)
+        .await
+        .map_err(|_| WebError::NotFound)?;
+    match read_releases_decision(&scope.actor, &scope.settings()) {
+        Decision::Allow => Ok(scope),
+        _ => Err(WebError::NotFound),
+    }
+}
+
+fn release_view<S: Store>(
+    app: &App<S>,
+    project: &Project,
+    release: &Release,
+    author: Option<&User>,
+    links: &[&Link],
+) -> ReleaseView {
+    let full_path = project.full_path();
+    let release_urls = ReleaseUrls::new(&app.urls, project, &release.tag);
+    ReleaseView {
+        name: release.name.clone().unwrap_or_else(|| release.tag.clone()),
+        tag: release.tag.clone(),
+        page_url: format!("/{full_path}/-/releases/{}", escape_segment(&release.tag)),
+        released_at: release.released_at,
+        upcoming: release.released_at > now_micros(),
+        author: author.map(|a| a.name.clone()),
+        description_html: markdown::to_html(release.description.as_deref().unwrap_or_default()),
+        links: links
+            .iter()
+            .map(|link| {
+                let entity = LinkEntity::new(&release_urls, link);
+                LinkView {
+                    permanent: link
+                        .filepath
+                        .as_ref()
+                        .map(|_| entity.direct_asset_url.clone()),
+                    name: entity.name,
+                    url: entity.url,
+                    link_type: entity.link_type,
+                    external: entity.external,
+                }
+            })
+            .collect(),
+    }
+}
+
+/// Views of several releases, with their authors and links fetched in two queries.
+async fn release_views<S: Store>(
+    app: &App<S>,
+    project: &Project,
+    releases: &[Release],
+) -> Result<Vec<ReleaseView>, WebError> {
+    let ids: Vec<i64> = releases.iter().map(|r| r.id).collect();
+    let links = app.store.links_of_releases(&ids).await?;
+    let author_ids: Vec<i64> = releases.iter().filter_map(|r| r.author_id).collect();
+    let authors = app.store.users_by_ids(&author_ids).await?;
+    Ok(releases
+        .iter()
+        .map(|release| {
+            let own: Vec<&Link> = links
+                .iter()
+                .filter(|l| l.release_id == release.id)
+                .collect();
+            let author = authors.iter().find(|a| Some(a.id) == release.author_id);
+            release_view(app, project, release, author, &own)
+        })
+        .collect())
+}
+
+/// A page or a permanent link under `/<project>/-/releases`, for `caller`. Each follows the
+/// API's rule for the same thing: the list is `GET /releases` (reading releases), a release,
+/// its permanent links and the latest-release permalinks are `GET /releases/:tag` (reading
+/// releases and code); what the caller may not see is the 404 page.
+pub(super) async fn serve_path<S: Store>(
+    app: &App<S>,
+    caller: &Caller,
+    frame: &Frame<'_>,
+    query: Option<&str>,
+    params: &Params,
+) -> WebResult {
+    let (project_path, what) = parse(frame.here).ok_or(WebError::NotFound)?;
+    let scope = project_scope(app, caller, &project_path).await?;
+    let project = &scope.project;
+    if !matches!(what, WebPath::Releases) && !can_read_release(&scope.actor, &scope.settings()) {
+        return Err(WebError::NotFound);
+    }
+    match what {
+        WebPath::Releases => {
+            let page = params.str("page").and_then(|p| p.parse().ok());
+            let request = PageRequest::new(page, Some(PAGE_SIZE));
+            let order = ReleaseQuery {
+                order: ReleaseOrder::ReleasedAt,
+                ascending: false,
+                updated_before: None,
+                updated_after: None,
+            };
+            let (releases, total) = app.store.releases(project.id, &order, request).await?;
+            let views = release_views(app, project, &releases).await?;
+            let info = PageInfo::new(request, total);
+            Ok(html(
+                StatusCode::OK,
+                pages::releases_page(frame, &project.name, &project.full_path(), &views, &info),
+            ))
+        }
+        WebPath::Release(tag) => {
+            let release = app
+                .store
+                .release(project.id, &tag)
+                .await?
+                .ok_or(WebError::NotFound)?;
+            let mut views = release_views(app, project, std::slice::from_ref(&release)).await?;
+            let view = views.pop().ok_or(WebError::NotFound)?;
+            Ok(html(
+                StatusCode::OK,
+                pages::release_page(frame, &project.name, &project.full_path(), &view),
+            ))
+        }
+        WebPath::Download { tag, filepath } => {
+            let release = app
+                .store
+                .release(project.id, &tag)
+                .await?
+                .ok_or(WebError::NotFound)?;
+            let link = app
+                .store
+                .link_by_filepath(release.id, &format!("/{filepath}"))
+                .await?
+                .ok_or(WebError::NotFound)?;
+            Ok(redirect(StatusCode::FOUND, &link.url))
+        }
+        WebPath::Latest(suffix) => {
+            let release = app
+                .store
+                .latest_release(project.id, now_micros())
+                .await?
+                .ok_or(WebError::NotFound)?;
+            let suffix = if suffix.is_empty() {
+                String::new()
+            } else {
+                format!("/{suffix}")
+            };
+            let query = query.map(|q| format!("?{q}")).unwrap_or_default();
+            let location = format!(
+                "{}/-/releases/{}{suffix}{query}",
+                app.urls.project(&project.full_path()),
+                escape_segment(&release.tag)
+            );
+            Ok(redirect(StatusCode::FOUND, &location))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_under_releases_are_recognised() {
+        assert!(matches!(parse("/g/p/-/releases"), Some((p, WebPath::Releases)) if p == "g/p"));
+        assert!(
+            matches!(parse("/g/p/-/releases/release%2F1.0"), Some((_, WebPath::Release(t))) if t == "release/1.0")
+        );
+        assert!(matches!(
+            parse("/a/b/c/-/releases/v1/downloads/bin/app.exe"),
+            Some((p, WebPath::Download { tag, filepath })) if p == "a/b/c" && tag == "v1" && filepath == "bin/app.exe"
+        ));
+        assert!(
+            matches!(parse("/g/p/-/releases/permalink/latest/downloads/x"), Some((_, WebPath::Latest(s))) if s == "downloads/x")
+        );
+        assert!(parse("/g/p/-/releasesX").is_none());
+        assert!(parse("/-/releases").is_none());
+        assert!(parse("/g/p/-/releases/v1/other/x").is_none());
+    }
+}
