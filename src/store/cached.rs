@@ -12,7 +12,8 @@
 //! and is only ever served while that generation is still current. A write bumps the
 //! generation after its commit and before it returns, so once a write is acknowledged no read
 //! can be served a value from before it. Nothing time-dependent is cached as a decision: token
-//! and session expiry are checked on every request from the cached row. One field is exempt: a
+//! and session expiry are checked on every request from the cached row, and memberships are
+//! kept with their expiry dates, judged on the day of each request. One field is exempt: a
 //! link write touches its release's `updated_at` in the database (GitLab's `touch: true`) but
 //! leaves cached releases alone; no answer shows a release's `updated_at`, and the filters on it
 //! are run in the database. PostgreSQL stores are never wrapped: other instances write there
@@ -26,6 +27,7 @@ use std::sync::{Arc, RwLock};
 
 use super::*;
 use crate::domain::link::LinkConflicts;
+use crate::domain::membership::Grant;
 use crate::domain::pagination::PageRequest;
 use crate::domain::time::Micros;
 use crate::domain::token::TokenKey;
@@ -147,6 +149,11 @@ fn link_size(link: &Link) -> usize {
 
 fn links_size(links: &[Link]) -> usize {
     links.iter().map(link_size).sum()
+}
+
+/// The bytes a user's memberships take.
+fn grants_size(groups: &[Grant]) -> usize {
+    std::mem::size_of::<MemberGrants>() + std::mem::size_of_val(groups)
 }
 
 /// A store with a [`ReadCache`] for each part in front.
@@ -440,26 +447,32 @@ impl<S: Store> Projects for Cached<S> {
             .await
     }
 
-    async fn member_levels(&self, user_id: i64, project: &Project) -> StoreResult<MemberLevels> {
-        let key = format!("levels:{user_id}:{}", project.id);
+    async fn member_grants(&self, user_id: i64, project: &Project) -> StoreResult<MemberGrants> {
+        // The memberships with their dates, never the levels of one day: a membership that
+        // ends at midnight stops counting at midnight whatever is kept here.
+        let key = format!("grants:{user_id}:{}", project.id);
         self.access
-            .read(key, self.inner.member_levels(user_id, project))
+            .read_sized(
+                key,
+                |g: &MemberGrants| grants_size(&g.groups),
+                self.inner.member_grants(user_id, project),
+            )
             .await
     }
 
-    async fn group_owners(&self, group: &Namespace) -> StoreResult<i64> {
+    async fn group_owners(&self, group: &Namespace, today: chrono::NaiveDate) -> StoreResult<i64> {
         // Asked only before a membership change: always read from the database.
-        self.inner.group_owners(group).await
+        self.inner.group_owners(group, today).await
     }
 
-    async fn group_level(
-        &self,
-        user_id: i64,
-        group: &Namespace,
-    ) -> StoreResult<Option<crate::domain::access::AccessLevel>> {
-        let key = format!("group-level:{user_id}:{}", group.id);
+    async fn group_grants(&self, user_id: i64, group: &Namespace) -> StoreResult<Vec<Grant>> {
+        let key = format!("group-grants:{user_id}:{}", group.id);
         self.access
-            .read(key, self.inner.group_level(user_id, group))
+            .read_sized(
+                key,
+                |g: &Vec<Grant>| grants_size(g),
+                self.inner.group_grants(user_id, group),
+            )
             .await
     }
 
@@ -700,6 +713,110 @@ impl<S: Store> Releases for Cached<S> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::access::{AccessLevel, FeatureAccess, Visibility};
+    use crate::store::sqlite::SqliteStore;
+    use chrono::NaiveDate;
+    use sqlx::Connection;
+
+    /// A membership kept in memory stops counting on its expiry day with no write in between:
+    /// what is kept is the membership and its date, and each request judges it on its own day.
+    #[tokio::test]
+    async fn kept_memberships_are_judged_on_the_day_asked() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite://{}", dir.path().join("cache.db").display());
+        let store = Cached::new(SqliteStore::connect(&url).await.expect("opens"));
+        let user = store
+            .create_user(&NewUser {
+                username: "alice".into(),
+                name: "Alice".into(),
+                email: "alice@example.com".into(),
+                is_admin: false,
+            })
+            .await
+            .expect("user");
+        let group = store
+            .create_group(&NewGroup {
+                name: "g".into(),
+                path: "g".into(),
+                parent: None,
+                visibility: Visibility::Private,
+                description: String::new(),
+                creator_id: user.id,
+            })
+            .await
+            .expect("group");
+        let project = store
+            .create_project(&NewProject {
+                namespace: group.clone(),
+                name: "p".into(),
+                path: "p".into(),
+                description: None,
+                visibility: Visibility::Private,
+                releases_access: FeatureAccess::Enabled,
+                creator_id: user.id,
+            })
+            .await
+            .expect("project");
+        let end = NaiveDate::from_ymd_opt(2026, 3, 10).expect("a date");
+        let day_before = end.pred_opt().expect("a date");
+        let day_after = end.succ_opt().expect("a date");
+        store
+            .update_member(
+                MemberSource::Group(group.id),
+                user.id,
+                AccessLevel::OWNER,
+                Some(Some(end)),
+            )
+            .await
+            .expect("group membership ends");
+        store
+            .add_member(
+                MemberSource::Project(project.id),
+                user.id,
+                AccessLevel::DEVELOPER,
+                Some(day_after),
+            )
+            .await
+            .expect("project membership");
+        let read = || async {
+            let project_grants = store.member_grants(user.id, &project).await;
+            let group_grants = store.group_grants(user.id, &group).await;
+            (
+                project_grants.expect("grants"),
+                group_grants.expect("group grants"),
+            )
+        };
+        let first = read().await;
+        // Behind the cache's back: the next answers can only come from memory.
+        let mut behind = sqlx::SqliteConnection::connect(&url).await.expect("opens");
+        sqlx::query("DELETE FROM group_members")
+            .execute(&mut behind)
+            .await
+            .expect("deleted");
+        let (kept, groups) = read().await;
+        assert_eq!((&kept, &groups), (&first.0, &first.1), "served from memory");
+        let levels = |day| kept.on(day);
+        assert_eq!(
+            levels(day_before),
+            MemberLevels {
+                project: Some(AccessLevel::DEVELOPER),
+                group: Some(AccessLevel::OWNER),
+            }
+        );
+        assert_eq!(
+            levels(end),
+            MemberLevels {
+                project: Some(AccessLevel::DEVELOPER),
+                group: None,
+            }
+        );
+        assert_eq!(levels(day_after), MemberLevels::default());
+        assert_eq!(
+            crate::domain::membership::strongest(&groups, day_before),
+            Some(AccessLevel::OWNER)
+        );
+        assert_eq!(crate::domain::membership::strongest(&groups, end), None);
+    }
 
     async fn read_counted(cache: &ReadCache, key: &str, bytes: usize, reads: &AtomicU64) -> u64 {
         let value = cache

@@ -18,7 +18,7 @@ use percent_encoding::percent_decode_str;
 
 use crate::domain::access::{can_read_code, read_releases_decision, Decision};
 use crate::domain::pagination::{PageInfo, PageRequest};
-use crate::domain::time::now_micros;
+use crate::domain::time::{now_micros, today};
 use crate::domain::token;
 use crate::http::auth::{can_read_api, is_usable, Caller, Via};
 use crate::http::entities::{LinkEntity, ReleaseUrls};
@@ -491,8 +491,14 @@ pub async fn home<S: Store>(State(app): State<App<S>>, headers: HeaderMap) -> Re
     };
     let filter = ProjectFilter {
         user_id: caller.user_id(),
+        today: today(),
         all: caller.is_admin(),
-        ..ProjectFilter::default()
+        membership: false,
+        owned: false,
+        search: None,
+        visibility: None,
+        order_by_id: false,
+        ascending: false,
     };
     let projects = match app
         .store

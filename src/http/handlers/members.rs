@@ -7,6 +7,8 @@ use axum::response::Response;
 
 use super::groups::find_group;
 use crate::domain::access::{self, AccessLevel, Actor};
+use crate::domain::membership;
+use crate::domain::time::today;
 use crate::http::auth::{authenticate, Caller, RouteAuth};
 #[allow(unused_imports)]
 use crate::http::entities::*;
@@ -61,7 +63,9 @@ fn may_manage(actor: &Actor, kind: Kind, level: AccessLevel) -> bool {
 
 /// GitLab's `last_owner?` (GroupMemberPolicy's `prevent_all`): the member owns the group and no
 /// one else owns it or a group above it. Nobody may remove or change that membership, not even
-/// an administrator or the owner leaving: a group always keeps an owner.
+/// an administrator or the owner leaving: a group always keeps an owner. Only memberships in
+/// force count: an expired owner owns nothing, so it may go (or be renewed), and it leaves the
+/// one owner in force the last.
 async fn is_last_owner<S: Store>(
     app: &App<S>,
     source: MemberSource,
@@ -70,13 +74,14 @@ async fn is_last_owner<S: Store>(
     let MemberSource::Group(id) = source else {
         return Ok(false);
     };
-    if member.access_level < AccessLevel::OWNER {
+    let today = today();
+    if member.access_level < AccessLevel::OWNER || !membership::in_force(member.expires_at, today) {
         return Ok(false);
     }
     let Some(group) = app.store.namespace(id).await? else {
         return Ok(false);
     };
-    Ok(app.store.group_owners(&group).await? <= 1)
+    Ok(app.store.group_owners(&group, today).await? <= 1)
 }
 
 fn member_not_found() -> ApiError {
