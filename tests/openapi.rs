@@ -545,6 +545,16 @@ async fn answers_of_every_operation_conform_to_the_document() {
             Method::POST,
             &m,
             &base,
+            Some(json!({"user_id": w.outsider.id, "access_level": 20, "expires_at": "2000-01-01"})),
+        )
+        .await
+        .expect(400);
+        check(
+            &w,
+            &root,
+            Method::POST,
+            &m,
+            &base,
             Some(json!({"user_id": w.outsider.id, "access_level": 20})),
         )
         .await
@@ -562,6 +572,16 @@ async fn answers_of_every_operation_conform_to_the_document() {
         check(&w, &root, Method::GET, &mu, &who, None)
             .await
             .expect(200);
+        check(
+            &w,
+            &root,
+            Method::PUT,
+            &mu,
+            &who,
+            Some(json!({"access_level": 30, "expires_at": "2000-01-01"})),
+        )
+        .await
+        .expect(400);
         check(
             &w,
             &root,

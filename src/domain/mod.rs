@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod link;
+pub mod membership;
 pub mod names;
 pub mod pagination;
 pub mod time;

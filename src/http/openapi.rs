@@ -172,12 +172,14 @@ pub struct MemberCreate {
     pub username: Option<String>,
     /// 10 guest, 20 reporter, 30 developer, 40 maintainer, 50 owner.
     pub access_level: i64,
+    /// `YYYY-MM-DD` (UTC); the membership grants nothing from that day on. Not before today.
     pub expires_at: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
 pub struct MemberUpdate {
     pub access_level: i64,
+    /// `YYYY-MM-DD` (UTC); the membership grants nothing from that day on. Not before today.
     pub expires_at: Option<String>,
 }
 

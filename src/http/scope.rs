@@ -10,6 +10,7 @@ use super::error::{ApiError, ApiResult};
 use super::request::ApiRequest;
 use super::App;
 use crate::domain::access::{self, Actor, Decision, ProjectSettings, ProtectedTagRule};
+use crate::domain::time::today;
 use crate::store::{MemberLevels, Project, ProtectedTag, Store};
 
 /// A project the caller can see, with the caller's standing in it.
@@ -174,7 +175,11 @@ pub async fn scope_for<S: Store>(
         }
     }
     let levels = match caller.user_id() {
-        Some(user_id) => app.store.member_levels(user_id, &project).await?,
+        Some(user_id) => app
+            .store
+            .member_grants(user_id, &project)
+            .await?
+            .on(today()),
         None => MemberLevels::default(),
     };
     let actor = actor(caller, levels);

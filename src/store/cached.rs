@@ -12,7 +12,8 @@
 //! and is only ever served while that generation is still current. A write bumps the
 //! generation after its commit and before it returns, so once a write is acknowledged no read
 //! can be served a value from before it. Nothing time-dependent is cached as a decision: token
-//! and session expiry are checked on every request from the cached row. One field is exempt: a
+//! and session expiry are checked on every request from the cached row, and memberships are
+//! kept with their expiry dates, judged on the day of each request. One field is exempt: a
 //! link write touches its release's `updated_at` in the database (GitLab's `touch: true`) but
 //! leaves cached releases alone; no answer shows a release's `updated_at`, and the filters on it
 //! are run in the database. PostgreSQL stores are never wrapped: other instances write there
@@ -26,6 +27,7 @@ use std::sync::{Arc, RwLock};
 
 use super::*;
 use crate::domain::link::LinkConflicts;
+use crate::domain::membership::Grant;
 use crate::domain::pagination::PageRequest;
 use crate::domain::time::Micros;
 use crate::domain::token::TokenKey;
@@ -147,6 +149,11 @@ fn link_size(link: &Link) -> usize {
 
 fn links_size(links: &[Link]) -> usize {
     links.iter().map(link_size).sum()
+}
+
+/// The bytes a user's memberships take.
+fn grants_size(groups: &[Grant]) -> usize {
+    std::mem::size_of::<MemberGrants>() + std::mem::size_of_val(groups)
 }
 
 /// A store with a [`ReadCache`] for each part in front.
@@ -440,26 +447,32 @@ impl<S: Store> Projects for Cached<S> {
             .await
     }
 
-    async fn member_levels(&self, user_id: i64, project: &Project) -> StoreResult<MemberLevels> {
-        let key = format!("levels:{user_id}:{}", project.id);
+    async fn member_grants(&self, user_id: i64, project: &Project) -> StoreResult<MemberGrants> {
+        // The memberships with their dates, never the levels of one day: a membership that
+        // ends at midnight stops counting at midnight whatever is kept here.
+        let key = format!("grants:{user_id}:{}", project.id);
         self.access
-            .read(key, self.inner.member_levels(user_id, project))
+            .read_sized(
+                key,
+                |g: &MemberGrants| grants_size(&g.groups),
+                self.inner.member_grants(user_id, project),
+            )
             .await
     }
 
-    async fn group_owners(&self, group: &Namespace) -> StoreResult<i64> {
+    async fn group_owners(&self, group: &Namespace, today: chrono::NaiveDate) -> StoreResult<i64> {
         // Asked only before a membership change: always read from the database.
-        self.inner.group_owners(group).await
+        self.inner.group_owners(group, today).await
     }
 
-    async fn group_level(
-        &self,
-        user_id: i64,
-        group: &Namespace,
-    ) -> StoreResult<Option<crate::domain::access::AccessLevel>> {
-        let key = format!("group-level:{user_id}:{}", group.id);
+    async fn group_grants(&self, user_id: i64, group: &Namespace) -> StoreResult<Vec<Grant>> {
+        let key = format!("group-grants:{user_id}:{}", group.id);
         self.access
-            .read(key, self.inner.group_level(user_id, group))
+            .read_sized(
+                key,
+                |g: &Vec<Grant>| grants_size(g),
+                self.inner.group_grants(user_id, group),
+            )
             .await
     }
 
@@ -698,9 +711,11 @@ impl<S: Store> Releases for Cached<S> {
 }
 
 #[cfg(test)]
+mod expiry_tests;
+
+#[cfg(test)]
 mod tests {
     use super::*;
-
     async fn read_counted(cache: &ReadCache, key: &str, bytes: usize, reads: &AtomicU64) -> u64 {
         let value = cache
             .read_sized(key.to_owned(), |_| bytes, async {

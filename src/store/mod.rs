@@ -263,19 +263,27 @@ pub trait Projects {
     ) -> impl Future<Output = StoreResult<(bool, bool)>> + Send;
 
     // Memberships.
-    fn member_levels(
+    /// The user's memberships in the project and in its groups, with their expiry dates:
+    /// whether they grant anything is the caller's question for its day
+    /// ([`MemberGrants::on`]).
+    fn member_grants(
         &self,
         user_id: i64,
         project: &Project,
-    ) -> impl Future<Output = StoreResult<MemberLevels>> + Send;
-    /// The highest membership in the group or any of its ancestors.
-    fn group_level(
+    ) -> impl Future<Output = StoreResult<MemberGrants>> + Send;
+    /// The user's memberships in the group and in each of its ancestors, with their expiry
+    /// dates (`domain::membership::strongest` says what they grant on a day).
+    fn group_grants(
         &self,
         user_id: i64,
         group: &Namespace,
-    ) -> impl Future<Output = StoreResult<Option<crate::domain::access::AccessLevel>>> + Send;
-    /// How many owner memberships the group and its ancestors hold.
-    fn group_owners(&self, group: &Namespace) -> impl Future<Output = StoreResult<i64>> + Send;
+    ) -> impl Future<Output = StoreResult<Vec<crate::domain::membership::Grant>>> + Send;
+    /// How many owner memberships in force on `today` the group and its ancestors hold.
+    fn group_owners(
+        &self,
+        group: &Namespace,
+        today: chrono::NaiveDate,
+    ) -> impl Future<Output = StoreResult<i64>> + Send;
     fn members(
         &self,
         source: MemberSource,

@@ -5,6 +5,7 @@ use chrono::NaiveDate;
 
 use crate::domain::access::{AccessLevel, FeatureAccess, Visibility};
 use crate::domain::link::LinkType;
+use crate::domain::membership::{self, Grant};
 use crate::domain::time::Micros;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -152,11 +153,14 @@ pub struct ProjectChanges {
     pub releases_access: Option<FeatureAccess>,
 }
 
-/// Which projects a listing shows.
-#[derive(Debug, Clone, Default)]
+/// Which projects a listing shows. No `Default`: a default day would judge memberships on
+/// 1970-01-01, when none had expired.
+#[derive(Debug, Clone)]
 pub struct ProjectFilter {
     /// The caller; `None` is anonymous.
     pub user_id: Option<i64>,
+    /// The day memberships are judged on (the caller's today): expired ones show nothing.
+    pub today: NaiveDate,
     /// Administrators see every project.
     pub all: bool,
     /// Only projects the caller is a member of (directly or through a group).
@@ -184,7 +188,26 @@ pub struct Member {
     pub created_at: Micros,
 }
 
-/// A user's memberships that bear on one project.
+/// A user's memberships that bear on one project, as stored: which of them count depends on
+/// the day ([`MemberGrants::on`]), so this, not a decision, is what may be kept between requests.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MemberGrants {
+    pub project: Option<Grant>,
+    /// In the project's group and each of its ancestors.
+    pub groups: Vec<Grant>,
+}
+
+impl MemberGrants {
+    /// The roles these memberships grant on `day`: expired ones grant nothing.
+    pub fn on(&self, day: NaiveDate) -> MemberLevels {
+        MemberLevels {
+            project: self.project.and_then(|g| g.level_on(day)),
+            group: membership::strongest(&self.groups, day),
+        }
+    }
+}
+
+/// A user's roles in one project on one day, from the memberships in force then.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct MemberLevels {
     pub project: Option<AccessLevel>,

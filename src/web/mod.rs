@@ -18,6 +18,7 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 
 use crate::domain::pagination::PageRequest;
+use crate::domain::time::today;
 use crate::http::error::ApiError;
 use crate::http::params::{parse_nested_query, Params};
 use crate::http::ratelimit::RateTicket;
@@ -254,8 +255,14 @@ pub async fn home<S: Store>(State(app): State<App<S>>, request: Request) -> Resp
     };
     let filter = ProjectFilter {
         user_id: caller.user_id(),
+        today: today(),
         all: caller.is_admin(),
-        ..ProjectFilter::default()
+        membership: false,
+        owned: false,
+        search: None,
+        visibility: None,
+        order_by_id: false,
+        ascending: false,
     };
     let projects = match app
         .store

@@ -5,7 +5,9 @@ use axum::http::StatusCode;
 use axum::response::Response;
 
 use crate::domain::access::{self, AccessLevel, Actor, Visibility};
+use crate::domain::membership;
 use crate::domain::names::{is_reserved_top_level, is_valid_path, PATH_FORMAT_MESSAGE};
+use crate::domain::time::today;
 use crate::http::auth::{authenticate, Caller, RouteAuth};
 #[allow(unused_imports)]
 use crate::http::entities::*;
@@ -33,7 +35,9 @@ pub async fn find_group<S: Store>(
         .filter(|n| n.kind == NamespaceKind::Group)
         .ok_or_else(|| ApiError::not_found("Group"))?;
     let level = match caller.user_id() {
-        Some(user_id) => app.store.group_level(user_id, &group).await?,
+        Some(user_id) => {
+            membership::strongest(&app.store.group_grants(user_id, &group).await?, today())
+        }
         None => None,
     };
     let actor = actor(

@@ -4,9 +4,12 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
+use chrono::NaiveDate;
 
 use super::groups::find_group;
 use crate::domain::access::{self, AccessLevel, Actor};
+use crate::domain::membership::{self, PAST_EXPIRY};
+use crate::domain::time::today;
 use crate::http::auth::{authenticate, Caller, RouteAuth};
 #[allow(unused_imports)]
 use crate::http::entities::*;
@@ -61,7 +64,9 @@ fn may_manage(actor: &Actor, kind: Kind, level: AccessLevel) -> bool {
 
 /// GitLab's `last_owner?` (GroupMemberPolicy's `prevent_all`): the member owns the group and no
 /// one else owns it or a group above it. Nobody may remove or change that membership, not even
-/// an administrator or the owner leaving: a group always keeps an owner.
+/// an administrator or the owner leaving: a group always keeps an owner. Only memberships in
+/// force count: an expired owner owns nothing, so it may go (or be renewed), and it leaves the
+/// one owner in force the last.
 async fn is_last_owner<S: Store>(
     app: &App<S>,
     source: MemberSource,
@@ -70,13 +75,29 @@ async fn is_last_owner<S: Store>(
     let MemberSource::Group(id) = source else {
         return Ok(false);
     };
-    if member.access_level < AccessLevel::OWNER {
+    let today = today();
+    if member.access_level < AccessLevel::OWNER || !membership::in_force(member.expires_at, today) {
         return Ok(false);
     }
     let Some(group) = app.store.namespace(id).await? else {
         return Ok(false);
     };
-    Ok(app.store.group_owners(&group).await? <= 1)
+    Ok(app.store.group_owners(&group, today).await? <= 1)
+}
+
+/// GitLab's model validation of `expires_at` (`future_date`), which runs when the member is
+/// saved: after the parameters, the permission checks and the lookups.
+fn check_expiry(expires_at: Option<NaiveDate>) -> ApiResult<()> {
+    match expires_at {
+        Some(date) if !membership::may_end_on(date, today()) => {
+            Err(ApiError::field("expires_at", PAST_EXPIRY))
+        }
+        _ => Ok(()),
+    }
+}
+
+fn member_exists() -> ApiError {
+    ApiError::message(StatusCode::CONFLICT, "Member already exists")
 }
 
 fn member_not_found() -> ApiError {
@@ -144,14 +165,21 @@ async fn add<S: Store>(app: App<S>, request: ApiRequest, kind: Kind) -> ApiResul
         return Err(ApiError::forbidden());
     }
     let user = user_by_id_or_name(&app, user_id, username).await?;
+    let expires_at = expires_at.value();
+    if let Err(invalid) = check_expiry(expires_at) {
+        // GitLab answers an existing membership (409) before it validates a new one; the
+        // insert finds it otherwise, so only a refused date asks first.
+        if app.store.member(source, user.id).await?.is_some() {
+            return Err(member_exists());
+        }
+        return Err(invalid);
+    }
     let member = app
         .store
-        .add_member(source, user.id, level, expires_at.value())
+        .add_member(source, user.id, level, expires_at)
         .await
         .map_err(|e| match e {
-            StoreError::Conflict(_) => {
-                ApiError::message(StatusCode::CONFLICT, "Member already exists")
-            }
+            StoreError::Conflict(_) => member_exists(),
             other => other.into(),
         })?;
     Ok(json_response(
@@ -183,9 +211,11 @@ async fn update<S: Store>(app: App<S>, request: ApiRequest, kind: Kind) -> ApiRe
     {
         return Err(ApiError::forbidden());
     }
+    let expires_at = expires_at.into_change();
+    check_expiry(expires_at.flatten())?;
     let member = app
         .store
-        .update_member(source, user_id, level, expires_at.into_change())
+        .update_member(source, user_id, level, expires_at)
         .await?
         .ok_or_else(member_not_found)?;
     Ok(json_response(
@@ -291,7 +321,7 @@ member_routes!(
     summary = "Add a member to the project",
     params(("id" = String, Path, description = "The project's numeric id or URL-encoded full path")),
     request_body = MemberCreate,
-    responses((status = 201, description = "The member", body = MemberEntity), (status = 403, description = "Not allowed", body = AuthError), (status = 404, description = "Not found", body = MessageError), (status = 409, description = "Already exists", body = MessageError), (status = "default", description = "GitLab's error bodies: 400 parameters, 401, 413, 503, …", body = AnyError))
+    responses((status = 201, description = "The member", body = MemberEntity), (status = 400, description = "Parameter errors (`error`) or validation errors (`message`): `expires_at` in the past", body = BadRequest), (status = 403, description = "Not allowed", body = AuthError), (status = 404, description = "Not found", body = MessageError), (status = 409, description = "Already exists", body = MessageError), (status = "default", description = "GitLab's error bodies: 400 parameters, 401, 413, 503, …", body = AnyError))
 )]
     add_project,
     #[utoipa::path(
@@ -301,7 +331,7 @@ member_routes!(
     summary = "Change a member's role in the project",
     params(("id" = String, Path, description = "The project's numeric id or URL-encoded full path"), ("user_id" = i64, Path)),
     request_body = MemberUpdate,
-    responses((status = 200, description = "The member", body = MemberEntity), (status = 403, description = "Not allowed", body = AuthError), (status = 404, description = "Not found", body = MessageError), (status = "default", description = "GitLab's error bodies: 400 parameters, 401, 413, 503, …", body = AnyError))
+    responses((status = 200, description = "The member", body = MemberEntity), (status = 400, description = "Parameter errors (`error`) or validation errors (`message`): `expires_at` in the past", body = BadRequest), (status = 403, description = "Not allowed", body = AuthError), (status = 404, description = "Not found", body = MessageError), (status = "default", description = "GitLab's error bodies: 400 parameters, 401, 413, 503, …", body = AnyError))
 )]
     update_project,
     #[utoipa::path(
@@ -341,7 +371,7 @@ member_routes!(
     summary = "Add a member to the group",
     params(("id" = String, Path, description = "The group's numeric id or URL-encoded full path")),
     request_body = MemberCreate,
-    responses((status = 201, description = "The member", body = MemberEntity), (status = 403, description = "Not allowed", body = AuthError), (status = 404, description = "Not found", body = MessageError), (status = 409, description = "Already exists", body = MessageError), (status = "default", description = "GitLab's error bodies: 400 parameters, 401, 413, 503, …", body = AnyError))
+    responses((status = 201, description = "The member", body = MemberEntity), (status = 400, description = "Parameter errors (`error`) or validation errors (`message`): `expires_at` in the past", body = BadRequest), (status = 403, description = "Not allowed", body = AuthError), (status = 404, description = "Not found", body = MessageError), (status = 409, description = "Already exists", body = MessageError), (status = "default", description = "GitLab's error bodies: 400 parameters, 401, 413, 503, …", body = AnyError))
 )]
     add_group,
     #[utoipa::path(
@@ -351,7 +381,7 @@ member_routes!(
     summary = "Change a member's role in the group",
     params(("id" = String, Path, description = "The group's numeric id or URL-encoded full path"), ("user_id" = i64, Path)),
     request_body = MemberUpdate,
-    responses((status = 200, description = "The member", body = MemberEntity), (status = 403, description = "Not allowed", body = AuthError), (status = 404, description = "Not found", body = MessageError), (status = "default", description = "GitLab's error bodies: 400 parameters, 401, 413, 503, …", body = AnyError))
+    responses((status = 200, description = "The member", body = MemberEntity), (status = 400, description = "Parameter errors (`error`) or validation errors (`message`): `expires_at` in the past", body = BadRequest), (status = 403, description = "Not allowed", body = AuthError), (status = 404, description = "Not found", body = MessageError), (status = "default", description = "GitLab's error bodies: 400 parameters, 401, 413, 503, …", body = AnyError))
 )]
     update_group,
     #[utoipa::path(

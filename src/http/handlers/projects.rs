@@ -10,6 +10,7 @@ use super::groups::find_group;
 use super::users::find_user;
 use crate::domain::access::{self, AccessLevel, FeatureAccess, Visibility};
 use crate::domain::names::{is_valid_path, parameterize, PATH_FORMAT_MESSAGE};
+use crate::domain::time::today;
 use crate::http::auth::{authenticate, Caller, RouteAuth};
 #[allow(unused_imports)]
 use crate::http::entities::*;
@@ -207,7 +208,11 @@ async fn create_in<S: Store>(
         })
         .await
         .map_err(conflict_error)?;
-    let levels = app.store.member_levels(owner.id, &project).await?;
+    let levels = app
+        .store
+        .member_grants(owner.id, &project)
+        .await?
+        .on(today());
     let body = present(app, &project, Some(levels)).await?;
     Ok(json_response(StatusCode::CREATED, &body))
 }
@@ -317,6 +322,7 @@ pub async fn list<S: Store>(State(app): State<App<S>>, request: ApiRequest) -> A
     let caller = authenticate(&app, &request, RouteAuth::DEFAULT).await?;
     let filter = ProjectFilter {
         user_id: caller.user_id(),
+        today: today(),
         all: caller.is_admin(),
         membership: membership && caller.user.is_some(),
         owned: owned && caller.user.is_some(),

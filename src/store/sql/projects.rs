@@ -11,6 +11,7 @@ macro_rules! projects_impl {
         use $crate::store::sql::{placeholders, unique_violation, like_pattern};
         use $crate::domain::access::{AccessLevel, Visibility};
         use $crate::domain::link::LinkConflicts;
+        use $crate::domain::membership::Grant;
         use $crate::domain::pagination::PageRequest;
         use $crate::domain::time::now_micros;
         use chrono::NaiveDate;
@@ -23,11 +24,21 @@ macro_rules! projects_impl {
             )
         }
 
-        /// The SQL condition "the user is a member of this project, directly or through a group".
-        const MEMBER_OF_PROJECT: &str = "(EXISTS (SELECT 1 FROM project_members pm \
-                WHERE pm.project_id = p.id AND pm.user_id = $1) \
-             OR EXISTS (SELECT 1 FROM group_members gm WHERE gm.user_id = $1 \
-                AND ('/' || n.traversal_ids || '/') LIKE ('%/' || gm.namespace_id || '/%')))";
+        /// The SQL condition "the user ($1) is a member of this project, directly or through a
+        /// group, on the day `$day`". It is `domain::membership::in_force` written in SQL, since
+        /// a listing is filtered and counted in the database: a membership counts while its
+        /// `expires_at` is unset or after that day. Dates are `YYYY-MM-DD` text on both engines,
+        /// whose order is the dates' order.
+        fn member_of_project(day: usize) -> String {
+            format!(
+                "(EXISTS (SELECT 1 FROM project_members pm \
+                    WHERE pm.project_id = p.id AND pm.user_id = $1 \
+                    AND (pm.expires_at IS NULL OR pm.expires_at > ${day})) \
+                 OR EXISTS (SELECT 1 FROM group_members gm WHERE gm.user_id = $1 \
+                    AND (gm.expires_at IS NULL OR gm.expires_at > ${day}) \
+                    AND ('/' || n.traversal_ids || '/') LIKE ('%/' || gm.namespace_id || '/%')))"
+            )
+        }
 
         fn member_table(source: MemberSource) -> (&'static str, &'static str, i64) {
             match source {
@@ -155,6 +166,9 @@ macro_rules! projects_impl {
                 page: PageRequest,
             ) -> StoreResult<Page<Project>> {
                 // Every branch references $1, $2 and $3, so the same binds serve every filter.
+                // The day memberships are judged on is $4 when a condition names it, and bound
+                // only then: PostgreSQL cannot prepare a parameter that nothing uses.
+                let names_day = !filter.all || filter.membership;
                 let mut conditions: Vec<String> = vec![
                     "($2 IS NULL OR lower(p.name) LIKE lower($2) ESCAPE '\\' OR lower(p.path) LIKE lower($2) ESCAPE '\\')".into(),
                     "($3 IS NULL OR p.visibility = $3)".into(),
@@ -164,11 +178,12 @@ macro_rules! projects_impl {
                 } else {
                     conditions.push(format!(
                         "(p.visibility = 'public' OR ($1 IS NOT NULL AND p.visibility = 'internal') \
-                         OR {MEMBER_OF_PROJECT})"
+                         OR {})",
+                        member_of_project(4)
                     ));
                 }
                 if filter.membership {
-                    conditions.push(MEMBER_OF_PROJECT.into());
+                    conditions.push(member_of_project(4));
                 }
                 if filter.owned {
                     conditions.push("n.owner_id = $1".into());
@@ -180,16 +195,23 @@ macro_rules! projects_impl {
                     "p.created_at"
                 };
                 let direction = if filter.ascending { "ASC" } else { "DESC" };
+                let (limit, offset) = if names_day { (5, 6) } else { (4, 5) };
                 let sql = format!(
-                    "{} WHERE {condition} ORDER BY {order_column} {direction}, p.id {direction} LIMIT $4 OFFSET $5",
+                    "{} WHERE {condition} ORDER BY {order_column} {direction}, p.id {direction} \
+                     LIMIT ${limit} OFFSET ${offset}",
                     project_select()
                 );
                 let pattern = filter.search.as_deref().map(like_pattern);
                 let visibility = filter.visibility.map(|v| v.as_str());
-                let rows: Vec<ProjectRow> = sqlx::query_as(&sql)
+                let day = names_day.then(|| format_date(filter.today));
+                let mut query = sqlx::query_as::<_, ProjectRow>(&sql)
                     .bind(filter.user_id)
                     .bind(&pattern)
-                    .bind(visibility)
+                    .bind(visibility);
+                if let Some(day) = &day {
+                    query = query.bind(day);
+                }
+                let rows = query
                     .bind(page.limit())
                     .bind(page.offset())
                     .fetch_all(&self.reader)
@@ -197,12 +219,14 @@ macro_rules! projects_impl {
                 let count_sql = format!(
                     "SELECT COUNT(*) FROM projects p JOIN namespaces n ON n.id = p.namespace_id WHERE {condition}"
                 );
-                let total: i64 = sqlx::query_scalar(&count_sql)
+                let mut count = sqlx::query_scalar::<_, i64>(&count_sql)
                     .bind(filter.user_id)
                     .bind(&pattern)
-                    .bind(visibility)
-                    .fetch_one(&self.reader)
-                    .await?;
+                    .bind(visibility);
+                if let Some(day) = &day {
+                    count = count.bind(day);
+                }
+                let total = count.fetch_one(&self.reader).await?;
                 let projects = rows
                     .into_iter()
                     .map(TryInto::try_into)
@@ -292,53 +316,62 @@ macro_rules! projects_impl {
                 .await?)
             }
 
-            async fn member_levels(&self, user_id: i64, project: &Project) -> StoreResult<MemberLevels> {
-                let project_level: Option<i64> = sqlx::query_scalar(
-                    "SELECT access_level FROM project_members WHERE project_id = $1 AND user_id = $2",
+            async fn member_grants(&self, user_id: i64, project: &Project) -> StoreResult<MemberGrants> {
+                let row: Option<(i64, Option<String>)> = sqlx::query_as(
+                    "SELECT access_level, expires_at FROM project_members WHERE project_id = $1 AND user_id = $2",
                 )
                 .bind(project.id)
                 .bind(user_id)
                 .fetch_optional(&self.reader)
                 .await?;
-                let group = self.group_level(user_id, &project.namespace).await?;
-                Ok(MemberLevels {
-                    project: project_level.map(AccessLevel),
-                    group,
+                let groups = self.group_grants(user_id, &project.namespace).await?;
+                Ok(MemberGrants {
+                    project: row.map(grant).transpose()?,
+                    groups,
                 })
             }
 
-            async fn group_level(
+            async fn group_grants(
                 &self,
                 user_id: i64,
                 group: &Namespace,
-            ) -> StoreResult<Option<AccessLevel>> {
+            ) -> StoreResult<Vec<Grant>> {
                 if group.kind != NamespaceKind::Group || group.traversal_ids.is_empty() {
-                    return Ok(None);
+                    return Ok(Vec::new());
                 }
+                // One row per group on the way up at most: the rule is applied by the caller.
                 let sql = format!(
-                    "SELECT MAX(access_level) FROM group_members WHERE user_id = $1 AND namespace_id IN {}",
+                    "SELECT access_level, expires_at FROM group_members WHERE user_id = $1 AND namespace_id IN {}",
                     placeholders(2, group.traversal_ids.len())
                 );
-                let mut query = sqlx::query_scalar::<_, Option<i64>>(&sql).bind(user_id);
+                let mut query = sqlx::query_as::<_, (i64, Option<String>)>(&sql).bind(user_id);
                 for id in &group.traversal_ids {
                     query = query.bind(id);
                 }
-                Ok(query.fetch_one(&self.reader).await?.map(AccessLevel))
+                query.fetch_all(&self.reader).await?.into_iter().map(grant).collect()
             }
 
-            async fn group_owners(&self, group: &Namespace) -> StoreResult<i64> {
+            async fn group_owners(&self, group: &Namespace, today: NaiveDate) -> StoreResult<i64> {
                 if group.kind != NamespaceKind::Group || group.traversal_ids.is_empty() {
                     return Ok(0);
                 }
+                // The owners' expiry dates, judged here by the domain's rule: a group has few
+                // owners.
                 let sql = format!(
-                    "SELECT COUNT(*) FROM group_members WHERE access_level >= $1 AND namespace_id IN {}",
+                    "SELECT access_level, expires_at FROM group_members WHERE access_level >= $1 AND namespace_id IN {}",
                     placeholders(2, group.traversal_ids.len())
                 );
-                let mut query = sqlx::query_scalar::<_, i64>(&sql).bind(AccessLevel::OWNER.0);
+                let mut query = sqlx::query_as::<_, (i64, Option<String>)>(&sql).bind(AccessLevel::OWNER.0);
                 for id in &group.traversal_ids {
                     query = query.bind(id);
                 }
-                Ok(query.fetch_one(&self.reader).await?)
+                let mut owners = 0;
+                for row in query.fetch_all(&self.reader).await? {
+                    if grant(row)?.level_on(today).is_some() {
+                        owners += 1;
+                    }
+                }
+                Ok(owners)
             }
 
             async fn members(&self, source: MemberSource, page: PageRequest) -> StoreResult<Page<Member>> {

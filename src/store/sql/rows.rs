@@ -5,6 +5,7 @@ use sqlx::FromRow;
 
 use crate::domain::access::{AccessLevel, FeatureAccess, Visibility};
 use crate::domain::link::LinkType;
+use crate::domain::membership::Grant;
 use crate::store::{
     JobToken, Link, Member, Namespace, NamespaceKind, PersonalToken, Project, ProtectedTag,
     Release, StoreError, Tag, User,
@@ -220,6 +221,14 @@ impl TryFrom<MemberRow> for Member {
             created_at: r.member_created_at,
         })
     }
+}
+
+/// A membership's `access_level, expires_at`: what it grants, and until when.
+pub fn grant((level, expires_at): (i64, Option<String>)) -> Result<Grant, StoreError> {
+    Ok(Grant {
+        level: AccessLevel(level),
+        expires_at: expires_at.as_deref().map(parse_date).transpose()?,
+    })
 }
 
 #[derive(FromRow)]

@@ -1,0 +1,105 @@
+//! When a membership counts: GitLab's member expiry. A membership with an `expires_at` grants its
+//! role up to the day before that date and nothing from that day on; one without never expires.
+//! GitLab's `expired` scope is `expires_at <= now` on a date column and its `not_expired` is
+//! `expires_at > today`, so a membership ending today is over today (its daily purge deletes it
+//! at 00:10). Days are UTC days, as [`super::time::today`] gives them.
+//!
+//! This is the one statement of the rule: the store hands out memberships with their dates and
+//! everything that grants access asks [`in_force`] (the project listing, filtered and counted in
+//! the database, says the same in SQL beside its call to this module).
+
+use chrono::NaiveDate;
+
+use super::access::AccessLevel;
+
+/// GitLab's message for an `expires_at` before today (`FutureDateValidator`).
+pub const PAST_EXPIRY: &str = "cannot be a date in the past";
+
+/// One membership as stored: its role and the day it ends, if it ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Grant {
+    pub level: AccessLevel,
+    pub expires_at: Option<NaiveDate>,
+}
+
+impl Grant {
+    /// The role this membership grants on `day`, if it is in force then.
+    pub fn level_on(&self, day: NaiveDate) -> Option<AccessLevel> {
+        in_force(self.expires_at, day).then_some(self.level)
+    }
+}
+
+/// Whether a membership ending on `expires_at` (never, when `None`) is in force on `day`.
+pub fn in_force(expires_at: Option<NaiveDate>, day: NaiveDate) -> bool {
+    expires_at.is_none_or(|end| end > day)
+}
+
+/// The highest role among `grants` that are in force on `day` (inherited memberships: the
+/// group's and its ancestors').
+pub fn strongest(grants: &[Grant], day: NaiveDate) -> Option<AccessLevel> {
+    grants.iter().filter_map(|g| g.level_on(day)).max()
+}
+
+/// Whether a membership may be given, or changed, to end on `expires_at` when it is `today`:
+/// GitLab validates `future_date`, which refuses only days before today. Today itself is
+/// accepted, although such a membership grants nothing from the start (GitLab's purge of that
+/// day has run, or runs at 00:10 and removes it).
+pub fn may_end_on(expires_at: NaiveDate, today: NaiveDate) -> bool {
+    expires_at >= today
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("a date")
+    }
+
+    #[test]
+    fn a_membership_is_over_on_its_expiry_day() {
+        let today = day("2026-03-10");
+        assert!(in_force(None, today));
+        assert!(in_force(Some(day("2026-03-11")), today), "tomorrow");
+        assert!(!in_force(Some(day("2026-03-10")), today), "today");
+        assert!(!in_force(Some(day("2026-03-09")), today), "yesterday");
+    }
+
+    #[test]
+    fn the_strongest_role_in_force_wins() {
+        let today = day("2026-03-10");
+        let grants = [
+            Grant {
+                level: AccessLevel::OWNER,
+                expires_at: Some(today),
+            },
+            Grant {
+                level: AccessLevel::DEVELOPER,
+                expires_at: Some(day("2026-12-31")),
+            },
+            Grant {
+                level: AccessLevel::GUEST,
+                expires_at: None,
+            },
+        ];
+        assert_eq!(strongest(&grants, today), Some(AccessLevel::DEVELOPER));
+        assert_eq!(
+            strongest(&grants, day("2026-03-09")),
+            Some(AccessLevel::OWNER)
+        );
+        assert_eq!(
+            strongest(&grants, day("2027-01-01")),
+            Some(AccessLevel::GUEST)
+        );
+        assert_eq!(strongest(&grants[..2], day("2027-01-01")), None);
+        assert_eq!(strongest(&[], today), None);
+    }
+
+    #[test]
+    fn past_days_are_refused_today_is_not() {
+        let today = day("2026-03-10");
+        assert!(may_end_on(day("2026-03-11"), today));
+        assert!(may_end_on(today, today));
+        assert!(!may_end_on(day("2026-03-09"), today));
+    }
+}
