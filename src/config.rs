@@ -31,6 +31,24 @@ pub struct ServeConfig {
     #[arg(long, env = "RELINKS_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
     pub request_timeout_secs: u64,
 
+    /// Seconds a client has to send a request's headers once the connection is ready for one
+    /// (new, or kept alive after an answer): also how long an idle connection stays open.
+    #[arg(long, env = "RELINKS_HEADER_READ_TIMEOUT_SECS", default_value_t = 10)]
+    pub header_read_timeout_secs: u64,
+
+    /// Most connections served at once; more wait in the listen queue until one closes.
+    #[arg(long, env = "RELINKS_MAX_CONNECTIONS", default_value_t = 1024)]
+    pub max_connections: usize,
+
+    /// Seconds in-flight requests have to finish after SIGINT or SIGTERM.
+    #[arg(long, env = "RELINKS_SHUTDOWN_GRACE_SECS", default_value_t = 30)]
+    pub shutdown_grace_secs: u64,
+
+    /// Addresses and networks that may read `/-/metrics` (comma-separated; GitLab's
+    /// monitoring allow-list). Others get 404.
+    #[arg(long, env = "RELINKS_METRICS_ALLOW", default_value = "127.0.0.0/8,::1")]
+    pub metrics_allow: String,
+
     /// Longest link or release name accepted, in characters (GitLab sets none; this is a
     /// guard against abuse, far above what CI jobs send).
     #[arg(long, env = "RELINKS_MAX_NAME_LENGTH", default_value_t = 1024)]
@@ -131,6 +149,10 @@ impl DatabaseConfig {
         }
     }
 
+    pub fn is_postgres(&self) -> bool {
+        self.url.starts_with("postgres:") || self.url.starts_with("postgresql:")
+    }
+
     pub fn pg_settings(&self) -> crate::store::postgres::PgSettings {
         crate::store::postgres::PgSettings {
             max_connections: self.database_pool_size.max(1),
@@ -155,17 +177,42 @@ impl ServeConfig {
         }
     }
 
-    pub fn secrets(&self) -> crate::secret::SecretConfig {
-        crate::secret::SecretConfig {
+    pub fn secrets(&self) -> SecretConfig {
+        SecretConfig {
             secret: self.secret.clone(),
             secret_file: self.secret_file.clone(),
         }
     }
+}
 
-    pub fn external_url(&self) -> String {
-        match &self.external_url {
-            Some(url) => url.trim_end_matches('/').to_owned(),
-            None => format!("http://{}", self.listen),
+/// Where the secret key for token digests comes from when it is given (see `crate::secret`).
+#[derive(Clone, Default)]
+pub struct SecretConfig {
+    /// `RELINKS_SECRET`: the key itself.
+    pub secret: Option<String>,
+    /// `--secret-file`: a file holding the key.
+    pub secret_file: Option<std::path::PathBuf>,
+}
+
+impl fmt::Debug for SecretConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SecretConfig")
+            .field("secret", &self.secret.as_ref().map(|_| "[redacted]"))
+            .field("secret_file", &self.secret_file)
+            .finish()
+    }
+}
+
+impl SecretConfig {
+    /// `RELINKS_SECRET` and `RELINKS_SECRET_FILE` from the environment.
+    pub fn from_env() -> Self {
+        Self {
+            secret: std::env::var("RELINKS_SECRET")
+                .ok()
+                .filter(|s| !s.is_empty()),
+            secret_file: std::env::var_os("RELINKS_SECRET_FILE")
+                .filter(|s| !s.is_empty())
+                .map(std::path::PathBuf::from),
         }
     }
 }
@@ -179,6 +226,10 @@ impl fmt::Debug for ServeConfig {
             .field("max_body_bytes", &self.max_body_bytes)
             .field("max_header_bytes", &self.max_header_bytes)
             .field("request_timeout_secs", &self.request_timeout_secs)
+            .field("header_read_timeout_secs", &self.header_read_timeout_secs)
+            .field("max_connections", &self.max_connections)
+            .field("shutdown_grace_secs", &self.shutdown_grace_secs)
+            .field("metrics_allow", &self.metrics_allow)
             .field("max_name_length", &self.max_name_length)
             .field("max_links_per_release", &self.max_links_per_release)
             .field("rate_limits", &self.rate_limits())

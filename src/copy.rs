@@ -5,9 +5,9 @@ use std::io::{IsTerminal, Write};
 
 use anyhow::bail;
 
+use crate::app::{open, redact, Engine};
 use crate::config::DatabaseConfig;
 use crate::secret::{self, SecretConfig};
-use crate::server::{open, redact, Engine};
 use crate::store::transfer::{Loader, Snapshot, Table, Transfer, TABLES};
 use crate::store::Store;
 

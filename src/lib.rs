@@ -1,6 +1,7 @@
 //! relinks: a small, fast server that speaks GitLab's REST API v4 for releases and release asset
 //! links. See ARCHITECTURE.md for the layers.
 
+pub mod app;
 pub mod backup;
 pub mod bootstrap;
 pub mod config;
@@ -8,6 +9,5 @@ pub mod copy;
 pub mod domain;
 pub mod http;
 pub mod secret;
-pub mod server;
 pub mod store;
 pub mod web;

@@ -100,12 +100,12 @@ async fn main() -> anyhow::Result<()> {
         Command::Serve(config) => {
             init_logging(config.log_format == "json");
             tracing::debug!(?config, "configuration");
-            relinks::server::serve(*config).await
+            relinks::app::serve(*config).await
         }
         Command::Migrate(database) => {
             init_logging(false);
-            relinks::server::migrate(&database).await?;
-            tracing::info!(database = %relinks::server::redact(&database.url), "database is up to date");
+            relinks::app::migrate(&database).await?;
+            tracing::info!(database = %relinks::app::redact(&database.url), "database is up to date");
             Ok(())
         }
         Command::Backup { database, to } => {

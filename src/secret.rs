@@ -26,37 +26,7 @@ pub const KEY_SETTING: &str = "token_key";
 /// `Directory::key_token_digests`).
 pub const DIGESTS_SETTING: &str = "token_digests";
 
-/// Where the key comes from when it is given.
-#[derive(Clone, Default)]
-pub struct SecretConfig {
-    /// `RELINKS_SECRET`: the key itself.
-    pub secret: Option<String>,
-    /// `--secret-file`: a file holding the key.
-    pub secret_file: Option<PathBuf>,
-}
-
-impl std::fmt::Debug for SecretConfig {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SecretConfig")
-            .field("secret", &self.secret.as_ref().map(|_| "[redacted]"))
-            .field("secret_file", &self.secret_file)
-            .finish()
-    }
-}
-
-impl SecretConfig {
-    /// `RELINKS_SECRET` and `RELINKS_SECRET_FILE` from the environment.
-    pub fn from_env() -> Self {
-        Self {
-            secret: std::env::var("RELINKS_SECRET")
-                .ok()
-                .filter(|s| !s.is_empty()),
-            secret_file: std::env::var_os("RELINKS_SECRET_FILE")
-                .filter(|s| !s.is_empty())
-                .map(PathBuf::from),
-        }
-    }
-}
+pub use crate::config::SecretConfig;
 
 /// Where a key was found, for the start-up log.
 #[derive(Debug, Clone, PartialEq, Eq)]

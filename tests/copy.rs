@@ -200,7 +200,7 @@ async fn an_interrupted_copy_leaves_the_target_empty_and_can_run_again() {
     drop(stop);
     let target = TestDatabase::new().await;
     let open = |url: String| async move {
-        relinks::server::open(&relinks::config::DatabaseConfig::new(&url))
+        relinks::app::open(&relinks::config::DatabaseConfig::new(&url))
             .await
             .expect("opens")
     };
@@ -208,7 +208,7 @@ async fn an_interrupted_copy_leaves_the_target_empty_and_can_run_again() {
         open(source.url.clone()).await,
         open(target.url.clone()).await,
     );
-    use relinks::server::Engine;
+    use relinks::app::Engine;
     match (&from, &to) {
         (Engine::Sqlite(a), Engine::Sqlite(b)) => interrupted_then_complete(a, b).await,
         (Engine::Postgres(a), Engine::Postgres(b)) => interrupted_then_complete(a, b).await,

@@ -15,10 +15,6 @@ use serde_json::{json, Value};
 use tower::ServiceExt;
 
 use common::{TestDatabase, ROOT_TOKEN};
-use relinks::bootstrap::ensure_root;
-use relinks::config::DatabaseConfig;
-use relinks::http::{router, App};
-use relinks::server::{open, Engine};
 
 fn cases() -> u32 {
     std::env::var("RELINKS_FUZZ_CASES")
@@ -28,22 +24,11 @@ fn cases() -> u32 {
 }
 
 async fn app_router(url: &str) -> Router {
-    let config = common::test_config();
-    match open(&DatabaseConfig::new(url)).await.expect("opens") {
-        Engine::Sqlite(store) => {
-            let store = relinks::store::cached::Cached::new(store);
-            ensure_root(&store, Some(ROOT_TOKEN), &common::test_key())
-                .await
-                .expect("root");
-            router(App::new(store, "http://relinks.test", config))
-        }
-        Engine::Postgres(store) => {
-            ensure_root(&store, Some(ROOT_TOKEN), &common::test_key())
-                .await
-                .expect("root");
-            router(App::new(store, "http://relinks.test", config))
-        }
-    }
+    let settings = common::settings(url, common::test_config());
+    relinks::app::build(&settings, "http://relinks.test")
+        .await
+        .expect("relinks builds")
+        .router
 }
 
 #[derive(Debug, Clone)]

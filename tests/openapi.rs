@@ -6,24 +6,29 @@ mod common;
 use std::collections::BTreeSet;
 
 use common::{Caller, Reply, TestApp, World};
-use relinks::http::openapi::document;
-use relinks::http::router::routes;
+use relinks::app::openapi::document;
+use relinks::app::router::all_routes;
 use relinks::store::sqlite::SqliteStore;
 use reqwest::Method;
 use serde_json::{json, Value};
 
 #[test]
 fn the_document_lists_exactly_the_routes_the_server_answers() {
-    let mut routed: BTreeSet<(String, String)> = routes::<SqliteStore>()
-        .into_iter()
-        .chain(relinks::web::routes::<SqliteStore>())
-        .map(|(method, path, _)| (method.as_str().to_lowercase(), path.replace("{*", "{")))
-        .collect();
-    routed.extend(
-        relinks::web::DISPATCHED
-            .iter()
-            .map(|(m, p)| (m.to_string(), p.to_string())),
-    );
+    // What the router serves (and the pages the web dispatcher serves), as the route tables
+    // give it to the router: methods, and paths with `{*rest}` written `{rest}`.
+    let mut routed = BTreeSet::new();
+    let mut dispatched = 0;
+    for route in all_routes::<SqliteStore>() {
+        dispatched += usize::from(route.handler.is_none());
+        for method in route.methods() {
+            let path = route.router_path().replace("{*", "{");
+            assert!(
+                routed.insert((method.as_str().to_lowercase(), path.clone())),
+                "{method} {path} is declared twice"
+            );
+        }
+    }
+    assert_eq!(dispatched, 5, "the release pages and permanent links");
     let doc = document();
     let mut documented = BTreeSet::new();
     for (path, item) in doc["paths"].as_object().expect("paths") {

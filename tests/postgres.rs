@@ -8,8 +8,8 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::cluster::Cluster;
-use common::{serve, TestDatabase, ROOT_TOKEN};
-use relinks::bootstrap::ensure_root;
+use common::{TestDatabase, ROOT_TOKEN};
+use relinks::config::DatabaseConfig;
 use relinks::store::postgres::{PgSettings, PgStore};
 use serde_json::{json, Value};
 use tokio::sync::oneshot;
@@ -20,12 +20,18 @@ struct Instance {
     _stop: oneshot::Sender<()>,
 }
 
-async fn instance(url: &str, settings: &PgSettings) -> Instance {
-    let store = PgStore::connect(url, settings).await.expect("connects");
-    ensure_root(&store, Some(ROOT_TOKEN), &common::test_key())
-        .await
-        .expect("root");
-    let (base, stop) = serve(store, common::test_config()).await;
+async fn instance(url: &str, pool: &PgSettings) -> Instance {
+    let database = DatabaseConfig {
+        database_pool_size: pool.max_connections,
+        statement_timeout_ms: pool.statement_timeout.as_millis() as u64,
+        acquire_timeout_ms: pool.acquire_timeout.as_millis() as u64,
+        ..DatabaseConfig::new(url)
+    };
+    let settings = relinks::app::Settings {
+        database,
+        ..common::settings(url, common::test_config())
+    };
+    let (base, stop) = common::serve_settings(settings).await;
     Instance { base, _stop: stop }
 }
 

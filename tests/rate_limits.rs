@@ -257,8 +257,8 @@ mod postgres_only {
     async fn instances_on_one_postgresql_share_the_counts() {
         let db = TestDatabase::postgres().await;
         let config = limited(20, 1_000, 1_000);
-        let (first_base, _first) = common::serve_url_sharing(&db.url, config.clone()).await;
-        let (second_base, _second) = common::serve_url_sharing(&db.url, config).await;
+        let (first_base, _first) = common::serve_url(&db.url, config.clone()).await;
+        let (second_base, _second) = common::serve_url(&db.url, config).await;
         let first = TestApp::attach(first_base);
         let second = TestApp::attach(second_base);
         // 12 on each instance: 24 in all, over the limit of 20 that neither reached alone.

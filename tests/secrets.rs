@@ -12,9 +12,9 @@ use serde_json::{json, Value};
 use tokio::process::{Child, Command};
 
 use common::{TestApp, TestDatabase};
+use relinks::app::{open, Engine};
 use relinks::config::DatabaseConfig;
 use relinks::domain::token::{unkeyed_digest, TokenKey};
-use relinks::server::{open, Engine};
 use relinks::store::{Directory, NewPersonalToken, NewUser};
 
 const ROOT: &str = "glpat-secrets-test-0123456789abcdef";

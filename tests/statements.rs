@@ -6,10 +6,7 @@ mod common;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use common::{serve, TestApp, ROOT_TOKEN};
-use relinks::bootstrap::ensure_root;
-use relinks::config::DatabaseConfig;
-use relinks::server::{open, Engine};
+use common::{TestApp, ROOT_TOKEN};
 use serde_json::json;
 use tracing::{Event, Subscriber};
 use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
@@ -80,23 +77,12 @@ async fn statements_per_request_do_not_grow_with_the_data() {
         .expect("one subscriber for this test binary");
 
     let database = common::TestDatabase::new().await;
-    let (base, _stop) = match open(&DatabaseConfig::new(&database.url))
-        .await
-        .expect("opens")
-    {
-        Engine::Sqlite(store) => {
-            ensure_root(&store, Some(ROOT_TOKEN), &common::test_key())
-                .await
-                .expect("root");
-            serve(store, common::test_config()).await
-        }
-        Engine::Postgres(store) => {
-            ensure_root(&store, Some(ROOT_TOKEN), &common::test_key())
-                .await
-                .expect("root");
-            serve(store, common::test_config()).await
-        }
+    // Every statement reaches the database: no read cache in front of SQLite.
+    let settings = relinks::app::Settings {
+        read_cache: false,
+        ..common::settings(&database.url, common::test_config())
     };
+    let (base, _stop) = common::serve_settings(settings).await;
     let app = TestApp::attach(base);
     let id = app.project("p", "private", None).await["id"]
         .as_i64()

@@ -13,9 +13,9 @@ use axum::Router;
 use clap::{Parser, Subcommand};
 use serde_json::json;
 
+use relinks::app::{open, Engine};
 use relinks::config::DatabaseConfig;
 use relinks::domain::token;
-use relinks::server::{open, Engine};
 use relinks::store::transfer::{Cell, Loader, Table, Transfer, TABLES};
 
 #[derive(Parser)]

@@ -137,6 +137,11 @@ pub fn rendered_json_response(status: StatusCode, body: axum::body::Bytes) -> Re
     response
 }
 
+/// For handlers that answer "gone" without a body (DELETE with 204).
+pub fn no_content() -> Response {
+    StatusCode::NO_CONTENT.into_response()
+}
+
 /// A redirect without a body.
 ///
 /// A redirect always has a `Location`: what a header cannot carry (control characters, anything

@@ -112,23 +112,23 @@ fn method_label(method: &Method) -> &'static str {
 /// route), so it finds the template itself rather than reading axum's `MatchedPath`.
 pub struct Tracker {
     metrics: Arc<Metrics>,
-    templates: matchit::Router<&'static str>,
+    templates: matchit::Router<String>,
 }
 
 impl Tracker {
-    pub fn new(metrics: Arc<Metrics>, paths: impl IntoIterator<Item = &'static str>) -> Self {
+    pub fn new(metrics: Arc<Metrics>, paths: impl IntoIterator<Item = String>) -> Self {
         let mut templates = matchit::Router::new();
         for path in paths {
             // The router has taken the same paths already; a path seen twice is the same template.
-            let _ = templates.insert(path, path);
+            let _ = templates.insert(path.clone(), path);
         }
         Self { metrics, templates }
     }
 
-    fn template(&self, path: &str) -> &'static str {
+    fn template(&self, path: &str) -> &str {
         self.templates
             .at(path)
-            .map_or("unmatched", |found| *found.value)
+            .map_or("unmatched", |found| found.value.as_str())
     }
 }
 

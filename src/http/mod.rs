@@ -7,19 +7,18 @@ pub mod error;
 pub mod handlers;
 pub mod markdown;
 pub mod metrics;
+pub mod middleware;
 pub mod openapi;
 pub mod pagination;
 pub mod params;
 pub mod ratelimit;
 pub mod rendered;
 pub mod request;
-pub mod router;
+pub mod routes;
 pub mod scope;
 pub mod urls;
 
 use std::sync::Arc;
-
-pub use router::router;
 
 use crate::store::Store;
 use urls::Urls;
@@ -41,6 +40,8 @@ pub struct HttpConfig {
     pub token_key: crate::domain::token::TokenKey,
     /// Request limits per user and per address (off unless set: `relinks serve` sets them).
     pub rate_limits: ratelimit::RateLimits,
+    /// Who may read `/-/metrics` and the readiness check's details.
+    pub monitoring: middleware::MonitoringAllowList,
 }
 
 impl Default for HttpConfig {
@@ -53,6 +54,7 @@ impl Default for HttpConfig {
             max_links_per_release: 10_000,
             token_key: crate::domain::token::TokenKey::generate(),
             rate_limits: ratelimit::RateLimits::off(),
+            monitoring: middleware::MonitoringAllowList::loopback(),
         }
     }
 }

@@ -1,23 +1,14 @@
-//! The OpenAPI 3 document of every route relinks answers, served at `/api/v4/openapi.json`.
-//! Operations come from the `#[utoipa::path]` attribute on each handler, schemas from the entity
-//! types themselves, so the document cannot drift from the code; a test compares it with the
-//! router's route table and validates real answers against it.
+//! The schemas of the OpenAPI document that are not entities: error bodies, request bodies and
+//! small answers. Handlers name them in their `#[utoipa::path]` attributes; `app::openapi`
+//! builds the document.
 
 use std::collections::BTreeMap;
 
-use axum::http::StatusCode;
-use axum::response::Response;
 use serde::Serialize;
-use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::{Modify, OpenApi, ToSchema};
+use utoipa::ToSchema;
 
+#[allow(unused_imports)]
 use super::entities::*;
-use super::error::json_response;
-use super::handlers::{
-    audit_events, downloads, groups, health, job_tokens, links, members, meta, projects,
-    protected_tags, releases, tags, tokens, users,
-};
-use crate::web;
 
 /// `{"message": …}`: GitLab's helpers and model validation (a string, a list of full messages,
 /// or messages by attribute).
@@ -238,84 +229,4 @@ pub struct Check {
 pub struct Readiness {
     pub status: String,
     pub db_check: Option<Vec<Check>>,
-}
-
-/// The authentication schemes GitLab accepts.
-struct Security;
-
-impl Modify for Security {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            "private_token",
-            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
-                "PRIVATE-TOKEN",
-                "A personal access token (`private_token` in the query or body works too).",
-            ))),
-        );
-        components.add_security_scheme(
-            "job_token",
-            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
-                "JOB-TOKEN",
-                "A CI job token, on the releases and links routes only (`job_token` works too).",
-            ))),
-        );
-        components.add_security_scheme(
-            "bearer",
-            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
-        );
-    }
-}
-
-#[derive(OpenApi)]
-#[openapi(
-    info(
-        title = "relinks",
-        description = "GitLab's REST API v4 for releases and release asset links, self-hosted. \
-                       Paths, bodies, status codes and pagination headers are GitLab's.",
-        license(name = "MIT")
-    ),
-    modifiers(&Security),
-    security(("private_token" = []), ("bearer" = []), ("job_token" = [])),
-    paths(
-        links::list, links::show, links::create, links::update, links::destroy,
-        releases::list, releases::show, releases::create, releases::update, releases::destroy,
-        downloads::asset, downloads::latest, downloads::latest_suffix,
-        tags::list, tags::show, tags::create, tags::destroy,
-        protected_tags::list, protected_tags::show, protected_tags::create, protected_tags::destroy,
-        projects::list, projects::show, projects::create, projects::create_for_user, projects::update, projects::destroy,
-        members::list_project, members::show_project, members::add_project, members::update_project, members::remove_project,
-        members::list_group, members::show_group, members::add_group, members::update_group, members::remove_group,
-        groups::create, groups::show,
-        users::current, users::list, users::show, users::create,
-        tokens::create, tokens::show_self, tokens::revoke_self, tokens::show, tokens::revoke,
-        job_tokens::create,
-        audit_events::list,
-        audit_events::show,
-        meta::version, openapi_json,
-        health::health, health::liveness, health::readiness, super::metrics::scrape,
-        web::docs::home, web::docs::sign_in_form, web::docs::sign_in, web::docs::sign_out,
-        web::docs::api_docs, web::docs::stylesheet, web::docs::script, web::docs::releases, web::docs::release,
-        web::docs::download, web::docs::latest, web::docs::latest_suffix,
-    ),
-    tags(
-        (name = "release links", description = "The Release links API"),
-        (name = "releases"), (name = "tags"), (name = "projects"), (name = "members"),
-        (name = "groups"), (name = "users"), (name = "tokens"), (name = "audit events"), (name = "meta"),
-        (name = "pages", description = "What browsers see: release pages, sign-in, permanent links")
-    )
-)]
-pub struct ApiDoc;
-
-/// The document, built once.
-pub fn document() -> &'static serde_json::Value {
-    static DOCUMENT: std::sync::OnceLock<serde_json::Value> = std::sync::OnceLock::new();
-    DOCUMENT.get_or_init(|| serde_json::to_value(ApiDoc::openapi()).unwrap_or_default())
-}
-
-/// The OpenAPI document of this server.
-#[utoipa::path(get, path = "/api/v4/openapi.json", tag = "meta", security(()),
-    responses((status = 200, description = "This document", content_type = "application/json", body = Object)))]
-pub async fn openapi_json() -> Response {
-    json_response(StatusCode::OK, document())
 }

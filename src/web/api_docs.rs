@@ -1,4 +1,4 @@
-//! `/help/api`: the OpenAPI document as a page, rendered here from the document itself, so that
+//! `/help/api`: the OpenAPI document as a page, rendered from the document itself, so that
 //! browsing the API needs neither a viewer from the internet nor JavaScript. Operations are
 //! grouped by tag, each with its parameters, request body and answers; the schemas follow.
 
@@ -8,7 +8,6 @@ use maud::{html, Markup};
 use serde_json::Value;
 
 use super::pages::{layout, Frame};
-use crate::http::openapi::document;
 
 const METHODS: [&str; 5] = ["get", "post", "put", "patch", "delete"];
 
@@ -110,8 +109,7 @@ fn operation(method: &str, path: &str, op: &Value) -> Markup {
 }
 
 /// The page: every operation under its first tag, in the document's order, then the schemas.
-pub fn page() -> Markup {
-    let document = document();
+pub fn page(document: &Value) -> Markup {
     let tags: Vec<&str> = document
         .get("tags")
         .and_then(Value::as_array)
@@ -164,7 +162,7 @@ pub fn page() -> Markup {
     layout(&frame, "API", content)
 }
 
-/// `GET /help/api`.
-pub async fn api_docs() -> Response {
-    super::html(StatusCode::OK, page())
+/// `GET /help/api`, for the document given.
+pub fn answer(document: &Value) -> Response {
+    super::html(StatusCode::OK, page(document))
 }

@@ -57,6 +57,7 @@ document.addEventListener('click', async (event) => {
 });
 "#;
 
+#[utoipa::path(get, path = "/-/assets/relinks.css", tag = "pages", security(()), responses((status = 200, description = "The pages' stylesheet", content_type = "text/css")))]
 pub async fn stylesheet() -> Response {
     (
         [
@@ -68,6 +69,7 @@ pub async fn stylesheet() -> Response {
         .into_response()
 }
 
+#[utoipa::path(get, path = "/-/assets/relinks.js", tag = "pages", security(()), responses((status = 200, description = "The copy buttons' script", content_type = "text/javascript")))]
 pub async fn script() -> Response {
     (
         [

@@ -29,88 +29,29 @@ pub use headers::{with_security_headers, HeaderPolicy};
 use pages::Frame;
 pub use session::SESSION_COOKIE;
 
-/// The pages and permanent links [`dispatch`] serves (a project's full path has any number of
-/// segments, which no route pattern can say), for the OpenAPI check.
-pub const DISPATCHED: [(&str, &str); 5] = [
-    ("get", "/{full_path}/-/releases"),
-    ("get", "/{full_path}/-/releases/{tag}"),
-    ("get", "/{full_path}/-/releases/{tag}/downloads/{filepath}"),
-    ("get", "/{full_path}/-/releases/permalink/latest"),
-    ("get", "/{full_path}/-/releases/permalink/latest/{suffix}"),
-];
-
-/// The browser's own routes: home, sign-in and sign-out, the stylesheet and the script.
-pub fn routes<S: Store>() -> Vec<crate::http::router::Route<S>> {
-    use axum::http::Method;
-    use axum::routing::{on, MethodFilter};
-    vec![
-        (Method::GET, "/", on(MethodFilter::GET, home::<S>)),
-        (
-            Method::GET,
-            "/users/sign_in",
-            on(MethodFilter::GET, session::sign_in_form::<S>),
-        ),
-        (
-            Method::POST,
-            "/users/sign_in",
-            on(MethodFilter::POST, session::sign_in::<S>),
-        ),
-        (
-            Method::POST,
-            "/users/sign_out",
-            on(MethodFilter::POST, session::sign_out::<S>),
-        ),
-        (
-            Method::GET,
-            "/help/api",
-            on(MethodFilter::GET, api_docs::api_docs),
-        ),
-        (
-            Method::GET,
-            "/-/assets/relinks.css",
-            on(MethodFilter::GET, assets::stylesheet),
-        ),
-        (
-            Method::GET,
-            "/-/assets/relinks.js",
-            on(MethodFilter::GET, assets::script),
-        ),
-    ]
+/// The browser's own routes (home, sign-in and sign-out, the stylesheet and the script) and
+/// the pages and permanent links [`dispatch`] serves (a project's full path has any number of
+/// segments, which no route pattern can say).
+pub fn routes<S: Store>() -> Vec<crate::http::routes::Route<S>> {
+    crate::route_table! { S;
+        self::home<S>,
+        session::sign_in_form<S>,
+        session::sign_in<S>,
+        session::sign_out<S>,
+        assets::stylesheet,
+        assets::script,
+        dispatched docs::releases,
+        dispatched docs::release,
+        dispatched docs::download,
+        dispatched docs::latest,
+        dispatched docs::latest_suffix,
+    }
 }
 
-/// The OpenAPI operations of the browser routes (documentation only: [`routes`] and
-/// [`dispatch`] serve them).
+/// The OpenAPI operations of the pages and permanent links [`dispatch`] serves (documentation
+/// only).
 #[allow(dead_code)]
 pub mod docs {
-    const PAGE: &str = "An HTML page";
-
-    #[utoipa::path(get, path = "/", tag = "pages", security(()), responses((status = 200, description = PAGE, content_type = "text/html")))]
-    pub fn home() {}
-
-    #[utoipa::path(get, path = "/users/sign_in", tag = "pages", security(()),
-        params(("return_to" = Option<String>, Query)),
-        responses((status = 200, description = "The sign-in form", content_type = "text/html")))]
-    pub fn sign_in_form() {}
-
-    #[utoipa::path(post, path = "/users/sign_in", tag = "pages", security(()),
-        request_body(content = String, content_type = "application/x-www-form-urlencoded", description = "`token` (a personal access token) and `return_to`"),
-        responses((status = 303, description = "Signed in: a session cookie (HttpOnly, SameSite=Strict), back to `return_to`"),
-            (status = 401, description = "Not a valid token", content_type = "text/html")))]
-    pub fn sign_in() {}
-
-    #[utoipa::path(post, path = "/users/sign_out", tag = "pages", security(()),
-        responses((status = 303, description = "Signed out; the session cookie is cleared")))]
-    pub fn sign_out() {}
-
-    #[utoipa::path(get, path = "/help/api", tag = "pages", security(()), responses((status = 200, description = "This document as a page", content_type = "text/html")))]
-    pub fn api_docs() {}
-
-    #[utoipa::path(get, path = "/-/assets/relinks.css", tag = "pages", security(()), responses((status = 200, description = "The pages' stylesheet", content_type = "text/css")))]
-    pub fn stylesheet() {}
-
-    #[utoipa::path(get, path = "/-/assets/relinks.js", tag = "pages", security(()), responses((status = 200, description = "The copy buttons' script", content_type = "text/javascript")))]
-    pub fn script() {}
-
     #[utoipa::path(get, path = "/{full_path}/-/releases", tag = "pages",
         params(("full_path" = String, Path, description = "The project's full path; its `/` are not encoded"), ("page" = Option<i64>, Query)),
         responses((status = 200, description = "The project's releases, newest first, 20 a page", content_type = "text/html"),
@@ -246,6 +187,7 @@ pub async fn dispatch<S: Store>(State(app): State<App<S>>, request: Request) -> 
     forms.finish(&app, response)
 }
 
+#[utoipa::path(get, path = "/", tag = "pages", security(()), responses((status = 200, description = "The projects the viewer may see", content_type = "text/html")))]
 pub async fn home<S: Store>(State(app): State<App<S>>, request: Request) -> Response {
     let headers = request.headers();
     let ticket = request.extensions().get::<RateTicket>();

@@ -160,6 +160,9 @@ fn sign_in_page<S>(
     response
 }
 
+#[utoipa::path(get, path = "/users/sign_in", tag = "pages", security(()),
+    params(("return_to" = Option<String>, Query)),
+    responses((status = 200, description = "The sign-in form (and a pre-session cookie for its CSRF token)", content_type = "text/html")))]
 pub async fn sign_in_form<S: Store>(State(app): State<App<S>>, request: Request) -> Response {
     let params = request
         .uri()
@@ -248,6 +251,11 @@ impl PostedForm {
     }
 }
 
+#[utoipa::path(post, path = "/users/sign_in", tag = "pages", security(()),
+    request_body(content = String, content_type = "application/x-www-form-urlencoded", description = "`token` (a personal access token), `return_to` and the form's `authenticity_token`"),
+    responses((status = 303, description = "Signed in: a session cookie (HttpOnly, SameSite=Strict), back to `return_to`"),
+        (status = 401, description = "Not a valid token", content_type = "text/html"),
+        (status = 403, description = "Not this site's own form (cross-site, or no matching CSRF token)", content_type = "text/html")))]
 pub async fn sign_in<S: Store>(State(app): State<App<S>>, request: Request) -> Response {
     let form = match PostedForm::read(&app, request).await {
         Ok(form) => form,
@@ -308,6 +316,10 @@ pub async fn sign_in<S: Store>(State(app): State<App<S>>, request: Request) -> R
     response
 }
 
+#[utoipa::path(post, path = "/users/sign_out", tag = "pages", security(()),
+    request_body(content = String, content_type = "application/x-www-form-urlencoded", description = "The form's `authenticity_token`"),
+    responses((status = 303, description = "Signed out; the session cookie is cleared"),
+        (status = 403, description = "Not this site's own form", content_type = "text/html")))]
 pub async fn sign_out<S: Store>(State(app): State<App<S>>, request: Request) -> Response {
     let form = match PostedForm::read(&app, request).await {
         Ok(form) => form,

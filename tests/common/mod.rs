@@ -13,11 +13,9 @@ use serde_json::{json, Value};
 use tempfile::TempDir;
 use tokio::sync::oneshot;
 
-use relinks::bootstrap::ensure_root;
-use relinks::config::DatabaseConfig;
-use relinks::http::{router, App, HttpConfig};
-use relinks::server::{open, Engine};
-use relinks::store::Store;
+use relinks::app::Settings;
+use relinks::config::{DatabaseConfig, SecretConfig};
+use relinks::http::HttpConfig;
 
 /// `relinks serve` of the built binary on `port` and `database`: quiet, killed with its test,
 /// and with no root token or secret from the environment the tests run in. Each test adds what
@@ -179,11 +177,10 @@ pub async fn wait_ready(port: u16) {
 
 /// One key for every test server, so that instances sharing a database (and copies of one)
 /// accept the same tokens.
+pub const TEST_KEY_HEX: &str = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+
 pub fn test_key() -> relinks::domain::token::TokenKey {
-    relinks::domain::token::TokenKey::from_hex(
-        "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
-    )
-    .expect("a valid key")
+    relinks::domain::token::TokenKey::from_hex(TEST_KEY_HEX).expect("a valid key")
 }
 
 /// The default settings with [`test_key`].
@@ -194,76 +191,54 @@ pub fn test_config() -> HttpConfig {
     }
 }
 
-/// Serves `store` on a free port until the returned sender is dropped.
-pub async fn serve<S: Store>(store: S, config: HttpConfig) -> (String, oneshot::Sender<()>) {
-    serve_with(store, config, false).await
+/// The settings every test server has: the test key, root with [`ROOT_TOKEN`], and `config`
+/// (its token key is the test key too).
+pub fn settings(url: &str, config: HttpConfig) -> Settings {
+    Settings {
+        http: config,
+        secrets: SecretConfig {
+            secret: Some(TEST_KEY_HEX.to_owned()),
+            secret_file: None,
+        },
+        root_token: Some(ROOT_TOKEN.to_owned()),
+        ..Settings::new(DatabaseConfig::new(url))
+    }
 }
 
-/// Serves `store`; with `share`, rate-limit counts are shared through the database (as
-/// `relinks serve` does on PostgreSQL).
-pub async fn serve_with<S: Store>(
-    store: S,
-    config: HttpConfig,
-    share: bool,
-) -> (String, oneshot::Sender<()>) {
+/// Serves `settings` on a free port through relinks' one entry point (`app::serve_on`, as
+/// `relinks serve` does) until the returned sender is dropped; returns once it answers.
+pub async fn serve_settings(settings: Settings) -> (String, oneshot::Sender<()>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
     let address: SocketAddr = listener.local_addr().expect("address");
     let base = format!("http://{address}");
-    let app = App::new(store, &base, config);
-    if share {
-        app.share_rate_limits();
-    }
     let (stop, stopped) = oneshot::channel::<()>();
-    tokio::spawn(async move {
-        let service = router(app).into_make_service_with_connect_info::<SocketAddr>();
-        let _ = axum::serve(listener, service)
-            .with_graceful_shutdown(async {
-                let _ = stopped.await;
-            })
-            .await;
-    });
-    (base, stop)
+    let mut server = tokio::spawn(relinks::app::serve_on(listener, settings, async {
+        let _ = stopped.await;
+    }));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        if let Ok(reply) = reqwest::get(format!("{base}/-/liveness")).await {
+            if reply.status() == 200 {
+                return (base, stop);
+            }
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "relinks did not start"
+        );
+        if let Ok(ended) =
+            tokio::time::timeout(std::time::Duration::from_millis(10), &mut server).await
+        {
+            panic!("relinks stopped before it answered: {ended:?}");
+        }
+    }
 }
 
-/// Opens a database by URL, bootstraps root, and serves it.
+/// Serves the database at `url` with `config`.
 pub async fn serve_url(url: &str, config: HttpConfig) -> (String, oneshot::Sender<()>) {
-    match open(&DatabaseConfig::new(url))
-        .await
-        .expect("database opens")
-    {
-        Engine::Sqlite(store) => {
-            // As `relinks serve` runs it: with the read cache.
-            let store = relinks::store::cached::Cached::new(store);
-            ensure_root(&store, Some(ROOT_TOKEN), &config.token_key)
-                .await
-                .expect("root");
-            serve(store, config).await
-        }
-        Engine::Postgres(store) => {
-            ensure_root(&store, Some(ROOT_TOKEN), &config.token_key)
-                .await
-                .expect("root");
-            serve(store, config).await
-        }
-    }
-}
-
-/// A PostgreSQL instance that shares its rate-limit counts, as `relinks serve` runs it.
-pub async fn serve_url_sharing(url: &str, config: HttpConfig) -> (String, oneshot::Sender<()>) {
-    match open(&DatabaseConfig::new(url))
-        .await
-        .expect("database opens")
-    {
-        Engine::Postgres(store) => {
-            ensure_root(&store, Some(ROOT_TOKEN), &config.token_key)
-                .await
-                .expect("root");
-            serve_with(store, config, true).await
-        }
-        Engine::Sqlite(_) => panic!("sharing is for PostgreSQL"),
-    }
+    serve_settings(settings(url, config)).await
 }
 
 /// One answer, with its body parsed when it is JSON.

@@ -28,7 +28,7 @@ use crate::store::{AuditFilter, Store};
         ("page" = Option<i64>, Query, description = "Page number, from 1"),
         ("per_page" = Option<i64>, Query, description = "1 to 100, default 20")
     ),
-    responses((status = 200, description = "The events, newest first", body = [AuditEventEntity], headers(("X-Total" = i64), ("X-Total-Pages" = i64), ("X-Page" = i64), ("X-Per-Page" = i64), ("X-Next-Page" = String), ("X-Prev-Page" = String), ("Link" = String))), (status = 403, description = "Not an administrator", body = MessageError), (status = "default", description = "GitLab's error bodies: 400 parameters, 401, 413, 503, …", body = AnyError))
+    responses((status = 200, description = "The events, newest first", body = [AuditEventEntity], headers(("X-Total" = i64), ("X-Total-Pages" = i64), ("X-Page" = i64), ("X-Per-Page" = i64), ("X-Next-Page" = String), ("X-Prev-Page" = String), ("Link" = String))), (status = 403, description = "Not an administrator", body = MessageError))
 )]
 pub async fn list<S: Store>(State(app): State<App<S>>, request: ApiRequest) -> ApiResult<Response> {
     let mut d = Declared::new(&request.params);
@@ -53,7 +53,7 @@ pub async fn list<S: Store>(State(app): State<App<S>>, request: ApiRequest) -> A
     tag = "audit events",
     summary = "Get an audit event (administrators)",
     params(("id" = i64, Path)),
-    responses((status = 200, description = "The event", body = AuditEventEntity), (status = 403, description = "Not an administrator", body = MessageError), (status = 404, description = "No such event", body = MessageError), (status = "default", description = "GitLab's error bodies: 400 parameters, 401, 413, 503, …", body = AnyError))
+    responses((status = 200, description = "The event", body = AuditEventEntity), (status = 403, description = "Not an administrator", body = MessageError), (status = 404, description = "No such event", body = MessageError))
 )]
 pub async fn show<S: Store>(State(app): State<App<S>>, request: ApiRequest) -> ApiResult<Response> {
     let mut d = Declared::new(&request.params);

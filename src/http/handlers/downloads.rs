@@ -29,8 +29,7 @@ use crate::store::Store;
     responses(
         (status = 302, description = "To the link's URL (`Location`)"),
         (status = 403, description = "Not allowed", body = AuthError),
-        (status = 404, description = "No such release or link", body = MessageError),
-        (status = "default", description = "GitLab's error bodies", body = AnyError)
+        (status = 404, description = "No such release or link", body = MessageError)
     )
 )]
 pub async fn asset<S: Store>(
@@ -78,8 +77,7 @@ fn query_without_order_by(query: Option<&str>) -> String {
     params(("id" = String, Path, description = "The project's numeric id or URL-encoded full path")),
     responses(
         (status = 302, description = "To `/api/v4/projects/<id>/releases/<tag>`, query kept without `order_by`"),
-        (status = 404, description = "No release yet", body = MessageError),
-        (status = "default", description = "GitLab's error bodies", body = AnyError)
+        (status = 404, description = "No release yet", body = MessageError)
     )
 )]
 pub async fn latest<S: Store>(
@@ -100,8 +98,7 @@ pub async fn latest<S: Store>(
     ),
     responses(
         (status = 302, description = "To `/api/v4/projects/<id>/releases/<tag>/<suffix>`"),
-        (status = 404, description = "No release yet", body = MessageError),
-        (status = "default", description = "GitLab's error bodies", body = AnyError)
+        (status = 404, description = "No release yet", body = MessageError)
     )
 )]
 pub async fn latest_suffix<S: Store>(

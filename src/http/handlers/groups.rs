@@ -59,7 +59,7 @@ pub async fn find_group<S: Store>(
     tag = "groups",
     summary = "Create a group or subgroup",
     request_body = GroupCreate,
-    responses((status = 201, description = "The group", body = GroupEntity), (status = 400, description = "Parameter errors (`error`) or validation errors (`message`)", body = BadRequest), (status = 403, description = "Not allowed", body = AuthError), (status = 404, description = "Not found", body = MessageError), (status = "default", description = "GitLab's error bodies: 400 parameters, 401, 413, 503, …", body = AnyError))
+    responses((status = 201, description = "The group", body = GroupEntity), (status = 400, description = "Parameter errors (`error`) or validation errors (`message`)", body = BadRequest), (status = 403, description = "Not allowed", body = AuthError), (status = 404, description = "Not found", body = MessageError))
 )]
 pub async fn create<S: Store>(
     State(app): State<App<S>>,
@@ -141,7 +141,7 @@ pub async fn create<S: Store>(
     tag = "groups",
     summary = "Get a group",
     params(("id" = String, Path, description = "The group's numeric id or URL-encoded full path")),
-    responses((status = 200, description = "The group", body = GroupEntity), (status = 404, description = "Not found", body = MessageError), (status = "default", description = "GitLab's error bodies: 400 parameters, 401, 413, 503, …", body = AnyError))
+    responses((status = 200, description = "The group", body = GroupEntity), (status = 404, description = "Not found", body = MessageError))
 )]
 pub async fn show<S: Store>(State(app): State<App<S>>, request: ApiRequest) -> ApiResult<Response> {
     let caller = authenticate(&app, &request, RouteAuth::DEFAULT).await?;

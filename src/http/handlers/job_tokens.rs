@@ -32,7 +32,7 @@ const MAX_EXPIRES_IN: i64 = 7 * 24 * 3600;
     summary = "Mint a CI job token (administrators; a relinks extension)",
     params(("id" = String, Path, description = "The project's numeric id or URL-encoded full path")),
     request_body = JobTokenCreate,
-    responses((status = 201, description = "The job token", body = JobTokenEntity), (status = 403, description = "Not allowed", body = AuthError), (status = 404, description = "Not found", body = MessageError), (status = "default", description = "GitLab's error bodies: 400 parameters, 401, 413, 503, …", body = AnyError))
+    responses((status = 201, description = "The job token", body = JobTokenEntity), (status = 403, description = "Not allowed", body = AuthError), (status = 404, description = "Not found", body = MessageError))
 )]
 pub async fn create<S: Store>(
     State(app): State<App<S>>,

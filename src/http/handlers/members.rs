@@ -14,13 +14,13 @@ use crate::http::auth::{authenticate, Caller, RouteAuth};
 #[allow(unused_imports)]
 use crate::http::entities::*;
 use crate::http::entities::{to_value, MemberEntity};
+use crate::http::error::no_content;
 use crate::http::error::{json_response, ApiError, ApiResult};
 #[allow(unused_imports)]
 use crate::http::openapi::*;
 use crate::http::pagination::paginated;
 use crate::http::params::{Declared, Field};
 use crate::http::request::ApiRequest;
-use crate::http::router::no_content;
 use crate::http::scope::find_project;
 use crate::http::App;
 use crate::store::{Member, MemberSource, Store, StoreError, User};
@@ -302,7 +302,7 @@ member_routes!(
     tag = "members",
     summary = "List the project's direct members",
     params(("id" = String, Path, description = "The project's numeric id or URL-encoded full path"), ("page" = Option<i64>, Query, description = "Page number, from 1"), ("per_page" = Option<i64>, Query, description = "1 to 100, default 20")),
-    responses((status = 200, description = "The members", body = [MemberEntity], headers(("X-Total" = i64), ("X-Total-Pages" = i64), ("X-Page" = i64), ("X-Per-Page" = i64), ("X-Next-Page" = String), ("X-Prev-Page" = String), ("Link" = String))), (status = 404, description = "Not found", body = MessageError), (status = "default", description = "GitLab's error bodies: 400 parameters, 401, 413, 503, …", body = AnyError))
+    responses((status = 200, description = "The members", body = [MemberEntity], headers(("X-Total" = i64), ("X-Total-Pages" = i64), ("X-Page" = i64), ("X-Per-Page" = i64), ("X-Next-Page" = String), ("X-Prev-Page" = String), ("Link" = String))), (status = 404, description = "Not found", body = MessageError))
 )]
     list_project,
     #[utoipa::path(
@@ -311,7 +311,7 @@ member_routes!(
     tag = "members",
     summary = "Get a member of the project",
     params(("id" = String, Path, description = "The project's numeric id or URL-encoded full path"), ("user_id" = i64, Path)),
-    responses((status = 200, description = "The member", body = MemberEntity), (status = 404, description = "Not found", body = MessageError), (status = "default", description = "GitLab's error bodies: 400 parameters, 401, 413, 503, …", body = AnyError))
+    responses((status = 200, description = "The member", body = MemberEntity), (status = 404, description = "Not found", body = MessageError))
 )]
     show_project,
     #[utoipa::path(
@@ -321,7 +321,7 @@ member_routes!(
     summary = "Add a member to the project",
     params(("id" = String, Path, description = "The project's numeric id or URL-encoded full path")),
     request_body = MemberCreate,
-    responses((status = 201, description = "The member", body = MemberEntity), (status = 400, description = "Parameter errors (`error`) or validation errors (`message`): `expires_at` in the past", body = BadRequest), (status = 403, description = "Not allowed", body = AuthError), (status = 404, description = "Not found", body = MessageError), (status = 409, description = "Already exists", body = MessageError), (status = "default", description = "GitLab's error bodies: 400 parameters, 401, 413, 503, …", body = AnyError))
+    responses((status = 201, description = "The member", body = MemberEntity), (status = 400, description = "Parameter errors (`error`) or validation errors (`message`): `expires_at` in the past", body = BadRequest), (status = 403, description = "Not allowed", body = AuthError), (status = 404, description = "Not found", body = MessageError), (status = 409, description = "Already exists", body = MessageError))
 )]
     add_project,
     #[utoipa::path(
@@ -331,7 +331,7 @@ member_routes!(
     summary = "Change a member's role in the project",
     params(("id" = String, Path, description = "The project's numeric id or URL-encoded full path"), ("user_id" = i64, Path)),
     request_body = MemberUpdate,
-    responses((status = 200, description = "The member", body = MemberEntity), (status = 400, description = "Parameter errors (`error`) or validation errors (`message`): `expires_at` in the past", body = BadRequest), (status = 403, description = "Not allowed", body = AuthError), (status = 404, description = "Not found", body = MessageError), (status = "default", description = "GitLab's error bodies: 400 parameters, 401, 413, 503, …", body = AnyError))
+    responses((status = 200, description = "The member", body = MemberEntity), (status = 400, description = "Parameter errors (`error`) or validation errors (`message`): `expires_at` in the past", body = BadRequest), (status = 403, description = "Not allowed", body = AuthError), (status = 404, description = "Not found", body = MessageError))
 )]
     update_project,
     #[utoipa::path(
@@ -340,7 +340,7 @@ member_routes!(
     tag = "members",
     summary = "Remove a member from the project",
     params(("id" = String, Path, description = "The project's numeric id or URL-encoded full path"), ("user_id" = i64, Path)),
-    responses((status = 204, description = "Done"), (status = 403, description = "Not allowed", body = AuthError), (status = 404, description = "Not found", body = MessageError), (status = "default", description = "GitLab's error bodies: 400 parameters, 401, 413, 503, …", body = AnyError))
+    responses((status = 204, description = "Done"), (status = 403, description = "Not allowed", body = AuthError), (status = 404, description = "Not found", body = MessageError))
 )]
     remove_project,
 );
@@ -352,7 +352,7 @@ member_routes!(
     tag = "members",
     summary = "List the group's direct members",
     params(("id" = String, Path, description = "The group's numeric id or URL-encoded full path"), ("page" = Option<i64>, Query, description = "Page number, from 1"), ("per_page" = Option<i64>, Query, description = "1 to 100, default 20")),
-    responses((status = 200, description = "The members", body = [MemberEntity], headers(("X-Total" = i64), ("X-Total-Pages" = i64), ("X-Page" = i64), ("X-Per-Page" = i64), ("X-Next-Page" = String), ("X-Prev-Page" = String), ("Link" = String))), (status = 404, description = "Not found", body = MessageError), (status = "default", description = "GitLab's error bodies: 400 parameters, 401, 413, 503, …", body = AnyError))
+    responses((status = 200, description = "The members", body = [MemberEntity], headers(("X-Total" = i64), ("X-Total-Pages" = i64), ("X-Page" = i64), ("X-Per-Page" = i64), ("X-Next-Page" = String), ("X-Prev-Page" = String), ("Link" = String))), (status = 404, description = "Not found", body = MessageError))
 )]
     list_group,
     #[utoipa::path(
@@ -361,7 +361,7 @@ member_routes!(
     tag = "members",
     summary = "Get a member of the group",
     params(("id" = String, Path, description = "The group's numeric id or URL-encoded full path"), ("user_id" = i64, Path)),
-    responses((status = 200, description = "The member", body = MemberEntity), (status = 404, description = "Not found", body = MessageError), (status = "default", description = "GitLab's error bodies: 400 parameters, 401, 413, 503, …", body = AnyError))
+    responses((status = 200, description = "The member", body = MemberEntity), (status = 404, description = "Not found", body = MessageError))
 )]
     show_group,
     #[utoipa::path(
@@ -371,7 +371,7 @@ member_routes!(
     summary = "Add a member to the group",
     params(("id" = String, Path, description = "The group's numeric id or URL-encoded full path")),
     request_body = MemberCreate,
-    responses((status = 201, description = "The member", body = MemberEntity), (status = 400, description = "Parameter errors (`error`) or validation errors (`message`): `expires_at` in the past", body = BadRequest), (status = 403, description = "Not allowed", body = AuthError), (status = 404, description = "Not found", body = MessageError), (status = 409, description = "Already exists", body = MessageError), (status = "default", description = "GitLab's error bodies: 400 parameters, 401, 413, 503, …", body = AnyError))
+    responses((status = 201, description = "The member", body = MemberEntity), (status = 400, description = "Parameter errors (`error`) or validation errors (`message`): `expires_at` in the past", body = BadRequest), (status = 403, description = "Not allowed", body = AuthError), (status = 404, description = "Not found", body = MessageError), (status = 409, description = "Already exists", body = MessageError))
 )]
     add_group,
     #[utoipa::path(
@@ -381,7 +381,7 @@ member_routes!(
     summary = "Change a member's role in the group",
     params(("id" = String, Path, description = "The group's numeric id or URL-encoded full path"), ("user_id" = i64, Path)),
     request_body = MemberUpdate,
-    responses((status = 200, description = "The member", body = MemberEntity), (status = 400, description = "Parameter errors (`error`) or validation errors (`message`): `expires_at` in the past", body = BadRequest), (status = 403, description = "Not allowed", body = AuthError), (status = 404, description = "Not found", body = MessageError), (status = "default", description = "GitLab's error bodies: 400 parameters, 401, 413, 503, …", body = AnyError))
+    responses((status = 200, description = "The member", body = MemberEntity), (status = 400, description = "Parameter errors (`error`) or validation errors (`message`): `expires_at` in the past", body = BadRequest), (status = 403, description = "Not allowed", body = AuthError), (status = 404, description = "Not found", body = MessageError))
 )]
     update_group,
     #[utoipa::path(
@@ -390,7 +390,7 @@ member_routes!(
     tag = "members",
     summary = "Remove a member from the group",
     params(("id" = String, Path, description = "The group's numeric id or URL-encoded full path"), ("user_id" = i64, Path)),
-    responses((status = 204, description = "Done"), (status = 403, description = "Not allowed", body = AuthError), (status = 404, description = "Not found", body = MessageError), (status = "default", description = "GitLab's error bodies: 400 parameters, 401, 413, 503, …", body = AnyError))
+    responses((status = 204, description = "Done"), (status = 403, description = "Not allowed", body = AuthError), (status = 404, description = "Not found", body = MessageError))
 )]
     remove_group,
 );

@@ -24,7 +24,7 @@ pub const GITLAB_VERSION: &str = "17.11.0";
     path = "/api/v4/version",
     tag = "meta",
     summary = "The GitLab version relinks implements",
-    responses((status = 200, description = "The version", body = VersionEntity), (status = "default", description = "GitLab's error bodies: 400 parameters, 401, 413, 503, …", body = AnyError))
+    responses((status = 200, description = "The version", body = VersionEntity))
 )]
 pub async fn version<S: Store>(
     State(app): State<App<S>>,

@@ -229,7 +229,7 @@ fn namespace_param(d: &mut Declared<'_>) -> Option<String> {
     tag = "projects",
     summary = "Create a project",
     request_body = ProjectBody,
-    responses((status = 201, description = "The project", body = ProjectEntity), (status = 400, description = "Parameter errors (`error`) or validation errors (`message`)", body = BadRequest), (status = 403, description = "Not allowed", body = AuthError), (status = 404, description = "Not found", body = MessageError), (status = "default", description = "GitLab's error bodies: 400 parameters, 401, 413, 503, …", body = AnyError))
+    responses((status = 201, description = "The project", body = ProjectEntity), (status = 400, description = "Parameter errors (`error`) or validation errors (`message`)", body = BadRequest), (status = 403, description = "Not allowed", body = AuthError), (status = 404, description = "Not found", body = MessageError))
 )]
 pub async fn create<S: Store>(
     State(app): State<App<S>>,
@@ -253,7 +253,7 @@ pub async fn create<S: Store>(
     summary = "Create a project for a user (administrators)",
     params(("user_id" = i64, Path)),
     request_body = ProjectBody,
-    responses((status = 201, description = "The project", body = ProjectEntity), (status = 400, description = "Parameter errors (`error`) or validation errors (`message`)", body = BadRequest), (status = 403, description = "Not allowed", body = AuthError), (status = 404, description = "Not found", body = MessageError), (status = "default", description = "GitLab's error bodies: 400 parameters, 401, 413, 503, …", body = AnyError))
+    responses((status = 201, description = "The project", body = ProjectEntity), (status = 400, description = "Parameter errors (`error`) or validation errors (`message`)", body = BadRequest), (status = 403, description = "Not allowed", body = AuthError), (status = 404, description = "Not found", body = MessageError))
 )]
 pub async fn create_for_user<S: Store>(
     State(app): State<App<S>>,
@@ -279,7 +279,7 @@ pub async fn create_for_user<S: Store>(
     tag = "projects",
     summary = "Get a project, with the caller's permissions",
     params(("id" = String, Path, description = "The project's numeric id or URL-encoded full path")),
-    responses((status = 200, description = "The project", body = ProjectEntity), (status = 301, description = "Moved: the project's old path"), (status = 404, description = "Not found", body = MessageError), (status = "default", description = "GitLab's error bodies: 400 parameters, 401, 413, 503, …", body = AnyError))
+    responses((status = 200, description = "The project", body = ProjectEntity), (status = 301, description = "Moved: the project's old path"), (status = 404, description = "Not found", body = MessageError))
 )]
 pub async fn show<S: Store>(State(app): State<App<S>>, request: ApiRequest) -> ApiResult<Response> {
     let caller = authenticate(&app, &request, RouteAuth::DEFAULT).await?;
@@ -294,7 +294,7 @@ pub async fn show<S: Store>(State(app): State<App<S>>, request: ApiRequest) -> A
     tag = "projects",
     summary = "List the projects the caller can see",
     params(("page" = Option<i64>, Query, description = "Page number, from 1"), ("per_page" = Option<i64>, Query, description = "1 to 100, default 20"), ("membership" = Option<bool>, Query), ("owned" = Option<bool>, Query), ("search" = Option<String>, Query), ("visibility" = Option<String>, Query), ("order_by" = Option<String>, Query), ("sort" = Option<String>, Query)),
-    responses((status = 200, description = "The projects", body = [ProjectEntity], headers(("X-Total" = i64), ("X-Total-Pages" = i64), ("X-Page" = i64), ("X-Per-Page" = i64), ("X-Next-Page" = String), ("X-Prev-Page" = String), ("Link" = String))), (status = "default", description = "GitLab's error bodies: 400 parameters, 401, 413, 503, …", body = AnyError))
+    responses((status = 200, description = "The projects", body = [ProjectEntity], headers(("X-Total" = i64), ("X-Total-Pages" = i64), ("X-Page" = i64), ("X-Per-Page" = i64), ("X-Next-Page" = String), ("X-Prev-Page" = String), ("Link" = String))))
 )]
 pub async fn list<S: Store>(State(app): State<App<S>>, request: ApiRequest) -> ApiResult<Response> {
     let mut d = Declared::new(&request.params);
@@ -352,7 +352,7 @@ pub async fn list<S: Store>(State(app): State<App<S>>, request: ApiRequest) -> A
     summary = "Update a project",
     params(("id" = String, Path, description = "The project's numeric id or URL-encoded full path")),
     request_body = ProjectBody,
-    responses((status = 200, description = "The project", body = ProjectEntity), (status = 400, description = "Parameter errors (`error`) or validation errors (`message`)", body = BadRequest), (status = 403, description = "Not allowed", body = AuthError), (status = 404, description = "Not found", body = MessageError), (status = "default", description = "GitLab's error bodies: 400 parameters, 401, 413, 503, …", body = AnyError))
+    responses((status = 200, description = "The project", body = ProjectEntity), (status = 400, description = "Parameter errors (`error`) or validation errors (`message`)", body = BadRequest), (status = 403, description = "Not allowed", body = AuthError), (status = 404, description = "Not found", body = MessageError))
 )]
 pub async fn update<S: Store>(
     State(app): State<App<S>>,
@@ -402,7 +402,7 @@ pub async fn update<S: Store>(
     tag = "projects",
     summary = "Delete a project and everything in it",
     params(("id" = String, Path, description = "The project's numeric id or URL-encoded full path")),
-    responses((status = 202, description = "Deleted", body = Accepted), (status = 403, description = "Not allowed", body = AuthError), (status = 404, description = "Not found", body = MessageError), (status = "default", description = "GitLab's error bodies: 400 parameters, 401, 413, 503, …", body = AnyError))
+    responses((status = 202, description = "Deleted", body = Accepted), (status = 403, description = "Not allowed", body = AuthError), (status = 404, description = "Not found", body = MessageError))
 )]
 pub async fn destroy<S: Store>(
     State(app): State<App<S>>,

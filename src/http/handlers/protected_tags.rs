@@ -10,13 +10,13 @@ use crate::http::auth::{authenticate, RouteAuth};
 #[allow(unused_imports)]
 use crate::http::entities::*;
 use crate::http::entities::{to_value, ProtectedTagEntity};
+use crate::http::error::no_content;
 use crate::http::error::{json_response, ApiError, ApiResult};
 #[allow(unused_imports)]
 use crate::http::openapi::*;
 use crate::http::pagination::paginated;
 use crate::http::params::Declared;
 use crate::http::request::ApiRequest;
-use crate::http::router::no_content;
 use crate::http::scope::{find_project, ProjectScope};
 use crate::http::App;
 use crate::store::{ProtectedTag, Store, StoreError};
@@ -41,7 +41,7 @@ async fn find<S: Store>(app: &App<S>, scope: &ProjectScope, name: &str) -> ApiRe
     tag = "tags",
     summary = "List protected tags",
     params(("id" = String, Path, description = "The project's numeric id or URL-encoded full path"), ("page" = Option<i64>, Query, description = "Page number, from 1"), ("per_page" = Option<i64>, Query, description = "1 to 100, default 20")),
-    responses((status = 200, description = "The protected tags", body = [ProtectedTagEntity], headers(("X-Total" = i64), ("X-Total-Pages" = i64), ("X-Page" = i64), ("X-Per-Page" = i64), ("X-Next-Page" = String), ("X-Prev-Page" = String), ("Link" = String))), (status = 403, description = "Not allowed", body = AuthError), (status = 404, description = "Not found", body = MessageError), (status = "default", description = "GitLab's error bodies: 400 parameters, 401, 413, 503, …", body = AnyError))
+    responses((status = 200, description = "The protected tags", body = [ProtectedTagEntity], headers(("X-Total" = i64), ("X-Total-Pages" = i64), ("X-Page" = i64), ("X-Per-Page" = i64), ("X-Next-Page" = String), ("X-Prev-Page" = String), ("Link" = String))), (status = 403, description = "Not allowed", body = AuthError), (status = 404, description = "Not found", body = MessageError))
 )]
 pub async fn list<S: Store>(State(app): State<App<S>>, request: ApiRequest) -> ApiResult<Response> {
     let mut d = Declared::new(&request.params);
@@ -66,7 +66,7 @@ pub async fn list<S: Store>(State(app): State<App<S>>, request: ApiRequest) -> A
     tag = "tags",
     summary = "Get a protected tag",
     params(("id" = String, Path, description = "The project's numeric id or URL-encoded full path"), ("name" = String, Path)),
-    responses((status = 200, description = "The protected tag", body = ProtectedTagEntity), (status = 403, description = "Not allowed", body = AuthError), (status = 404, description = "Not found", body = MessageError), (status = "default", description = "GitLab's error bodies: 400 parameters, 401, 413, 503, …", body = AnyError))
+    responses((status = 200, description = "The protected tag", body = ProtectedTagEntity), (status = 403, description = "Not allowed", body = AuthError), (status = 404, description = "Not found", body = MessageError))
 )]
 pub async fn show<S: Store>(State(app): State<App<S>>, request: ApiRequest) -> ApiResult<Response> {
     let scope = scope(&app, &request).await?;
@@ -85,7 +85,7 @@ pub async fn show<S: Store>(State(app): State<App<S>>, request: ApiRequest) -> A
     summary = "Protect tags by name or wildcard",
     params(("id" = String, Path, description = "The project's numeric id or URL-encoded full path")),
     request_body = ProtectedTagCreate,
-    responses((status = 201, description = "The protected tag", body = ProtectedTagEntity), (status = 400, description = "Parameter errors (`error`) or validation errors (`message`)", body = BadRequest), (status = 403, description = "Not allowed", body = AuthError), (status = 404, description = "Not found", body = MessageError), (status = 409, description = "Already exists", body = MessageError), (status = "default", description = "GitLab's error bodies: 400 parameters, 401, 413, 503, …", body = AnyError))
+    responses((status = 201, description = "The protected tag", body = ProtectedTagEntity), (status = 400, description = "Parameter errors (`error`) or validation errors (`message`)", body = BadRequest), (status = 403, description = "Not allowed", body = AuthError), (status = 404, description = "Not found", body = MessageError), (status = 409, description = "Already exists", body = MessageError))
 )]
 pub async fn create<S: Store>(
     State(app): State<App<S>>,
@@ -125,7 +125,7 @@ pub async fn create<S: Store>(
     tag = "tags",
     summary = "Unprotect tags",
     params(("id" = String, Path, description = "The project's numeric id or URL-encoded full path"), ("name" = String, Path)),
-    responses((status = 204, description = "Done"), (status = 403, description = "Not allowed", body = AuthError), (status = 404, description = "Not found", body = MessageError), (status = "default", description = "GitLab's error bodies: 400 parameters, 401, 413, 503, …", body = AnyError))
+    responses((status = 204, description = "Done"), (status = 403, description = "Not allowed", body = AuthError), (status = 404, description = "Not found", body = MessageError))
 )]
 pub async fn destroy<S: Store>(
     State(app): State<App<S>>,

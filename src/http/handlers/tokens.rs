@@ -11,12 +11,12 @@ use crate::http::auth::{authenticate, Caller, RouteAuth, Via};
 #[allow(unused_imports)]
 use crate::http::entities::*;
 use crate::http::entities::{to_value, PersonalTokenEntity};
+use crate::http::error::no_content;
 use crate::http::error::{json_response, ApiError, ApiResult};
 #[allow(unused_imports)]
 use crate::http::openapi::*;
 use crate::http::params::Declared;
 use crate::http::request::ApiRequest;
-use crate::http::router::no_content;
 use crate::http::App;
 use crate::store::{NewPersonalToken, PersonalToken, Store};
 
@@ -27,7 +27,7 @@ use crate::store::{NewPersonalToken, PersonalToken, Store};
     summary = "Create a personal access token for a user (administrators); the secret is in this answer only",
     params(("user_id" = i64, Path)),
     request_body = TokenCreate,
-    responses((status = 201, description = "The token, with its secret", body = PersonalTokenEntity), (status = 400, description = "Parameter errors (`error`) or validation errors (`message`)", body = BadRequest), (status = 403, description = "Not allowed", body = AuthError), (status = 404, description = "Not found", body = MessageError), (status = "default", description = "GitLab's error bodies: 400 parameters, 401, 413, 503, …", body = AnyError))
+    responses((status = 201, description = "The token, with its secret", body = PersonalTokenEntity), (status = 400, description = "Parameter errors (`error`) or validation errors (`message`)", body = BadRequest), (status = 403, description = "Not allowed", body = AuthError), (status = 404, description = "Not found", body = MessageError))
 )]
 pub async fn create<S: Store>(
     State(app): State<App<S>>,
@@ -117,7 +117,7 @@ fn may_handle(caller: &Caller, token: &PersonalToken) -> bool {
     path = "/api/v4/personal_access_tokens/self",
     tag = "tokens",
     summary = "The token of this request",
-    responses((status = 200, description = "The token", body = PersonalTokenEntity), (status = "default", description = "GitLab's error bodies: 400 parameters, 401, 413, 503, …", body = AnyError))
+    responses((status = 200, description = "The token", body = PersonalTokenEntity))
 )]
 pub async fn show_self<S: Store>(
     State(app): State<App<S>>,
@@ -136,7 +136,7 @@ pub async fn show_self<S: Store>(
     path = "/api/v4/personal_access_tokens/self",
     tag = "tokens",
     summary = "Revoke the token of this request",
-    responses((status = 204, description = "Done"), (status = "default", description = "GitLab's error bodies: 400 parameters, 401, 413, 503, …", body = AnyError))
+    responses((status = 204, description = "Done"))
 )]
 pub async fn revoke_self<S: Store>(
     State(app): State<App<S>>,
@@ -154,7 +154,7 @@ pub async fn revoke_self<S: Store>(
     tag = "tokens",
     summary = "Get a token (its owner or an administrator)",
     params(("token_id" = i64, Path)),
-    responses((status = 200, description = "The token", body = PersonalTokenEntity), (status = 401, description = "Not the caller's token (or none such), for anyone but an administrator; or bad credentials", body = AnyError), (status = 404, description = "No such token (administrators)", body = MessageError), (status = "default", description = "GitLab's error bodies: 400 parameters, 401, 413, 503, …", body = AnyError))
+    responses((status = 200, description = "The token", body = PersonalTokenEntity), (status = 401, description = "Not the caller's token (or none such), for anyone but an administrator; or bad credentials", body = AnyError), (status = 404, description = "No such token (administrators)", body = MessageError))
 )]
 pub async fn show<S: Store>(State(app): State<App<S>>, request: ApiRequest) -> ApiResult<Response> {
     let caller = authenticate(&app, &request, RouteAuth::USERS).await?;
@@ -176,7 +176,7 @@ pub async fn show<S: Store>(State(app): State<App<S>>, request: ApiRequest) -> A
     tag = "tokens",
     summary = "Revoke a token (its owner or an administrator)",
     params(("token_id" = i64, Path)),
-    responses((status = 204, description = "Done"), (status = 400, description = "Not the caller's token (`message`), or a parameter error (`error`)", body = AnyError), (status = 404, description = "No such token", body = MessageError), (status = "default", description = "GitLab's error bodies: 400 parameters, 401, 413, 503, …", body = AnyError))
+    responses((status = 204, description = "Done"), (status = 400, description = "Not the caller's token (`message`), or a parameter error (`error`)", body = AnyError), (status = 404, description = "No such token", body = MessageError))
 )]
 pub async fn revoke<S: Store>(
     State(app): State<App<S>>,

@@ -41,7 +41,7 @@ pub async fn find_user<S: Store>(app: &App<S>, id: Field<i64>) -> ApiResult<User
     path = "/api/v4/user",
     tag = "users",
     summary = "The current user",
-    responses((status = 200, description = "The caller", body = UserEntity), (status = "default", description = "GitLab's error bodies: 400 parameters, 401, 413, 503, …", body = AnyError))
+    responses((status = 200, description = "The caller", body = UserEntity))
 )]
 pub async fn current<S: Store>(
     State(app): State<App<S>>,
@@ -58,7 +58,7 @@ pub async fn current<S: Store>(
     tag = "users",
     summary = "List users",
     params(("page" = Option<i64>, Query, description = "Page number, from 1"), ("per_page" = Option<i64>, Query, description = "1 to 100, default 20"), ("username" = Option<String>, Query)),
-    responses((status = 200, description = "The users", body = [UserEntity], headers(("X-Total" = i64), ("X-Total-Pages" = i64), ("X-Page" = i64), ("X-Per-Page" = i64), ("X-Next-Page" = String), ("X-Prev-Page" = String), ("Link" = String))), (status = "default", description = "GitLab's error bodies: 400 parameters, 401, 413, 503, …", body = AnyError))
+    responses((status = 200, description = "The users", body = [UserEntity], headers(("X-Total" = i64), ("X-Total-Pages" = i64), ("X-Page" = i64), ("X-Per-Page" = i64), ("X-Next-Page" = String), ("X-Prev-Page" = String), ("Link" = String))))
 )]
 pub async fn list<S: Store>(State(app): State<App<S>>, request: ApiRequest) -> ApiResult<Response> {
     let mut d = Declared::new(&request.params);
@@ -86,7 +86,7 @@ pub async fn list<S: Store>(State(app): State<App<S>>, request: ApiRequest) -> A
     tag = "users",
     summary = "Get a user",
     params(("user_id" = i64, Path)),
-    responses((status = 200, description = "The user", body = UserEntity), (status = 404, description = "Not found", body = MessageError), (status = "default", description = "GitLab's error bodies: 400 parameters, 401, 413, 503, …", body = AnyError))
+    responses((status = 200, description = "The user", body = UserEntity), (status = 404, description = "Not found", body = MessageError))
 )]
 pub async fn show<S: Store>(State(app): State<App<S>>, request: ApiRequest) -> ApiResult<Response> {
     let mut d = Declared::new(&request.params);
@@ -106,7 +106,7 @@ pub async fn show<S: Store>(State(app): State<App<S>>, request: ApiRequest) -> A
     tag = "users",
     summary = "Create a user (administrators)",
     request_body = UserCreate,
-    responses((status = 201, description = "The user", body = UserEntity), (status = 400, description = "Parameter errors (`error`) or validation errors (`message`)", body = BadRequest), (status = 403, description = "Not allowed", body = AuthError), (status = 409, description = "Already exists", body = MessageError), (status = "default", description = "GitLab's error bodies: 400 parameters, 401, 413, 503, …", body = AnyError))
+    responses((status = 201, description = "The user", body = UserEntity), (status = 400, description = "Parameter errors (`error`) or validation errors (`message`)", body = BadRequest), (status = 403, description = "Not allowed", body = AuthError), (status = 409, description = "Already exists", body = MessageError))
 )]
 pub async fn create<S: Store>(
     State(app): State<App<S>>,

@@ -1,0 +1,232 @@
+//! The one place that builds a running relinks, for `relinks serve`, the tests and the
+//! benchmark alike: the store of the engine the URL names (SQLite behind its read cache), the
+//! secret key for token digests, the first administrator, the application with its
+//! background work (rate-limit counts shared through PostgreSQL), the router, and the
+//! connections it is served on until the stop signal. A new part (a blob store, a webhook
+//! worker) is added here once and every way of starting relinks gets it.
+
+pub mod connections;
+pub mod engine;
+pub mod openapi;
+pub mod router;
+
+use std::future::Future;
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+
+pub use connections::ConnectionLimits;
+pub use engine::{migrate, open, redact, Engine};
+
+use crate::bootstrap::ensure_root;
+use crate::config::{DatabaseConfig, SecretConfig, ServeConfig};
+use crate::http::{App, HttpConfig};
+use crate::store::cached::Cached;
+use crate::store::Store;
+
+/// Everything a running relinks is made from.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub database: DatabaseConfig,
+    /// The public base URL; `http://<listening address>` when none is given.
+    pub external_url: Option<String>,
+    /// The HTTP layer's settings (its token key is replaced by the one [`SecretConfig`] finds).
+    pub http: HttpConfig,
+    pub connections: ConnectionLimits,
+    pub secrets: SecretConfig,
+    /// `root` exists and this exact string is one of its tokens.
+    pub root_token: Option<String>,
+    /// SQLite's reads are answered from a cache in front of the store (a test that counts the
+    /// statements reaching SQLite turns it off).
+    pub read_cache: bool,
+}
+
+impl Settings {
+    /// The defaults for `database`.
+    pub fn new(database: DatabaseConfig) -> Self {
+        Self {
+            database,
+            external_url: None,
+            http: HttpConfig::default(),
+            connections: ConnectionLimits::default(),
+            secrets: SecretConfig::default(),
+            root_token: None,
+            read_cache: true,
+        }
+    }
+}
+
+impl Settings {
+    /// The settings `relinks serve`'s flags and environment give.
+    pub fn from_config(config: &ServeConfig) -> anyhow::Result<Self> {
+        let seconds = |n: u64| std::time::Duration::from_secs(n.max(1));
+        let monitoring = crate::http::middleware::MonitoringAllowList::parse(&config.metrics_allow)
+            .map_err(|e| anyhow::anyhow!("--metrics-allow: {e}"))?;
+        Ok(Self {
+            database: config.database.clone(),
+            external_url: config.external_url.clone(),
+            http: HttpConfig {
+                max_body_bytes: config.max_body_bytes,
+                max_header_bytes: config.max_header_bytes,
+                request_timeout: seconds(config.request_timeout_secs),
+                max_name_length: config.max_name_length,
+                max_links_per_release: config.max_links_per_release.max(1),
+                rate_limits: config.rate_limits(),
+                monitoring,
+                ..HttpConfig::default()
+            },
+            connections: ConnectionLimits {
+                header_read_timeout: seconds(config.header_read_timeout_secs),
+                max_connections: config.max_connections.max(1),
+                shutdown_grace: std::time::Duration::from_secs(config.shutdown_grace_secs),
+            },
+            secrets: config.secrets(),
+            root_token: config.root_token.clone(),
+            read_cache: true,
+        })
+    }
+}
+
+/// A relinks ready to serve: the application and its router, not yet on a socket.
+pub struct Built {
+    pub router: axum::Router,
+    closer: Closer,
+}
+
+/// How the store is closed when serving ends.
+enum Closer {
+    Sqlite(crate::store::sqlite::SqliteStore),
+    Postgres(crate::store::postgres::PgStore),
+}
+
+impl Built {
+    pub async fn close(self) {
+        match self.closer {
+            Closer::Sqlite(store) => store.close().await,
+            Closer::Postgres(store) => store.close().await,
+        }
+    }
+}
+
+/// Opens the store and builds the application for `external_url`.
+pub async fn build(settings: &Settings, external_url: &str) -> anyhow::Result<Built> {
+    match open(&settings.database).await? {
+        Engine::Sqlite(store) if settings.read_cache => {
+            // This process is the only writer of a SQLite file: reads can be cached.
+            let router = assemble(Cached::new(store.clone()), settings, external_url).await?;
+            Ok(Built {
+                router,
+                closer: Closer::Sqlite(store),
+            })
+        }
+        Engine::Sqlite(store) => {
+            let router = assemble(store.clone(), settings, external_url).await?;
+            Ok(Built {
+                router,
+                closer: Closer::Sqlite(store),
+            })
+        }
+        Engine::Postgres(store) => {
+            // PostgreSQL is shared with other instances: it is always asked, and rate-limit
+            // counts are shared through it.
+            let router = assemble(store.clone(), settings, external_url).await?;
+            Ok(Built {
+                router,
+                closer: Closer::Postgres(store),
+            })
+        }
+    }
+}
+
+/// The secret key, the first administrator, the application and its background work.
+async fn assemble<S: Store>(
+    store: S,
+    settings: &Settings,
+    external_url: &str,
+) -> anyhow::Result<axum::Router> {
+    let (token_key, source) =
+        crate::secret::resolve(&settings.secrets, &settings.database.url, &store).await?;
+    tracing::info!(?source, "secret key for token digests");
+    let rekeyed = store.key_token_digests(&token_key).await?;
+    if rekeyed > 0 {
+        tracing::info!(rekeyed, "token digests from before token keys now keyed");
+    }
+    if let Some(token) = ensure_root(&store, settings.root_token.as_deref(), &token_key).await? {
+        print_root_token(&token);
+    }
+    let http = HttpConfig {
+        token_key,
+        ..settings.http.clone()
+    };
+    let app = App::new(store, external_url, http);
+    if settings.database.is_postgres() {
+        app.share_rate_limits();
+    }
+    Ok(router::router(app))
+}
+
+/// Printed once, on the terminal, never logged.
+fn print_root_token(token: &str) {
+    println!();
+    println!("  relinks created the administrator 'root' with this personal access token:");
+    println!();
+    println!("      {token}");
+    println!();
+    println!("  It is shown only now. Keep it safe (set RELINKS_ROOT_TOKEN to choose your own).");
+    println!();
+}
+
+/// Serves on `listener` until `shutdown` completes; in-flight requests finish (within the
+/// grace period), then the store is closed.
+pub async fn serve_on(
+    listener: TcpListener,
+    settings: Settings,
+    shutdown: impl Future<Output = ()>,
+) -> anyhow::Result<()> {
+    let address = listener.local_addr()?;
+    let external_url = match &settings.external_url {
+        Some(url) => url.trim_end_matches('/').to_owned(),
+        None => format!("http://{address}"),
+    };
+    let built = build(&settings, &external_url).await?;
+    tracing::info!(%address, %external_url, "relinks is ready");
+    connections::serve_connections(
+        listener,
+        built.router.clone(),
+        settings.connections,
+        shutdown,
+    )
+    .await;
+    built.close().await;
+    Ok(())
+}
+
+/// `relinks serve`: listens where the configuration says, until SIGINT or SIGTERM.
+pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
+    let settings = Settings::from_config(&config)?;
+    let listener = TcpListener::bind(&config.listen)
+        .await
+        .with_context(|| format!("listening on {}", config.listen))?;
+    serve_on(listener, settings, shutdown_signal()).await
+}
+
+async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {},
+        () = terminate => {},
+    }
+}
