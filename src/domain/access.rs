@@ -291,6 +291,16 @@ pub fn can_manage_group_member(actor: &Actor) -> bool {
     actor.admin || actor.at_least(AccessLevel::OWNER)
 }
 
+/// Creating a subgroup in a group (`create_subgroup`): maintainers and up.
+pub fn can_create_subgroup(actor: &Actor) -> bool {
+    actor.admin || actor.at_least(AccessLevel::MAINTAINER)
+}
+
+/// Creating a project in a group's namespace (`create_projects`): developers and up.
+pub fn can_create_project_in_group(actor: &Actor) -> bool {
+    actor.admin || actor.at_least(AccessLevel::DEVELOPER)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -319,6 +329,15 @@ mod tests {
             visibility,
             releases_access,
         }
+    }
+
+    #[test]
+    fn who_creates_in_a_group() {
+        assert!(can_create_subgroup(&member(40)) && !can_create_subgroup(&member(30)));
+        assert!(can_create_project_in_group(&member(30)));
+        assert!(!can_create_project_in_group(&member(20)));
+        assert!(can_create_subgroup(&ADMIN) && can_create_project_in_group(&ADMIN));
+        assert!(!can_create_project_in_group(&STRANGER));
     }
 
     #[test]

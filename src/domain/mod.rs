@@ -6,5 +6,6 @@ pub mod link;
 pub mod membership;
 pub mod names;
 pub mod pagination;
+pub mod release;
 pub mod time;
 pub mod token;

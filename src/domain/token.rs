@@ -114,9 +114,87 @@ pub const KNOWN_SCOPES: [&str; 13] = [
     "admin_mode",
 ];
 
+/// A personal access token works while it is not revoked and its expiry day has not come
+/// (GitLab's tokens expire at the start of their `expires_at` day).
+pub fn is_usable(
+    revoked: bool,
+    expires_at: Option<chrono::NaiveDate>,
+    today: chrono::NaiveDate,
+) -> bool {
+    !revoked && expires_at.is_none_or(|day| day > today)
+}
+
+/// Whether scopes let a token read releases at all (the pages and sign-in accept these).
+pub fn reads_api(scopes: &[String]) -> bool {
+    scopes.iter().any(|s| s == "api" || s == "read_api")
+}
+
+/// What a request asks of a token's scopes.
+#[derive(Debug, Clone, Copy)]
+pub struct ScopeUse {
+    /// A GET or HEAD.
+    pub read: bool,
+    /// A route of the users API, which `read_user` tokens may read.
+    pub users_route: bool,
+    /// A route any scope may use (a token's own `/personal_access_tokens/self`).
+    pub any_scope: bool,
+}
+
+/// GitLab's scope rule: `api` for everything, `read_api` for reads, `read_user` for reads of
+/// the users API.
+pub fn scopes_allow(scopes: &[String], request: ScopeUse) -> bool {
+    request.any_scope
+        || scopes.iter().any(|scope| match scope.as_str() {
+            "api" => true,
+            "read_api" => request.read,
+            "read_user" => request.users_route && request.read,
+            _ => false,
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tokens_expire_at_the_start_of_their_day() {
+        let day = |d: u32| chrono::NaiveDate::from_ymd_opt(2026, 3, d).expect("a date");
+        assert!(is_usable(false, None, day(10)));
+        assert!(is_usable(false, Some(day(11)), day(10)));
+        assert!(!is_usable(false, Some(day(10)), day(10)));
+        assert!(!is_usable(true, None, day(10)));
+    }
+
+    #[test]
+    fn scopes_cover_what_gitlab_lets_them() {
+        let scopes = |s: &[&str]| s.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        let read = ScopeUse {
+            read: true,
+            users_route: false,
+            any_scope: false,
+        };
+        let write = ScopeUse {
+            read: false,
+            ..read
+        };
+        let users = ScopeUse {
+            users_route: true,
+            ..read
+        };
+        assert!(scopes_allow(&scopes(&["api"]), write));
+        assert!(scopes_allow(&scopes(&["read_api"]), read));
+        assert!(!scopes_allow(&scopes(&["read_api"]), write));
+        assert!(!scopes_allow(&scopes(&["read_user"]), read));
+        assert!(scopes_allow(&scopes(&["read_user"]), users));
+        assert!(scopes_allow(
+            &scopes(&["read_repository"]),
+            ScopeUse {
+                any_scope: true,
+                ..write
+            }
+        ));
+        assert!(reads_api(&scopes(&["read_api"])) && !reads_api(&scopes(&["read_user"])));
+    }
 
     #[test]
     fn tokens_are_prefixed_random_and_digested() {

@@ -12,6 +12,7 @@ use super::ratelimit::{settle, Outcome};
 use super::request::ApiRequest;
 use super::App;
 use crate::domain::time::{now_micros, today, Micros};
+use crate::domain::token;
 use crate::store::{Store, User};
 
 /// How the caller proved who it is.
@@ -106,24 +107,21 @@ impl RouteAuth {
 
 /// A token that has not been revoked and has not expired.
 pub fn is_usable(token: &crate::store::PersonalToken) -> bool {
-    !token.revoked && token.expires_at.is_none_or(|date| date > today())
+    token::is_usable(token.revoked, token.expires_at, today())
 }
 
 /// Whether a token may read releases at all (the release pages and sign-in accept these).
 pub fn can_read_api(token: &crate::store::PersonalToken) -> bool {
-    token.scopes.iter().any(|s| s == "api" || s == "read_api")
+    token::reads_api(&token.scopes)
 }
 
 fn scope_allows(scopes: &[String], request: &ApiRequest, route: RouteAuth) -> bool {
-    if route.any_scope {
-        return true;
-    }
-    scopes.iter().any(|scope| match scope.as_str() {
-        "api" => true,
-        "read_api" => request.is_read(),
-        "read_user" => route.read_user && request.is_read(),
-        _ => false,
-    })
+    let used = token::ScopeUse {
+        read: request.is_read(),
+        users_route: route.read_user,
+        any_scope: route.any_scope,
+    };
+    token::scopes_allow(scopes, used)
 }
 
 /// GitLab writes a token's `last_used_at` at most every 10 minutes.
@@ -209,7 +207,7 @@ async fn resolve_caller<S: Store>(
         if token.revoked {
             return Err(ApiError::token_revoked());
         }
-        if token.expires_at.is_some_and(|date| date <= today()) {
+        if !is_usable(&token) {
             return Err(ApiError::token_expired());
         }
         let user = app

@@ -12,7 +12,6 @@ pub mod openapi;
 pub mod pagination;
 pub mod params;
 pub mod ratelimit;
-pub mod rendered;
 pub mod request;
 pub mod routes;
 pub mod scope;
@@ -75,6 +74,16 @@ pub struct AppParts<S> {
     pub limiter: Arc<ratelimit::Limiter>,
     /// Tokens whose `last_used_at` is being written now (one write per token at a time).
     pub recording_use: std::sync::Mutex<std::collections::HashSet<i64>>,
+}
+
+impl HttpConfig {
+    /// The limits a release's rules take from the configuration.
+    pub fn release_limits(&self) -> crate::domain::release::Limits {
+        crate::domain::release::Limits {
+            max_name_length: self.max_name_length,
+            max_links: self.max_links_per_release,
+        }
+    }
 }
 
 impl<S> Clone for App<S> {

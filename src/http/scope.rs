@@ -1,17 +1,19 @@
-//! Finding the project a request names, and what the caller may do in it. This is step 3 of the
-//! request path (after parameters and authentication): it decides `404 Project Not Found`, and
-//! [`ProjectScope`] answers the later permission questions with the policy of
-//! `domain::access`.
+//! Finding what a request names (a project, a group, a user) and what the caller may do in it.
+//! For a project this is step 3 of the request path (after parameters and authentication): it
+//! decides `404 Project Not Found`, and [`ProjectScope`] answers the later permission questions
+//! with the policy of `domain::access`. Handlers of every resource share these lookups.
 
 use axum::http::StatusCode;
 
 use super::auth::{Caller, Via};
 use super::error::{ApiError, ApiResult};
+use super::params::Field;
 use super::request::ApiRequest;
 use super::App;
 use crate::domain::access::{self, Actor, Decision, ProjectSettings, ProtectedTagRule};
+use crate::domain::membership;
 use crate::domain::time::today;
-use crate::store::{MemberLevels, Project, ProtectedTag, Store};
+use crate::store::{MemberLevels, Namespace, NamespaceKind, Project, ProtectedTag, Store, User};
 
 /// A project the caller can see, with the caller's standing in it.
 #[derive(Debug, Clone)]
@@ -195,4 +197,48 @@ pub async fn scope_for<S: Store>(
         actor,
         levels,
     })
+}
+
+/// A group the caller can see, and the caller's standing in it.
+pub async fn find_group<S: Store>(
+    app: &App<S>,
+    caller: &Caller,
+    id: &str,
+) -> ApiResult<(Namespace, Actor)> {
+    let namespace = match id.parse::<i64>() {
+        Ok(n) => app.store.namespace(n).await?,
+        Err(_) => app.store.namespace_by_full_path(id).await?,
+    };
+    let group = namespace
+        .filter(|n| n.kind == NamespaceKind::Group)
+        .ok_or_else(|| ApiError::not_found("Group"))?;
+    let level = match caller.user_id() {
+        Some(user_id) => {
+            membership::strongest(&app.store.group_grants(user_id, &group).await?, today())
+        }
+        None => None,
+    };
+    let actor = actor(
+        caller,
+        MemberLevels {
+            project: None,
+            group: level,
+        },
+    );
+    if !access::can_see(&actor, group.visibility) {
+        return Err(ApiError::not_found("Group"));
+    }
+    Ok((group, actor))
+}
+
+/// Looks a user up by the `user_id` route capture: `404 User Not Found` when there is none.
+pub async fn find_user<S: Store>(app: &App<S>, id: Field<i64>) -> ApiResult<User> {
+    match id {
+        Field::Value(id) => app
+            .store
+            .user(id)
+            .await?
+            .ok_or_else(|| ApiError::not_found("User")),
+        _ => Err(ApiError::not_found("User")),
+    }
 }

@@ -4,11 +4,9 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 
-use crate::domain::access::{self, AccessLevel, Actor, Visibility};
-use crate::domain::membership;
+use crate::domain::access::{self, Visibility};
 use crate::domain::names::{is_reserved_top_level, is_valid_path, PATH_FORMAT_MESSAGE};
-use crate::domain::time::today;
-use crate::http::auth::{authenticate, Caller, RouteAuth};
+use crate::http::auth::{authenticate, RouteAuth};
 #[allow(unused_imports)]
 use crate::http::entities::*;
 use crate::http::entities::{to_value, GroupEntity};
@@ -17,41 +15,9 @@ use crate::http::error::{json_response, ApiError, ApiResult};
 use crate::http::openapi::*;
 use crate::http::params::Declared;
 use crate::http::request::ApiRequest;
-use crate::http::scope::actor;
+use crate::http::scope::find_group;
 use crate::http::App;
-use crate::store::{MemberLevels, Namespace, NamespaceKind, NewGroup, Store, StoreError};
-
-/// A group the caller can see, and the caller's standing in it.
-pub async fn find_group<S: Store>(
-    app: &App<S>,
-    caller: &Caller,
-    id: &str,
-) -> ApiResult<(Namespace, Actor)> {
-    let namespace = match id.parse::<i64>() {
-        Ok(n) => app.store.namespace(n).await?,
-        Err(_) => app.store.namespace_by_full_path(id).await?,
-    };
-    let group = namespace
-        .filter(|n| n.kind == NamespaceKind::Group)
-        .ok_or_else(|| ApiError::not_found("Group"))?;
-    let level = match caller.user_id() {
-        Some(user_id) => {
-            membership::strongest(&app.store.group_grants(user_id, &group).await?, today())
-        }
-        None => None,
-    };
-    let actor = actor(
-        caller,
-        MemberLevels {
-            project: None,
-            group: level,
-        },
-    );
-    if !access::can_see(&actor, group.visibility) {
-        return Err(ApiError::not_found("Group"));
-    }
-    Ok((group, actor))
-}
+use crate::store::{NewGroup, Store, StoreError};
 
 #[utoipa::path(
     post,
@@ -78,7 +44,7 @@ pub async fn create<S: Store>(
     let parent = match parent_id.value() {
         Some(id) => {
             let (parent, actor) = find_group(&app, &caller, &id.to_string()).await?;
-            if !(actor.admin || actor.level.is_some_and(|l| l >= AccessLevel::MAINTAINER)) {
+            if !access::can_create_subgroup(&actor) {
                 return Err(ApiError::forbidden());
             }
             Some(parent)

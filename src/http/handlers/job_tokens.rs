@@ -6,7 +6,6 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::json;
 
-use super::users::find_user;
 use crate::domain::time::{format_micros, now_micros};
 use crate::domain::token::{self, JOB_PREFIX};
 use crate::http::auth::{authenticate, RouteAuth};
@@ -17,6 +16,7 @@ use crate::http::error::{json_response, ApiError, ApiResult};
 use crate::http::openapi::*;
 use crate::http::params::Declared;
 use crate::http::request::ApiRequest;
+use crate::http::scope::find_user;
 use crate::http::App;
 use crate::store::{NewJobToken, Store};
 

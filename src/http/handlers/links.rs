@@ -10,16 +10,17 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
 use crate::domain::link::{self, LinkCandidate, LinkConflicts, LinkType};
+use crate::domain::release;
 use crate::http::auth::{authenticate, RouteAuth};
 #[allow(unused_imports)]
 use crate::http::entities::*;
+use crate::http::entities::{memoized, LinksJson};
 use crate::http::entities::{LinkEntity, ReleaseUrls};
 use crate::http::error::{json_response, ApiError, ApiResult};
 #[allow(unused_imports)]
 use crate::http::openapi::*;
 use crate::http::pagination::paginated_rendered;
 use crate::http::params::{Declared, Field};
-use crate::http::rendered::{memoized, LinksJson};
 use crate::http::request::ApiRequest;
 use crate::http::scope::{find_project, ProjectScope};
 use crate::http::App;
@@ -172,15 +173,12 @@ fn validate(candidate: &NewLink, conflicts: &LinkConflicts, max_name: usize) -> 
     };
     let mut messages = link::validation_messages(&link, conflicts);
     // relinks' own guard (GitLab sets no limit), listed with the other name messages.
-    if candidate.name.chars().count() > max_name {
+    if let Some(problem) = release::too_long(Some(&candidate.name), max_name) {
         let at = messages
             .iter()
             .position(|m| m.starts_with("Filepath"))
             .unwrap_or(messages.len());
-        messages.insert(
-            at,
-            format!("Name is too long (maximum is {max_name} characters)"),
-        );
+        messages.insert(at, format!("Name {problem}"));
     }
     if messages.is_empty() {
         Ok(())

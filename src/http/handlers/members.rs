@@ -6,7 +6,6 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::NaiveDate;
 
-use super::groups::find_group;
 use crate::domain::access::{self, AccessLevel, Actor};
 use crate::domain::membership::{self, PAST_EXPIRY};
 use crate::domain::time::today;
@@ -21,6 +20,7 @@ use crate::http::openapi::*;
 use crate::http::pagination::paginated;
 use crate::http::params::{Declared, Field};
 use crate::http::request::ApiRequest;
+use crate::http::scope::find_group;
 use crate::http::scope::find_project;
 use crate::http::App;
 use crate::store::{Member, MemberSource, Store, StoreError, User};
@@ -76,7 +76,11 @@ async fn is_last_owner<S: Store>(
         return Ok(false);
     };
     let today = today();
-    if member.access_level < AccessLevel::OWNER || !membership::in_force(member.expires_at, today) {
+    let grant = membership::Grant {
+        level: member.access_level,
+        expires_at: member.expires_at,
+    };
+    if grant.level_on(today) != Some(AccessLevel::OWNER) {
         return Ok(false);
     }
     let Some(group) = app.store.namespace(id).await? else {

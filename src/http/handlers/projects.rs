@@ -6,9 +6,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::json;
 
-use super::groups::find_group;
-use super::users::find_user;
-use crate::domain::access::{self, AccessLevel, FeatureAccess, Visibility};
+use crate::domain::access::{self, FeatureAccess, Visibility};
 use crate::domain::names::{is_valid_path, parameterize, PATH_FORMAT_MESSAGE};
 use crate::domain::time::today;
 use crate::http::auth::{authenticate, Caller, RouteAuth};
@@ -21,6 +19,7 @@ use crate::http::openapi::*;
 use crate::http::pagination::paginated;
 use crate::http::params::{Declared, Field};
 use crate::http::request::ApiRequest;
+use crate::http::scope::{find_group, find_user};
 use crate::http::scope::{find_project, ProjectScope};
 use crate::http::App;
 use crate::store::{
@@ -165,7 +164,7 @@ async fn target_namespace<S: Store>(
         NamespaceKind::User => Err(ApiError::not_found("Namespace")),
         NamespaceKind::Group => {
             let (group, actor) = find_group(app, caller, &namespace.id.to_string()).await?;
-            if actor.admin || actor.level.is_some_and(|l| l >= AccessLevel::DEVELOPER) {
+            if access::can_create_project_in_group(&actor) {
                 Ok(group)
             } else {
                 Err(ApiError::forbidden())

@@ -2,24 +2,23 @@
 //! a release for a tag relinks has not recorded is accepted with or without `ref`, and the tag
 //! is recorded then (relinks hosts no git; semantic-release sends no `ref`).
 
-use std::collections::HashSet;
-
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 
-use crate::domain::link::{self, LinkCandidate, LinkConflicts, LinkType};
+use crate::domain::link::{self, LinkCandidate, LinkType};
 use crate::domain::names::is_valid_tag_name;
+use crate::domain::release;
 use crate::http::auth::{authenticate, Caller, RouteAuth};
 #[allow(unused_imports)]
 use crate::http::entities::*;
+use crate::http::entities::{memoized, LinksJson};
 use crate::http::entities::{ReleaseContext, ReleaseEntity, ReleaseUrls};
 use crate::http::error::{json_response, ApiError, ApiResult};
 #[allow(unused_imports)]
 use crate::http::openapi::*;
 use crate::http::pagination::paginated;
 use crate::http::params::{Declared, Field};
-use crate::http::rendered::{memoized, LinksJson};
 use crate::http::request::ApiRequest;
 use crate::http::scope::{find_project, ProjectScope};
 use crate::http::App;
@@ -27,9 +26,6 @@ use crate::store::{
     NewLink, NewRelease, NewTag, ProtectedTag, Release, ReleaseChanges, ReleaseOrder, ReleaseQuery,
     Store, StoreError,
 };
-
-/// GitLab's `MAX_TEXT_SIZE_LIMIT` for release descriptions.
-pub const MAX_DESCRIPTION_LENGTH: usize = 1_000_000;
 
 /// The caller and the project of a releases request, once the caller may read its releases.
 async fn scope<S: Store>(app: &App<S>, request: &ApiRequest) -> ApiResult<(Caller, ProjectScope)> {
@@ -191,59 +187,17 @@ fn read_asset_link(d: &mut Declared<'_>) -> NewLink {
     }
 }
 
-/// `Validation failed: …` for the links of a new release: each link's own rules, then
-/// duplicates among them (`NestedAttributesDuplicatesValidator`).
-fn validate_asset_links(links: &[NewLink], config: &crate::http::HttpConfig) -> Option<String> {
-    let mut messages: Vec<String> = Vec::new();
-    if links.len() as i64 > config.max_links_per_release {
-        messages.push(format!(
-            "Links are too many (maximum is {})",
-            config.max_links_per_release
-        ));
-    }
-    for link in links {
-        let candidate = LinkCandidate {
-            name: Some(&link.name),
-            url: Some(&link.url),
-            filepath: link.filepath.as_deref(),
-        };
-        let mut own = link::validation_messages(&candidate, &LinkConflicts::default());
-        if link.name.chars().count() > config.max_name_length {
-            own.push(format!(
-                "Name is too long (maximum is {} characters)",
-                config.max_name_length
-            ));
-        }
-        for message in own {
-            let nested = format!("Links {}{}", message[..1].to_lowercase(), &message[1..]);
-            if !messages.contains(&nested) {
-                messages.push(nested);
-            }
-        }
-    }
-    if messages.is_empty() {
-        type Attribute = fn(&NewLink) -> Option<&str>;
-        let attributes: [Attribute; 3] = [
-            |l| Some(&l.name),
-            |l| Some(&l.url),
-            |l| l.filepath.as_deref(),
-        ];
-        for value_of in attributes {
-            let mut seen = HashSet::new();
-            let mut duplicates: Vec<&str> = Vec::new();
-            for value in links.iter().filter_map(value_of) {
-                if !seen.insert(value) && !duplicates.contains(&value) {
-                    duplicates.push(value);
-                }
-            }
-            if !duplicates.is_empty() {
-                messages.push(format!(
-                    "Links have duplicate values ({})",
-                    duplicates.join(", ")
-                ));
-            }
-        }
-    }
+/// `Validation failed: …` for the links of a new release.
+fn validate_asset_links(links: &[NewLink], limits: &release::Limits) -> Option<String> {
+    let candidates: Vec<LinkCandidate<'_>> = links
+        .iter()
+        .map(|l| LinkCandidate {
+            name: Some(&l.name),
+            url: Some(&l.url),
+            filepath: l.filepath.as_deref(),
+        })
+        .collect();
+    let messages = release::asset_link_messages(&candidates, limits);
     (!messages.is_empty()).then(|| format!("Validation failed: {}", messages.join(", ")))
 }
 
@@ -259,15 +213,6 @@ fn milestones_not_found(d: &mut Declared<'_>) -> Option<String> {
     } else {
         None
     }
-}
-
-/// relinks' own guard on names (GitLab sets no limit).
-fn name_too_long(name: Option<&String>, config: &crate::http::HttpConfig) -> bool {
-    name.is_some_and(|n| n.chars().count() > config.max_name_length)
-}
-
-fn description_too_long(description: Option<&String>) -> bool {
-    description.is_some_and(|d| d.chars().count() > MAX_DESCRIPTION_LENGTH)
 }
 
 #[utoipa::path(
@@ -336,23 +281,21 @@ pub async fn create<S: Store>(
         )?),
     };
     let description = description.value();
-    if let Some(message) = validate_asset_links(&links, &app.config) {
+    let limits = app.config.release_limits();
+    if let Some(message) = validate_asset_links(&links, &limits) {
         return Err(ApiError::message(StatusCode::BAD_REQUEST, message));
     }
     let release_name = name.value();
-    if name_too_long(release_name.as_ref(), &app.config) {
+    if let Some(problem) = release::name_problem(release_name.as_deref(), &limits) {
         return Err(ApiError::message(
             StatusCode::BAD_REQUEST,
-            format!(
-                "Validation failed: Name is too long (maximum is {} characters)",
-                app.config.max_name_length
-            ),
+            format!("Validation failed: Name {problem}"),
         ));
     }
-    if description_too_long(description.as_ref()) {
+    if let Some(problem) = release::description_problem(description.as_deref()) {
         return Err(ApiError::message(
             StatusCode::BAD_REQUEST,
-            format!("Validation failed: Description is too long (maximum is {MAX_DESCRIPTION_LENGTH} characters)"),
+            format!("Validation failed: Description {problem}"),
         ));
     }
     let sha = existing_tag
@@ -479,20 +422,13 @@ pub async fn update<S: Store>(
         description: description.into_change(),
         released_at: released_at.value(),
     };
-    if name_too_long(changes.name.as_ref().and_then(Option::as_ref), &app.config) {
-        return Err(ApiError::field(
-            "name",
-            &format!(
-                "is too long (maximum is {} characters)",
-                app.config.max_name_length
-            ),
-        ));
+    let new_name = changes.name.as_ref().and_then(Option::as_deref);
+    if let Some(problem) = release::name_problem(new_name, &app.config.release_limits()) {
+        return Err(ApiError::field("name", &problem));
     }
-    if description_too_long(changes.description.as_ref().and_then(Option::as_ref)) {
-        return Err(ApiError::field(
-            "description",
-            &format!("is too long (maximum is {MAX_DESCRIPTION_LENGTH} characters)"),
-        ));
+    let new_description = changes.description.as_ref().and_then(Option::as_deref);
+    if let Some(problem) = release::description_problem(new_description) {
+        return Err(ApiError::field("description", &problem));
     }
     let updated = app.store.update_release(release.id, &changes).await?;
     Ok(json_response(

@@ -5,7 +5,6 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 
-use super::users::find_user;
 use crate::domain::token::{self, KNOWN_SCOPES, PERSONAL_PREFIX};
 use crate::http::auth::{authenticate, Caller, RouteAuth, Via};
 #[allow(unused_imports)]
@@ -17,6 +16,7 @@ use crate::http::error::{json_response, ApiError, ApiResult};
 use crate::http::openapi::*;
 use crate::http::params::Declared;
 use crate::http::request::ApiRequest;
+use crate::http::scope::find_user;
 use crate::http::App;
 use crate::store::{NewPersonalToken, PersonalToken, Store};
 

@@ -13,8 +13,9 @@ use crate::http::error::{json_response, ApiError, ApiResult};
 #[allow(unused_imports)]
 use crate::http::openapi::*;
 use crate::http::pagination::paginated;
-use crate::http::params::{Declared, Field};
+use crate::http::params::Declared;
 use crate::http::request::ApiRequest;
+use crate::http::scope::find_user;
 use crate::http::App;
 use crate::store::{NewUser, Store, StoreError, User};
 
@@ -22,18 +23,6 @@ use crate::store::{NewUser, Store, StoreError, User};
 fn present<S: Store>(app: &App<S>, caller: &Caller, user: &User) -> serde_json::Value {
     let private = caller.is_admin() || caller.user_id() == Some(user.id);
     to_value(&UserEntity::new(&app.urls, user, private))
-}
-
-/// Looks a user up by the `user_id` route capture: `404 User Not Found` when there is none.
-pub async fn find_user<S: Store>(app: &App<S>, id: Field<i64>) -> ApiResult<User> {
-    match id {
-        Field::Value(id) => app
-            .store
-            .user(id)
-            .await?
-            .ok_or_else(|| ApiError::not_found("User")),
-        _ => Err(ApiError::not_found("User")),
-    }
 }
 
 #[utoipa::path(
