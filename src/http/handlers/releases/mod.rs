@@ -1,31 +1,37 @@
-//! Releases (gitlab-behaviour.md §7): what links hang on. One deliberate difference from GitLab:
+//! Releases: what links hang on. One deliberate difference from GitLab:
 //! a release for a tag relinks has not recorded is accepted with or without `ref`, and the tag
 //! is recorded then (relinks hosts no git; semantic-release sends no `ref`).
+
+mod input;
+mod present;
 
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 
-use crate::domain::link::{self, LinkCandidate, LinkType};
-use crate::domain::names::is_valid_tag_name;
 use crate::domain::release;
 use crate::http::auth::{authenticate, Caller, RouteAuth};
+use crate::http::entities::ReleaseEntity;
 #[allow(unused_imports)]
 use crate::http::entities::*;
-use crate::http::entities::{memoized, LinksJson};
-use crate::http::entities::{ReleaseContext, ReleaseEntity, ReleaseUrls};
 use crate::http::error::{json_response, ApiError, ApiResult};
 #[allow(unused_imports)]
 use crate::http::openapi::*;
 use crate::http::pagination::paginated;
-use crate::http::params::{Declared, Field};
+use crate::http::params::Declared;
 use crate::http::request::ApiRequest;
 use crate::http::scope::{find_project, ProjectScope};
 use crate::http::App;
 use crate::store::{
-    NewLink, NewRelease, NewTag, ProtectedTag, Release, ReleaseChanges, ReleaseOrder, ReleaseQuery,
-    Store, StoreError,
+    NewRelease, ProtectedTag, Release, ReleaseChanges, ReleaseOrder, ReleaseQuery, Store,
+    StoreError,
 };
+
+use input::{
+    looks_like_sha, milestones_not_found, new_tag_for_release, read_asset_link,
+    validate_asset_links,
+};
+use present::{present, present_one};
 
 /// The caller and the project of a releases request, once the caller may read its releases.
 async fn scope<S: Store>(app: &App<S>, request: &ApiRequest) -> ApiResult<(Caller, ProjectScope)> {
@@ -33,73 +39,6 @@ async fn scope<S: Store>(app: &App<S>, request: &ApiRequest) -> ApiResult<(Calle
     let scope = find_project(app, &caller, request, request.path("id")).await?;
     scope.require_read_releases()?;
     Ok((caller, scope))
-}
-
-/// Release entities for several releases, with their authors and links fetched in two queries.
-async fn present<S: Store>(
-    app: &App<S>,
-    scope: &ProjectScope,
-    releases: &[Release],
-    include_html: bool,
-) -> ApiResult<Vec<ReleaseEntity>> {
-    let protected = app.store.protected_tags(scope.project.id).await?;
-    let mut author_ids: Vec<i64> = releases.iter().filter_map(|r| r.author_id).collect();
-    author_ids.sort_unstable();
-    author_ids.dedup();
-    let authors = app.store.users_by_ids(&author_ids).await?;
-    let links = links_json(app, scope, releases).await?;
-    let can_read_code = scope.can_read_code();
-    Ok(releases
-        .iter()
-        .zip(links)
-        .map(|(release, links)| {
-            let ctx = ReleaseContext {
-                urls: &app.urls,
-                project: &scope.project,
-                can_read_code,
-                can_update: scope.can_write_release(&release.tag, &protected),
-                include_html,
-            };
-            let author = authors.iter().find(|a| Some(a.id) == release.author_id);
-            ReleaseEntity::new(&ctx, release, author, links)
-        })
-        .collect())
-}
-
-/// Each release's `assets.links`, rendered (or taken from the memo), in the order of `releases`.
-async fn links_json<S: Store>(
-    app: &App<S>,
-    scope: &ProjectScope,
-    releases: &[Release],
-) -> ApiResult<Vec<LinksJson>> {
-    let release_ids: Vec<i64> = releases.iter().map(|r| r.id).collect();
-    let key = || {
-        let path = scope.project.full_path();
-        format!("release-links-json:{path}:{release_ids:?}")
-    };
-    let size = |all: &Vec<LinksJson>| all.iter().map(LinksJson::size).sum();
-    memoized(&app.store, key, size, async {
-        let links = app.store.links_of_releases(&release_ids).await?;
-        releases
-            .iter()
-            .map(|release| {
-                let urls = ReleaseUrls::new(&app.urls, &scope.project, &release.tag);
-                let own = links.iter().filter(|l| l.release_id == release.id);
-                LinksJson::render(&urls, own)
-            })
-            .collect()
-    })
-    .await
-}
-
-async fn present_one<S: Store>(
-    app: &App<S>,
-    scope: &ProjectScope,
-    release: &Release,
-    include_html: bool,
-) -> ApiResult<ReleaseEntity> {
-    let mut all = present(app, scope, std::slice::from_ref(release), include_html).await?;
-    all.pop().ok_or_else(ApiError::not_found_plain)
 }
 
 #[utoipa::path(
@@ -163,56 +102,6 @@ pub async fn show<S: Store>(State(app): State<App<S>>, request: ApiRequest) -> A
         StatusCode::OK,
         &present_one(&app, &scope, &release, include_html).await?,
     ))
-}
-
-/// One link of `assets[links]`, read as GitLab's `Releases::Links::Params` reads it.
-fn read_asset_link(d: &mut Declared<'_>) -> NewLink {
-    let name = d.required_string("name");
-    let url = d.required_string("url");
-    let direct_asset_path = d.string("direct_asset_path");
-    let filepath = d.string("filepath");
-    let link_type = d.one_of("link_type", &LinkType::VALUES);
-    let filepath = match (direct_asset_path, filepath) {
-        (Field::Value(path), _) => Some(path),
-        (_, other) => other.value(),
-    };
-    NewLink {
-        name: name.value().unwrap_or_default(),
-        url: link::ruby_strip(&url.value().unwrap_or_default()).to_owned(),
-        filepath,
-        link_type: link_type
-            .value()
-            .and_then(|t| LinkType::parse(&t))
-            .unwrap_or_default(),
-    }
-}
-
-/// `Validation failed: …` for the links of a new release.
-fn validate_asset_links(links: &[NewLink], limits: &release::Limits) -> Option<String> {
-    let candidates: Vec<LinkCandidate<'_>> = links
-        .iter()
-        .map(|l| LinkCandidate {
-            name: Some(&l.name),
-            url: Some(&l.url),
-            filepath: l.filepath.as_deref(),
-        })
-        .collect();
-    let messages = release::asset_link_messages(&candidates, limits);
-    (!messages.is_empty()).then(|| format!("Validation failed: {}", messages.join(", ")))
-}
-
-fn milestones_not_found(d: &mut Declared<'_>) -> Option<String> {
-    d.mutually_exclusive(&["milestones", "milestone_ids"]);
-    let titles = d.string_array("milestones").value().unwrap_or_default();
-    let ids = d.string_array("milestone_ids").value().unwrap_or_default();
-    // relinks keeps no milestones, so any named one is missing, as GitLab would say.
-    if !titles.is_empty() {
-        Some(format!("Milestone(s) not found: {}", titles.join(", ")))
-    } else if !ids.is_empty() {
-        Some(format!("Milestone id(s) not found: {}", ids.join(", ")))
-    } else {
-        None
-    }
 }
 
 #[utoipa::path(
@@ -332,37 +221,6 @@ pub async fn create<S: Store>(
 
 fn release_exists() -> ApiError {
     ApiError::message(StatusCode::CONFLICT, "Release already exists")
-}
-
-/// A tag relinks records for a release, with GitLab's checks on its name and `ref`.
-fn new_tag_for_release(
-    scope: &ProjectScope,
-    tag: &str,
-    git_ref: Option<String>,
-    message: Option<String>,
-) -> ApiResult<NewTag> {
-    if !is_valid_tag_name(tag) {
-        return Err(ApiError::message(
-            StatusCode::BAD_REQUEST,
-            "Tag name invalid",
-        ));
-    }
-    if git_ref.as_deref().is_some_and(|r| r.trim().is_empty()) {
-        return Err(ApiError::message(
-            StatusCode::BAD_REQUEST,
-            "Target is empty",
-        ));
-    }
-    Ok(NewTag {
-        project_id: scope.project.id,
-        name: tag.to_owned(),
-        target: git_ref,
-        message: message.filter(|m| !m.is_empty()),
-    })
-}
-
-fn looks_like_sha(text: &str) -> bool {
-    (7..=64).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 /// The release a write names, or 403: GitLab authorizes against a missing release, which its
