@@ -72,7 +72,7 @@ fn read_or_make_file(path: &Path) -> anyhow::Result<TokenKey> {
     if !path.exists() {
         match write_new_file(path, &TokenKey::generate()) {
             Ok(()) => {
-                tracing::info!(file = %path.display(), "made a new secret key for token digests")
+                tracing::info!(file = %path.display(), "made a new secret key for token digests");
             }
             // Another process made it at the same moment: read theirs.
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}

@@ -55,6 +55,8 @@ impl TokenKey {
         Self::new(rand::random())
     }
 
+    // HMAC takes keys of any length: `new_from_slice` cannot fail here.
+    #[allow(clippy::expect_used)]
     fn new(key: [u8; 32]) -> Self {
         Self {
             key,

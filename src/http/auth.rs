@@ -174,11 +174,13 @@ pub async fn authenticate<S: Store>(
             Outcome::User(user.id)
         }
         Ok(_) => Outcome::Anonymous,
-        Err(ApiError::Message(StatusCode::UNAUTHORIZED, _))
-        | Err(ApiError::OAuth {
-            status: StatusCode::UNAUTHORIZED,
-            ..
-        }) => Outcome::Failed,
+        Err(
+            ApiError::Message(StatusCode::UNAUTHORIZED, _)
+            | ApiError::OAuth {
+                status: StatusCode::UNAUTHORIZED,
+                ..
+            },
+        ) => Outcome::Failed,
         // The store could not answer: nothing is known of the caller (the middleware counts
         // the request against its address).
         Err(_) => return caller,

@@ -71,14 +71,14 @@ pub fn paginated<T: serde::Serialize>(
     request: &ApiRequest,
     page: PageRequest,
     total: i64,
-    items: Vec<T>,
+    items: &[T],
 ) -> Response {
     with_headers(
         urls,
         request,
         page,
         total,
-        json_response(StatusCode::OK, &items),
+        json_response(StatusCode::OK, items),
     )
 }
 

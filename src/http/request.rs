@@ -62,8 +62,7 @@ fn header_token(headers: &HeaderMap, name: &str) -> Option<String> {
     // A token that is not even text cannot be valid: keep it so that it fails as unknown.
     let text = value
         .to_str()
-        .map(str::to_owned)
-        .unwrap_or_else(|_| "\u{fffd}".to_owned());
+        .map_or_else(|_| "\u{fffd}".to_owned(), str::to_owned);
     let text = text.trim().to_owned();
     (!text.is_empty()).then_some(text)
 }

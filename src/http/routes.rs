@@ -71,7 +71,9 @@ fn filter(method: &HttpMethod) -> MethodFilter {
 }
 
 impl<S: Store> Route<S> {
-    /// The route of handler `handler`, documented by `P`.
+    /// The route of handler `handler`, documented by `P`. (The handler is cloned for each of its
+    /// methods, as axum's method router takes one per method.)
+    #[allow(clippy::needless_pass_by_value)]
     pub fn serve<P, H, T>(handler: H, rest_of_path: bool) -> Self
     where
         P: utoipa::Path + utoipa::__dev::Tags<'static> + utoipa::__dev::SchemaReferences,

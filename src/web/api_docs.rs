@@ -159,7 +159,7 @@ pub fn page(document: &Value) -> Markup {
             }
         }
     };
-    layout(&frame, "API", content)
+    layout(&frame, "API", &content)
 }
 
 /// `GET /help/api`, for the document given.

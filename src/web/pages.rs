@@ -46,7 +46,7 @@ pub fn date(micros: Micros) -> String {
         .unwrap_or_default()
 }
 
-pub(crate) fn layout(frame: &Frame<'_>, title: &str, content: Markup) -> Markup {
+pub(crate) fn layout(frame: &Frame<'_>, title: &str, content: &Markup) -> Markup {
     html! {
         (DOCTYPE)
         html lang="en" {
@@ -148,7 +148,7 @@ pub fn releases_page(
             }
         }
     };
-    layout(frame, &format!("Releases · {project_name}"), content)
+    layout(frame, &format!("Releases · {project_name}"), &content)
 }
 
 pub fn release_page(
@@ -167,7 +167,7 @@ pub fn release_page(
     layout(
         frame,
         &format!("{} · {project_name}", release.name),
-        content,
+        &content,
     )
 }
 
@@ -187,7 +187,7 @@ pub fn home_page(frame: &Frame<'_>, projects: &[(String, String)]) -> Markup {
             }
         }
     };
-    layout(frame, "Projects", content)
+    layout(frame, "Projects", &content)
 }
 
 pub fn sign_in_page(frame: &Frame<'_>, error: Option<&str>, return_to: &str) -> Markup {
@@ -203,7 +203,7 @@ pub fn sign_in_page(frame: &Frame<'_>, error: Option<&str>, return_to: &str) -> 
         }
         p.meta { "A token with the api or read_api scope. Your session ends when you sign out or the token stops working." }
     };
-    layout(frame, "Sign in", content)
+    layout(frame, "Sign in", &content)
 }
 
 /// A form posted from elsewhere, or from a page too old to have the browser's cookie.
@@ -213,7 +213,7 @@ pub fn refused_form_page(frame: &Frame<'_>) -> Markup {
         p { "It was not sent from this site's own page, or that page has expired. "
             a href="/users/sign_in" { "Open the sign-in page" } " and try again." }
     };
-    layout(frame, "Refused", content)
+    layout(frame, "Refused", &content)
 }
 
 pub fn not_found_page(frame: &Frame<'_>) -> Markup {
@@ -221,5 +221,5 @@ pub fn not_found_page(frame: &Frame<'_>) -> Markup {
         h1 { "404: Page not found" }
         p { "Make sure the address is correct and the page has not moved. If it is private, sign in first." }
     };
-    layout(frame, "Not found", content)
+    layout(frame, "Not found", &content)
 }

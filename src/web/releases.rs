@@ -35,7 +35,7 @@ fn decode(segment: &str) -> Option<String> {
         .ok()
         // No path holds a NUL: such a request finds nothing (PostgreSQL cannot compare one).
         .filter(|s| !s.contains('\0'))
-        .map(|s| s.into_owned())
+        .map(std::borrow::Cow::into_owned)
 }
 
 /// Splits `/<full path>/-/releases/…` into the project's path and what follows.

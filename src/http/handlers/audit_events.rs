@@ -44,7 +44,7 @@ pub async fn list<S: Store>(State(app): State<App<S>>, request: ApiRequest) -> A
     caller.require_admin()?;
     let (events, total) = app.store.audit_events(&filter, page).await?;
     let items: Vec<AuditEventEntity> = events.iter().map(AuditEventEntity::new).collect();
-    Ok(paginated(&app.urls, &request, page, total, items))
+    Ok(paginated(&app.urls, &request, page, total, &items))
 }
 
 #[utoipa::path(

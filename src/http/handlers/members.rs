@@ -114,11 +114,11 @@ async fn list<S: Store>(app: App<S>, request: ApiRequest, kind: Kind) -> ApiResu
     d.finish()?;
     let (source, _, _) = target(&app, &request, kind).await?;
     let (members, total) = app.store.members(source, page).await?;
-    let items = members
+    let items: Vec<_> = members
         .iter()
         .map(|m| to_value(&MemberEntity::new(&app.urls, m)))
         .collect();
-    Ok(paginated(&app.urls, &request, page, total, items))
+    Ok(paginated(&app.urls, &request, page, total, &items))
 }
 
 async fn show<S: Store>(app: App<S>, request: ApiRequest, kind: Kind) -> ApiResult<Response> {

@@ -334,14 +334,14 @@ pub async fn list<S: Store>(State(app): State<App<S>>, request: ApiRequest) -> A
     // Owners of personal projects are fetched in one query, not one per project.
     let owner_ids: Vec<i64> = projects.iter().filter_map(personal_owner).collect();
     let owners = app.store.users_by_ids(&owner_ids).await?;
-    let items = projects
+    let items: Vec<_> = projects
         .iter()
         .map(|p| {
             let owner = personal_owner(p).and_then(|id| owners.iter().find(|u| u.id == id));
             to_value(&ProjectEntity::new(&app.urls, p, owner, None))
         })
         .collect();
-    Ok(paginated(&app.urls, &request, page, total, items))
+    Ok(paginated(&app.urls, &request, page, total, &items))
 }
 
 #[utoipa::path(

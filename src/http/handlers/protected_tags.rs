@@ -51,13 +51,13 @@ pub async fn list<S: Store>(State(app): State<App<S>>, request: ApiRequest) -> A
     scope.require(scope.can_read_code())?;
     let all = app.store.protected_tags(scope.project.id).await?;
     let total = i64::try_from(all.len()).unwrap_or(i64::MAX);
-    let items = all
+    let items: Vec<_> = all
         .iter()
         .skip(usize::try_from(page.offset()).unwrap_or(usize::MAX))
         .take(usize::try_from(page.limit()).unwrap_or(0))
         .map(|p| to_value(&ProtectedTagEntity::new(p)))
         .collect();
-    Ok(paginated(&app.urls, &request, page, total, items))
+    Ok(paginated(&app.urls, &request, page, total, &items))
 }
 
 #[utoipa::path(

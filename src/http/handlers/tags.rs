@@ -50,7 +50,7 @@ pub async fn list<S: Store>(State(app): State<App<S>>, request: ApiRequest) -> A
     let query = TagQuery {
         search,
         order: match order.value().as_deref() {
-            Some("name") | Some("version") => TagOrder::Name,
+            Some("name" | "version") => TagOrder::Name,
             _ => TagOrder::Updated,
         },
         ascending: sort.value().as_deref() == Some("asc"),
@@ -68,7 +68,7 @@ pub async fn list<S: Store>(State(app): State<App<S>>, request: ApiRequest) -> A
         None
     };
     let protected = app.store.protected_tags(scope.project.id).await?;
-    let items = tags
+    let items: Vec<_> = tags
         .iter()
         .map(|t| {
             let release = releases
@@ -77,7 +77,7 @@ pub async fn list<S: Store>(State(app): State<App<S>>, request: ApiRequest) -> A
             to_value(&TagEntity::new(t, release, &protected))
         })
         .collect();
-    Ok(paginated(&app.urls, &request, page, total, items))
+    Ok(paginated(&app.urls, &request, page, total, &items))
 }
 
 #[utoipa::path(

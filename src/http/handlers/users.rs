@@ -56,7 +56,7 @@ pub async fn list<S: Store>(State(app): State<App<S>>, request: ApiRequest) -> A
     d.finish()?;
     let caller = authenticate(&app, &request, RouteAuth::USERS).await?;
     let (users, total) = app.store.users(username.as_deref(), page).await?;
-    let items = users
+    let items: Vec<_> = users
         .iter()
         .map(|u| {
             if caller.is_admin() {
@@ -66,7 +66,7 @@ pub async fn list<S: Store>(State(app): State<App<S>>, request: ApiRequest) -> A
             }
         })
         .collect();
-    Ok(paginated(&app.urls, &request, page, total, items))
+    Ok(paginated(&app.urls, &request, page, total, &items))
 }
 
 #[utoipa::path(

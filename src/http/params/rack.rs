@@ -10,7 +10,7 @@ fn decode_component(raw: &str) -> Result<String, MalformedParams> {
     let spaced = raw.replace('+', " ");
     percent_decode(spaced.as_bytes())
         .decode_utf8()
-        .map(|s| s.into_owned())
+        .map(std::borrow::Cow::into_owned)
         .map_err(|_| MalformedParams("invalid byte sequence in UTF-8".into()))
 }
 

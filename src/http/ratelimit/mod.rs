@@ -202,9 +202,8 @@ impl Limiter {
         let Some(limit) = self.limits.failures_before_ban else {
             return;
         };
-        let count = match self.hit("auth_failures", format!("authfail:{ip}"), u64::MAX) {
-            Ok(count) => count,
-            Err(_) => return,
+        let Ok(count) = self.hit("auth_failures", format!("authfail:{ip}"), u64::MAX) else {
+            return;
         };
         if count >= limit {
             self.ban(ip);

@@ -73,7 +73,7 @@ pub async fn list<S: Store>(State(app): State<App<S>>, request: ApiRequest) -> A
     };
     let (releases, total) = app.store.releases(scope.project.id, &query, page).await?;
     let items = present(&app, &scope, &releases, include_html).await?;
-    Ok(paginated(&app.urls, &request, page, total, items))
+    Ok(paginated(&app.urls, &request, page, total, &items))
 }
 
 #[utoipa::path(
