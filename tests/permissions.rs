@@ -1,5 +1,5 @@
-//! The permission matrix of gitlab-behaviour.md §4.4 for the five link endpoints, written once
-//! as a table: (project variant, caller) → (status of reads, status of writes).
+//! The permission matrix (GitLab's `ProjectPolicy` and `GroupPolicy` as relinks applies them),
+//! written once as tables: (project variant, caller) → the status of each endpoint.
 
 mod common;
 

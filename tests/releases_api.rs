@@ -1,4 +1,4 @@
-//! The releases API that links hang on (gitlab-behaviour.md §7), including the deliberate
+//! The releases API that links hang on (GitLab's Releases API), including the deliberate
 //! difference: a release for an unrecorded tag is accepted without `ref`.
 
 mod common;

@@ -1,4 +1,4 @@
-//! The curl examples of GitLab's Release links API page (shared/spec/seed-release-links-api.md),
+//! The curl examples of GitLab's Release links API page (https://docs.gitlab.com/api/releases/links/),
 //! run with the real `curl`, with only the host, token, project id, tag and link id changed.
 
 mod common;

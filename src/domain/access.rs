@@ -1,6 +1,7 @@
 //! Who may do what: GitLab's access levels, visibility, the releases feature setting, protected
-//! tags, and the policy that turns them into abilities. This is the one place where the permission
-//! matrix of gitlab-behaviour.md §4.4 lives.
+//! tags, and the policy that turns them into abilities (GitLab's `ProjectPolicy` and
+//! `GroupPolicy`). This is the one place where the permission matrix lives; tests/permissions.rs
+//! checks it over HTTP for every caller and endpoint.
 
 use std::fmt;
 

@@ -1,4 +1,4 @@
-//! Permanent links through the API (gitlab-behaviour.md §8): a release asset by its
+//! Permanent links through the API, as GitLab's Releases API has them: a release asset by its
 //! `direct_asset_path`, and the latest release by `permalink/latest`. Both answer 302.
 
 use axum::extract::State;

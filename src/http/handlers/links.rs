@@ -1,7 +1,7 @@
 //! The Release links API: `GET|POST /projects/:id/releases/:tag_name/assets/links` and
-//! `GET|PUT|DELETE …/assets/links/:link_id` (gitlab-behaviour.md §1–§3, §6).
+//! `GET|PUT|DELETE …/assets/links/:link_id`, as GitLab's API answers them.
 //!
-//! Each handler is the request path of DESIGN.md in order, because the order is behaviour:
+//! Each handler is the request path of ARCHITECTURE.md in order, because the order is behaviour:
 //! parameters (400) → caller (401) → project (404 Project Not Found) → read releases (403) →
 //! release (404 Not found) → link (404 Not found) → write permission (403) → validation (400).
 
