@@ -163,20 +163,6 @@ impl DatabaseConfig {
 }
 
 impl ServeConfig {
-    pub fn rate_limits(&self) -> crate::http::ratelimit::RateLimits {
-        use crate::http::ratelimit::RateLimits;
-        if self.rate_limits == "off" {
-            return RateLimits::off();
-        }
-        let limit = |n: u64| (n > 0).then_some(n);
-        RateLimits {
-            per_user: limit(self.rate_limit_per_user),
-            per_ip: limit(self.rate_limit_per_ip),
-            failures_before_ban: limit(self.auth_failures_before_ban),
-            ban: std::time::Duration::from_secs(self.auth_ban_secs),
-        }
-    }
-
     pub fn secrets(&self) -> SecretConfig {
         SecretConfig {
             secret: self.secret.clone(),
@@ -232,7 +218,11 @@ impl fmt::Debug for ServeConfig {
             .field("metrics_allow", &self.metrics_allow)
             .field("max_name_length", &self.max_name_length)
             .field("max_links_per_release", &self.max_links_per_release)
-            .field("rate_limits", &self.rate_limits())
+            .field("rate_limits", &self.rate_limits)
+            .field("rate_limit_per_user", &self.rate_limit_per_user)
+            .field("rate_limit_per_ip", &self.rate_limit_per_ip)
+            .field("auth_failures_before_ban", &self.auth_failures_before_ban)
+            .field("auth_ban_secs", &self.auth_ban_secs)
             .field("log_format", &self.log_format)
             .field(
                 "root_token",

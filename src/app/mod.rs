@@ -20,6 +20,7 @@ pub use engine::{migrate, open, redact, Engine};
 
 use crate::bootstrap::ensure_root;
 use crate::config::{DatabaseConfig, SecretConfig, ServeConfig};
+use crate::http::ratelimit::RateLimits;
 use crate::http::{App, HttpConfig};
 use crate::store::cached::Cached;
 use crate::store::Store;
@@ -71,7 +72,7 @@ impl Settings {
                 request_timeout: seconds(config.request_timeout_secs),
                 max_name_length: config.max_name_length,
                 max_links_per_release: config.max_links_per_release.max(1),
-                rate_limits: config.rate_limits(),
+                rate_limits: rate_limits(config),
                 monitoring,
                 ..HttpConfig::default()
             },
@@ -84,6 +85,20 @@ impl Settings {
             root_token: config.root_token.clone(),
             read_cache: true,
         })
+    }
+}
+
+/// The limits the flags set; `0` switches one off.
+fn rate_limits(config: &ServeConfig) -> RateLimits {
+    if config.rate_limits == "off" {
+        return RateLimits::off();
+    }
+    let limit = |n: u64| (n > 0).then_some(n);
+    RateLimits {
+        per_user: limit(config.rate_limit_per_user),
+        per_ip: limit(config.rate_limit_per_ip),
+        failures_before_ban: limit(config.auth_failures_before_ban),
+        ban: std::time::Duration::from_secs(config.auth_ban_secs),
     }
 }
 
