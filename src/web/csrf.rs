@@ -1,7 +1,7 @@
 //! Cross-site request forgery: the sign-in and sign-out forms may be posted only from relinks'
 //! own pages. Two checks, both required:
 //! - the browser's word: `Sec-Fetch-Site` (when sent) must be `same-origin` or `none`, and
-//!   `Origin` (when sent) must be this site's;
+//!   `Origin` (when sent, and not `null`) must be this site's;
 //! - a token in the form, tied to a pre-session cookie: the form carries the keyed digest of the
 //!   cookie's value, which another site can neither read nor compute.
 //!
@@ -89,7 +89,9 @@ fn same_site(headers: &HeaderMap, site: &str) -> bool {
         }
     }
     match text("origin") {
-        None => true,
+        // The pages send no referrer (`Referrer-Policy: no-referrer`), so a browser posts their
+        // forms with `Origin: null`: no evidence either way (the token decides).
+        None | Some("null") => true,
         Some(origin) => {
             let host = text("host").unwrap_or_default();
             origin == site
@@ -177,8 +179,19 @@ mod tests {
             ("sec-fetch-site", "same-origin"),
         ]);
         assert!(form_is_ours(&by_host, Some(&token), &key, site));
-        let null = headers(&[("cookie", "relinks_csrf=rlc-abc"), ("origin", "null")]);
-        assert!(!form_is_ours(&null, Some(&token), &key, site));
+        // Our own pages send no referrer: browsers post their forms with `Origin: null`.
+        let null = headers(&[
+            ("cookie", "relinks_csrf=rlc-abc"),
+            ("origin", "null"),
+            ("sec-fetch-site", "same-origin"),
+        ]);
+        assert!(form_is_ours(&null, Some(&token), &key, site));
+        let null_cross = headers(&[
+            ("cookie", "relinks_csrf=rlc-abc"),
+            ("origin", "null"),
+            ("sec-fetch-site", "cross-site"),
+        ]);
+        assert!(!form_is_ours(&null_cross, Some(&token), &key, site));
     }
 
     #[test]
