@@ -1,12 +1,13 @@
 //! Users, tokens and namespaces, in SQL both engines understand.
 
-/// Implements `Directory` for an engine's store (`$store`, whose `reader` and `writer`
-/// are pools of `$db`).
+/// Implements `Directory` for an engine's store (`$store`, an
+/// [`SqlEngine`](crate::store::sql::engine::SqlEngine) over `$db`).
 macro_rules! directory_impl {
     ($store:ty, $db:ty) => {
         #[allow(unused_imports)]
         mod directory_sql {
         use super::*;
+        use $crate::store::sql::engine::SqlEngine;
         use $crate::store::sql::rows::*;
         use $crate::store::sql::{placeholders, unique_violation, like_pattern};
         use $crate::domain::access::{AccessLevel, Visibility};
@@ -20,7 +21,7 @@ macro_rules! directory_impl {
         impl Directory for $store {
             async fn count_users(&self) -> StoreResult<i64> {
                 Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users")
-                    .fetch_one(&self.reader)
+                    .fetch_one(self.reader())
                     .await?)
             }
 
@@ -79,7 +80,7 @@ macro_rules! directory_impl {
                 let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1");
                 let row: Option<UserRow> = sqlx::query_as(&sql)
                     .bind(id)
-                    .fetch_optional(&self.reader)
+                    .fetch_optional(self.reader())
                     .await?;
                 Ok(row.map(Into::into))
             }
@@ -88,7 +89,7 @@ macro_rules! directory_impl {
                 let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE lower(u.username) = lower($1)");
                 let row: Option<UserRow> = sqlx::query_as(&sql)
                     .bind(username)
-                    .fetch_optional(&self.reader)
+                    .fetch_optional(self.reader())
                     .await?;
                 Ok(row.map(Into::into))
             }
@@ -102,12 +103,12 @@ macro_rules! directory_impl {
                     .bind(username)
                     .bind(page.limit())
                     .bind(page.offset())
-                    .fetch_all(&self.reader)
+                    .fetch_all(self.reader())
                     .await?;
                 let total: i64 =
                     sqlx::query_scalar(&format!("SELECT COUNT(*) FROM users u WHERE {filter}"))
                         .bind(username)
-                        .fetch_one(&self.reader)
+                        .fetch_one(self.reader())
                         .await?;
                 Ok((rows.into_iter().map(Into::into).collect(), total))
             }
@@ -125,7 +126,7 @@ macro_rules! directory_impl {
                     query = query.bind(id);
                 }
                 Ok(query
-                    .fetch_all(&self.reader)
+                    .fetch_all(self.reader())
                     .await?
                     .into_iter()
                     .map(Into::into)
@@ -164,7 +165,7 @@ macro_rules! directory_impl {
                 let sql = format!("SELECT {TOKEN_COLUMNS} FROM personal_access_tokens WHERE id = $1");
                 let row: Option<TokenRow> = sqlx::query_as(&sql)
                     .bind(id)
-                    .fetch_optional(&self.reader)
+                    .fetch_optional(self.reader())
                     .await?;
                 row.map(TryInto::try_into).transpose()
             }
@@ -173,7 +174,7 @@ macro_rules! directory_impl {
                 let sql = format!("SELECT {TOKEN_COLUMNS} FROM personal_access_tokens WHERE digest = $1");
                 let row: Option<TokenRow> = sqlx::query_as(&sql)
                     .bind(digest)
-                    .fetch_optional(&self.reader)
+                    .fetch_optional(self.reader())
                     .await?;
                 row.map(TryInto::try_into).transpose()
             }
@@ -196,7 +197,7 @@ macro_rules! directory_impl {
             async fn server_setting(&self, name: &str) -> StoreResult<Option<String>> {
                 Ok(sqlx::query_scalar("SELECT value FROM server_settings WHERE name = $1")
                     .bind(name)
-                    .fetch_optional(&self.reader)
+                    .fetch_optional(self.reader())
                     .await?)
             }
 
@@ -225,7 +226,7 @@ macro_rules! directory_impl {
                     .bind(filter.created_before)
                     .bind(&filter.entity_type)
                     .bind(filter.entity_id)
-                    .fetch_one(&self.reader)
+                    .fetch_one(self.reader())
                     .await?;
                 let rows: Vec<AuditRow> = sqlx::query_as(&format!(
                     "SELECT {AUDIT_COLUMNS} FROM audit_events WHERE {condition} ORDER BY id DESC LIMIT $5 OFFSET $6"
@@ -236,7 +237,7 @@ macro_rules! directory_impl {
                 .bind(filter.entity_id)
                 .bind(page.limit())
                 .bind(page.offset())
-                .fetch_all(&self.reader)
+                .fetch_all(self.reader())
                 .await?;
                 Ok((rows.into_iter().map(Into::into).collect(), total))
             }
@@ -246,7 +247,7 @@ macro_rules! directory_impl {
                     "SELECT {AUDIT_COLUMNS} FROM audit_events WHERE id = $1"
                 ))
                 .bind(id)
-                .fetch_optional(&self.reader)
+                .fetch_optional(self.reader())
                 .await?;
                 Ok(row.map(Into::into))
             }
@@ -380,7 +381,7 @@ macro_rules! directory_impl {
                     "SELECT id, project_id, user_id, expires_at, created_at FROM job_tokens WHERE digest = $1",
                 )
                 .bind(digest)
-                .fetch_optional(&self.reader)
+                .fetch_optional(self.reader())
                 .await?;
                 Ok(row.map(Into::into))
             }
@@ -418,7 +419,7 @@ macro_rules! directory_impl {
                     "SELECT id, user_id, token_id, created_at, expires_at FROM sessions WHERE digest = $1",
                 )
                 .bind(digest)
-                .fetch_optional(&self.reader)
+                .fetch_optional(self.reader())
                 .await?;
                 Ok(row.map(|(id, user_id, token_id, created_at, expires_at)| Session {
                     id,
@@ -482,7 +483,7 @@ macro_rules! directory_impl {
                 let sql = format!("SELECT {NAMESPACE_COLUMNS} FROM namespaces n WHERE n.id = $1");
                 let row: Option<NamespaceRow> = sqlx::query_as(&sql)
                     .bind(id)
-                    .fetch_optional(&self.reader)
+                    .fetch_optional(self.reader())
                     .await?;
                 row.map(TryInto::try_into).transpose()
             }
@@ -491,7 +492,7 @@ macro_rules! directory_impl {
                 let sql = format!("SELECT {NAMESPACE_COLUMNS} FROM namespaces n WHERE lower(n.full_path) = lower($1)");
                 let row: Option<NamespaceRow> = sqlx::query_as(&sql)
                     .bind(full_path)
-                    .fetch_optional(&self.reader)
+                    .fetch_optional(self.reader())
                     .await?;
                 row.map(TryInto::try_into).transpose()
             }
@@ -502,7 +503,7 @@ macro_rules! directory_impl {
                 );
                 let row: Option<NamespaceRow> = sqlx::query_as(&sql)
                     .bind(user_id)
-                    .fetch_optional(&self.reader)
+                    .fetch_optional(self.reader())
                     .await?;
                 row.map(TryInto::try_into).transpose()
             }

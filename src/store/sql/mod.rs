@@ -1,13 +1,17 @@
 //! The SQL both engines share. Every query here runs unchanged on SQLite and PostgreSQL
 //! (`$n` placeholders, `lower()` for case-insensitive names, `COUNT(*) FILTER`, `RETURNING`,
-//! `ON CONFLICT`); the one difference, the byte-order collation, is each store's `BYTE_ORDER`.
+//! `ON CONFLICT`); the few pieces that cannot be (the byte-order collation, row locks, how a
+//! copy's snapshot begins and where generated ids are kept) and how an engine reads and writes
+//! are what [`engine::SqlEngine`] asks of each store.
 //!
 //! The implementations are macros expanded once per engine (`directory_impl!(SqliteStore,
 //! sqlx::Sqlite)`), so each engine gets its own statically typed implementation of the store
 //! traits from a single text: sqlx's executors are concrete per database, and generic code over
-//! `sqlx::Database` would need a bound for every type bound in every query.
+//! `sqlx::Database` would need a bound for every type bound in every query. The macros reach
+//! the engine only through `SqlEngine` (`<$store as SqlEngine>::BYTE_ORDER`, `self.write(…)`).
 
 pub mod directory;
+pub(crate) mod engine;
 pub mod projects;
 pub mod releases;
 pub mod rows;

@@ -1,12 +1,13 @@
 //! Projects, memberships, protected tags and tags, in SQL both engines understand.
 
-/// Implements `Projects` for an engine's store (`$store`, whose `reader` and `writer`
-/// are pools of `$db`).
+/// Implements `Projects` for an engine's store (`$store`, an
+/// [`SqlEngine`](crate::store::sql::engine::SqlEngine) over `$db`).
 macro_rules! projects_impl {
     ($store:ty, $db:ty) => {
         #[allow(unused_imports)]
         mod projects_sql {
         use super::*;
+        use $crate::store::sql::engine::SqlEngine;
         use $crate::store::sql::rows::*;
         use $crate::store::sql::{placeholders, unique_violation, like_pattern};
         use $crate::domain::access::{AccessLevel, Visibility};
@@ -127,7 +128,7 @@ macro_rules! projects_impl {
                 let sql = format!("{} WHERE p.id = $1", project_select());
                 let row: Option<ProjectRow> = sqlx::query_as(&sql)
                     .bind(id)
-                    .fetch_optional(&self.reader)
+                    .fetch_optional(self.reader())
                     .await?;
                 row.map(TryInto::try_into).transpose()
             }
@@ -143,7 +144,7 @@ macro_rules! projects_impl {
                 let row: Option<ProjectRow> = sqlx::query_as(&sql)
                     .bind(namespace)
                     .bind(path)
-                    .fetch_optional(&self.reader)
+                    .fetch_optional(self.reader())
                     .await?;
                 row.map(TryInto::try_into).transpose()
             }
@@ -155,7 +156,7 @@ macro_rules! projects_impl {
                 );
                 let row: Option<ProjectRow> = sqlx::query_as(&sql)
                     .bind(full_path)
-                    .fetch_optional(&self.reader)
+                    .fetch_optional(self.reader())
                     .await?;
                 row.map(TryInto::try_into).transpose()
             }
@@ -214,7 +215,7 @@ macro_rules! projects_impl {
                 let rows = query
                     .bind(page.limit())
                     .bind(page.offset())
-                    .fetch_all(&self.reader)
+                    .fetch_all(self.reader())
                     .await?;
                 let count_sql = format!(
                     "SELECT COUNT(*) FROM projects p JOIN namespaces n ON n.id = p.namespace_id WHERE {condition}"
@@ -226,7 +227,7 @@ macro_rules! projects_impl {
                 if let Some(day) = &day {
                     count = count.bind(day);
                 }
-                let total = count.fetch_one(&self.reader).await?;
+                let total = count.fetch_one(self.reader()).await?;
                 let projects = rows
                     .into_iter()
                     .map(TryInto::try_into)
@@ -312,7 +313,7 @@ macro_rules! projects_impl {
                 .bind(name)
                 .bind(path)
                 .bind(except)
-                .fetch_one(&self.reader)
+                .fetch_one(self.reader())
                 .await?)
             }
 
@@ -322,7 +323,7 @@ macro_rules! projects_impl {
                 )
                 .bind(project.id)
                 .bind(user_id)
-                .fetch_optional(&self.reader)
+                .fetch_optional(self.reader())
                 .await?;
                 let groups = self.group_grants(user_id, &project.namespace).await?;
                 Ok(MemberGrants {
@@ -348,7 +349,7 @@ macro_rules! projects_impl {
                 for id in &group.traversal_ids {
                     query = query.bind(id);
                 }
-                query.fetch_all(&self.reader).await?.into_iter().map(grant).collect()
+                query.fetch_all(self.reader()).await?.into_iter().map(grant).collect()
             }
 
             async fn group_owners(&self, group: &Namespace, today: NaiveDate) -> StoreResult<i64> {
@@ -366,7 +367,7 @@ macro_rules! projects_impl {
                     query = query.bind(id);
                 }
                 let mut owners = 0;
-                for row in query.fetch_all(&self.reader).await? {
+                for row in query.fetch_all(self.reader()).await? {
                     if grant(row)?.level_on(today).is_some() {
                         owners += 1;
                     }
@@ -385,12 +386,12 @@ macro_rules! projects_impl {
                     .bind(id)
                     .bind(page.limit())
                     .bind(page.offset())
-                    .fetch_all(&self.reader)
+                    .fetch_all(self.reader())
                     .await?;
                 let total: i64 =
                     sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table} WHERE {column} = $1"))
                         .bind(id)
-                        .fetch_one(&self.reader)
+                        .fetch_one(self.reader())
                         .await?;
                 let members = rows
                     .into_iter()
@@ -400,7 +401,7 @@ macro_rules! projects_impl {
             }
 
             async fn member(&self, source: MemberSource, user_id: i64) -> StoreResult<Option<Member>> {
-                Self::member_in(&self.reader, source, user_id).await
+                Self::member_in(self.reader(), source, user_id).await
             }
 
             async fn add_member(
@@ -488,7 +489,7 @@ macro_rules! projects_impl {
                      WHERE project_id = $1 ORDER BY id",
                 )
                 .bind(project_id)
-                .fetch_all(&self.reader)
+                .fetch_all(self.reader())
                 .await?;
                 Ok(rows.into_iter().map(Into::into).collect())
             }
@@ -546,7 +547,7 @@ macro_rules! projects_impl {
                 )
                 .bind(project_id)
                 .bind(name)
-                .fetch_optional(&self.reader)
+                .fetch_optional(self.reader())
                 .await?;
                 Ok(row.map(Into::into))
             }
@@ -559,7 +560,7 @@ macro_rules! projects_impl {
             ) -> StoreResult<Page<Tag>> {
                 let direction = if query.ascending { "ASC" } else { "DESC" };
                 let order = match query.order {
-                    TagOrder::Name => format!("name COLLATE {} {direction}", <$store>::BYTE_ORDER),
+                    TagOrder::Name => format!("name COLLATE {} {direction}", <$store as SqlEngine>::BYTE_ORDER),
                     TagOrder::Updated => format!("created_at {direction}, id {direction}"),
                 };
                 let filter = "project_id = $1 AND ($2 IS NULL OR lower(name) LIKE lower($2) ESCAPE '\\')";
@@ -572,12 +573,12 @@ macro_rules! projects_impl {
                 .bind(&pattern)
                 .bind(page.limit())
                 .bind(page.offset())
-                .fetch_all(&self.reader)
+                .fetch_all(self.reader())
                 .await?;
                 let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM tags WHERE {filter}"))
                     .bind(project_id)
                     .bind(&pattern)
-                    .fetch_one(&self.reader)
+                    .fetch_one(self.reader())
                     .await?;
                 Ok((rows.into_iter().map(Into::into).collect(), total))
             }

@@ -1,12 +1,13 @@
 //! Releases and their links, in SQL both engines understand.
 
-/// Implements `Releases` for an engine's store (`$store`, whose `reader` and `writer`
-/// are pools of `$db`).
+/// Implements `Releases` for an engine's store (`$store`, an
+/// [`SqlEngine`](crate::store::sql::engine::SqlEngine) over `$db`).
 macro_rules! releases_impl {
     ($store:ty, $db:ty) => {
         #[allow(unused_imports)]
         mod releases_sql {
         use super::*;
+        use $crate::store::sql::engine::SqlEngine;
         use $crate::store::sql::rows::*;
         use $crate::store::sql::{placeholders, unique_violation, like_pattern};
         use $crate::domain::access::{AccessLevel, Visibility};
@@ -102,7 +103,7 @@ macro_rules! releases_impl {
                     StoreError::Database(e) if unique_violation(e).is_some() => {}
                     _ => return error,
                 }
-                match conflicts_in(&self.reader, release_id, candidate, except).await {
+                match conflicts_in(self.reader(), release_id, candidate, except).await {
                     Ok(conflicts) if conflicts.any() => StoreError::LinkConflict(conflicts),
                     Ok(_) => error,
                     Err(e) => e,
@@ -117,7 +118,7 @@ macro_rules! releases_impl {
                 let row: Option<ReleaseRow> = sqlx::query_as(&sql)
                     .bind(project_id)
                     .bind(tag)
-                    .fetch_optional(&self.reader)
+                    .fetch_optional(self.reader())
                     .await?;
                 Ok(row.map(Into::into))
             }
@@ -139,7 +140,7 @@ macro_rules! releases_impl {
                     query = query.bind(tag);
                 }
                 Ok(query
-                    .fetch_all(&self.reader)
+                    .fetch_all(self.reader())
                     .await?
                     .into_iter()
                     .map(Into::into)
@@ -169,14 +170,14 @@ macro_rules! releases_impl {
                     .bind(query.updated_after)
                     .bind(page.limit())
                     .bind(page.offset())
-                    .fetch_all(&self.reader)
+                    .fetch_all(self.reader())
                     .await?;
                 let total: i64 =
                     sqlx::query_scalar(&format!("SELECT COUNT(*) FROM releases WHERE {filter}"))
                         .bind(project_id)
                         .bind(query.updated_before)
                         .bind(query.updated_after)
-                        .fetch_one(&self.reader)
+                        .fetch_one(self.reader())
                         .await?;
                 Ok((rows.into_iter().map(Into::into).collect(), total))
             }
@@ -287,7 +288,7 @@ macro_rules! releases_impl {
                 let row: Option<ReleaseRow> = sqlx::query_as(&sql)
                     .bind(project_id)
                     .bind(now)
-                    .fetch_optional(&self.reader)
+                    .fetch_optional(self.reader())
                     .await?;
                 Ok(row.map(Into::into))
             }
@@ -304,7 +305,7 @@ macro_rules! releases_impl {
                 let row: Option<LinkRow> = sqlx::query_as(&sql)
                     .bind(release_id)
                     .bind(filepath)
-                    .fetch_optional(&self.reader)
+                    .fetch_optional(self.reader())
                     .await?;
                 Ok(row.map(Into::into))
             }
@@ -314,7 +315,7 @@ macro_rules! releases_impl {
                     "SELECT (SELECT COUNT(*) FROM projects), (SELECT COUNT(*) FROM releases), \
                      (SELECT COUNT(*) FROM release_links)",
                 )
-                .fetch_one(&self.reader)
+                .fetch_one(self.reader())
                 .await?;
                 Ok(Counts { projects, releases, links })
             }
@@ -332,7 +333,7 @@ macro_rules! releases_impl {
                     query = query.bind(id);
                 }
                 Ok(query
-                    .fetch_all(&self.reader)
+                    .fetch_all(self.reader())
                     .await?
                     .into_iter()
                     .map(Into::into)
@@ -347,18 +348,18 @@ macro_rules! releases_impl {
                     .bind(release_id)
                     .bind(page.limit())
                     .bind(page.offset())
-                    .fetch_all(&self.reader)
+                    .fetch_all(self.reader())
                     .await?;
                 let total: i64 =
                     sqlx::query_scalar("SELECT COUNT(*) FROM release_links WHERE release_id = $1")
                         .bind(release_id)
-                        .fetch_one(&self.reader)
+                        .fetch_one(self.reader())
                         .await?;
                 Ok((rows.into_iter().map(Into::into).collect(), total))
             }
 
             async fn link(&self, release_id: i64, link_id: i64) -> StoreResult<Option<Link>> {
-                link_in(&self.reader, release_id, link_id, "").await
+                link_in(self.reader(), release_id, link_id, "").await
             }
 
             async fn link_conflicts(
@@ -367,7 +368,7 @@ macro_rules! releases_impl {
                 candidate: &NewLink,
                 except: Option<i64>,
             ) -> StoreResult<LinkConflicts> {
-                conflicts_in(&self.reader, release_id, candidate, except).await
+                conflicts_in(self.reader(), release_id, candidate, except).await
             }
 
             async fn create_link(&self, release_id: i64, link: &NewLink, max_links: i64) -> StoreResult<Link> {
@@ -384,7 +385,7 @@ macro_rules! releases_impl {
                                  SELECT $1, $2, $3, $4, $5, $6, $6 \
                                  WHERE (SELECT COUNT(*) FROM release_links WHERE release_id = $1) < $7 \
                                  RETURNING {LINK_COLUMNS}",
-                                <$store>::AUDIT_FROM_8.unwrap_or_default()
+                                <$store as SqlEngine>::AUDIT_FROM_8.unwrap_or_default()
                             );
                             let mut query = sqlx::query_as(&sql)
                                 .bind(release_id)
@@ -394,7 +395,7 @@ macro_rules! releases_impl {
                                 .bind(candidate.link_type.code())
                                 .bind(now_micros())
                                 .bind(max_links);
-                            if <$store>::AUDIT_FROM_8.is_some() {
+                            if <$store as SqlEngine>::AUDIT_FROM_8.is_some() {
                                 query = query
                                     .bind(audit.author_id)
                                     .bind(audit.author_name)
@@ -422,7 +423,7 @@ macro_rules! releases_impl {
                 let changes = changes.clone();
 
                 let written = self.write(move |conn| Box::pin(async move {
-                let Some(before) = link_in(&mut *conn, release_id, link_id, <$store>::FOR_UPDATE).await? else {
+                let Some(before) = link_in(&mut *conn, release_id, link_id, <$store as SqlEngine>::FOR_UPDATE).await? else {
                     return Ok(None);
                 };
                 let after = before.with_changes(&changes);
