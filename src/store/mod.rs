@@ -8,6 +8,7 @@
 
 pub mod audit;
 pub mod cached;
+mod constraint;
 pub mod postgres;
 pub mod records;
 pub mod sql;
@@ -16,6 +17,7 @@ pub mod transfer;
 
 use std::future::Future;
 
+pub use constraint::Constraint;
 pub use records::*;
 
 use crate::domain::link::LinkConflicts;
@@ -26,10 +28,9 @@ use crate::domain::token::TokenKey;
 /// What can go wrong in the store, in the terms the HTTP layer needs.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    /// A unique rule was hit; the string names it (`username`, `email`, `path`, `name`,
-    /// `release`, `tag`, `member`, `protected_tag`).
+    /// A unique rule was hit: which one.
     #[error("conflict on {0}")]
-    Conflict(&'static str),
+    Conflict(Constraint),
     /// A link collides with another link of the same release.
     #[error("link conflicts with another link of the release: {0:?}")]
     LinkConflict(LinkConflicts),

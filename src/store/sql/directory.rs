@@ -9,7 +9,7 @@ macro_rules! directory_impl {
         use super::*;
         use $crate::store::sql::engine::SqlEngine;
         use $crate::store::sql::rows::*;
-        use $crate::store::sql::{placeholders, unique_violation, like_pattern};
+        use $crate::store::sql::{conflict, placeholders, like_pattern};
         use $crate::domain::access::{AccessLevel, Visibility};
         use $crate::domain::link::LinkConflicts;
         use $crate::domain::pagination::PageRequest;
@@ -42,11 +42,7 @@ macro_rules! directory_impl {
                 .bind(now)
                 .fetch_one(&mut *conn)
                 .await
-                .map_err(|e| match unique_violation(&e) {
-                    Some(m) if m.contains("email") => StoreError::Conflict("email"),
-                    Some(_) => StoreError::Conflict("username"),
-                    None => e.into(),
-                })?;
+                .map_err(conflict)?;
                 insert_namespace(
                     &mut *conn,
                     NamespaceKind::User,
@@ -59,7 +55,9 @@ macro_rules! directory_impl {
                 )
                 .await
                 .map_err(|e| match e {
-                    StoreError::Conflict(_) => StoreError::Conflict("username"),
+                    // The personal namespace's path is the username: a namespace holding it
+                    // already (a group's) makes the username taken.
+                    StoreError::Conflict(_) => StoreError::Conflict(Constraint::Username),
                     other => other,
                 })?;
                 Ok(User {
@@ -151,10 +149,7 @@ macro_rules! directory_impl {
                     .bind(now_micros())
                     .fetch_one(&mut *conn)
                     .await
-                    .map_err(|e| match unique_violation(&e) {
-                        Some(_) => StoreError::Conflict("token"),
-                        None => e.into(),
-                    })?;
+                    .map_err(conflict)?;
                 row.try_into()
 
                 })).await
@@ -554,10 +549,7 @@ macro_rules! directory_impl {
             .bind(now_micros())
             .fetch_one(&mut *conn)
             .await
-            .map_err(|e| match unique_violation(&e) {
-                Some(_) => StoreError::Conflict("path"),
-                None => e.into(),
-            })?;
+            .map_err(conflict)?;
             let mut traversal: Vec<String> = parent
                 .map(|p| p.traversal_ids.iter().map(i64::to_string).collect())
                 .unwrap_or_default();

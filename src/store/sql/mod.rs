@@ -17,16 +17,25 @@ pub mod releases;
 pub mod rows;
 pub mod transfer;
 
-/// The name of the unique rule a violation broke (the index or constraint name on PostgreSQL,
-/// SQLite's message, which names the index or its columns), if that is what the error is.
-pub fn unique_violation(error: &sqlx::Error) -> Option<String> {
+use crate::store::{Constraint, StoreError};
+
+/// The unique rule a failed statement broke, if that is how it failed (the name the database
+/// reports, read by [`Constraint::reported`]).
+pub fn violated(error: &sqlx::Error) -> Option<Constraint> {
     match error {
-        sqlx::Error::Database(db) if db.is_unique_violation() => Some(
-            db.constraint()
-                .map(str::to_owned)
-                .unwrap_or_else(|| db.message().to_owned()),
-        ),
+        sqlx::Error::Database(db) if db.is_unique_violation() => {
+            Constraint::reported(db.constraint().unwrap_or_else(|| db.message()))
+        }
         _ => None,
+    }
+}
+
+/// A failed write as the store reports it: a broken unique rule is a
+/// [`StoreError::Conflict`] naming the rule, anything else what `From<sqlx::Error>` makes of it.
+pub fn conflict(error: sqlx::Error) -> StoreError {
+    match violated(&error) {
+        Some(rule) => StoreError::Conflict(rule),
+        None => error.into(),
     }
 }
 

@@ -9,7 +9,7 @@ macro_rules! projects_impl {
         use super::*;
         use $crate::store::sql::engine::SqlEngine;
         use $crate::store::sql::rows::*;
-        use $crate::store::sql::{placeholders, unique_violation, like_pattern};
+        use $crate::store::sql::{conflict, placeholders, like_pattern};
         use $crate::domain::access::{AccessLevel, Visibility};
         use $crate::domain::link::LinkConflicts;
         use $crate::domain::membership::Grant;
@@ -45,16 +45,6 @@ macro_rules! projects_impl {
             match source {
                 MemberSource::Project(id) => ("project_members", "project_id", id),
                 MemberSource::Group(id) => ("group_members", "namespace_id", id),
-            }
-        }
-
-        /// `projects_path_unique` (SQLite names the index) or `projects_name_unique` (SQLite names
-        /// its columns, `projects.namespace_id, projects.name`, which contain no "path").
-        fn project_conflict(error: sqlx::Error) -> StoreError {
-            match unique_violation(&error) {
-                Some(m) if m.contains("path") => StoreError::Conflict("path"),
-                Some(_) => StoreError::Conflict("name"),
-                None => error.into(),
             }
         }
 
@@ -104,7 +94,7 @@ macro_rules! projects_impl {
                 .bind(now)
                 .fetch_one(&mut *conn)
                 .await
-                .map_err(project_conflict)?;
+                .map_err(conflict)?;
                 if project.namespace.kind == NamespaceKind::User {
                     if let Some(owner) = project.namespace.owner_id {
                         sqlx::query(
@@ -259,7 +249,7 @@ macro_rules! projects_impl {
                 .bind(id)
                 .execute(&mut *conn)
                 .await
-                .map_err(project_conflict)?;
+                .map_err(conflict)?;
                 if !path.eq_ignore_ascii_case(&before.path) {
                     // The old address keeps working for GET (redirected) as in GitLab; the new one must
                     // not be shadowed by an older redirect.
@@ -425,10 +415,7 @@ macro_rules! projects_impl {
                 .bind(now_micros())
                 .execute(&mut *conn)
                 .await
-                .map_err(|e| match unique_violation(&e) {
-                    Some(_) => StoreError::Conflict("member"),
-                    None => e.into(),
-                })?;
+                .map_err(conflict)?;
                 let member = Self::member_in(&mut *conn, source, user_id).await?;
                 member.ok_or_else(|| StoreError::Corrupt("member vanished".into()))
 
@@ -514,10 +501,7 @@ macro_rules! projects_impl {
                 .bind(now_micros())
                 .fetch_one(&mut *conn)
                 .await
-                .map_err(|e| match unique_violation(&e) {
-                    Some(_) => StoreError::Conflict("protected_tag"),
-                    None => e.into(),
-                })?;
+                .map_err(conflict)?;
                 Ok(row.into())
 
                 })).await
@@ -599,10 +583,7 @@ macro_rules! projects_impl {
                 .bind(now_micros())
                 .fetch_one(&mut *conn)
                 .await
-                .map_err(|e| match unique_violation(&e) {
-                    Some(_) => StoreError::Conflict("tag"),
-                    None => e.into(),
-                })?;
+                .map_err(conflict)?;
                 Ok(row.into())
 
                 })).await

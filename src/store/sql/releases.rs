@@ -9,7 +9,7 @@ macro_rules! releases_impl {
         use super::*;
         use $crate::store::sql::engine::SqlEngine;
         use $crate::store::sql::rows::*;
-        use $crate::store::sql::{placeholders, unique_violation, like_pattern};
+        use $crate::store::sql::{conflict, placeholders, like_pattern};
         use $crate::domain::access::{AccessLevel, Visibility};
         use $crate::domain::link::LinkConflicts;
         use $crate::domain::pagination::PageRequest;
@@ -100,7 +100,7 @@ macro_rules! releases_impl {
                 except: Option<i64>,
             ) -> StoreError {
                 match &error {
-                    StoreError::Database(e) if unique_violation(e).is_some() => {}
+                    StoreError::Database(sqlx::Error::Database(e)) if e.is_unique_violation() => {}
                     _ => return error,
                 }
                 match conflicts_in(self.reader(), release_id, candidate, except).await {
@@ -218,19 +218,11 @@ macro_rules! releases_impl {
                     .bind(now)
                     .fetch_one(&mut *conn)
                     .await
-                    .map_err(|e| match unique_violation(&e) {
-                        Some(_) => StoreError::Conflict("release"),
-                        None => e.into(),
-                    })?;
+                    .map_err(conflict)?;
                 let created: Release = row.into();
                 // Links of one request share a creation time; ids keep them in request order.
                 for link in &release.links {
-                    insert_link(&mut *conn, created.id, link, now).await.map_err(
-                        |e| match unique_violation(&e) {
-                            Some(_) => StoreError::Conflict("link"),
-                            None => e.into(),
-                        },
-                    )?;
+                    insert_link(&mut *conn, created.id, link, now).await.map_err(conflict)?;
                 }
                 Ok(created)
 
