@@ -73,6 +73,7 @@ impl PgStore {
     }
 }
 
+/// PostgreSQL's side of what the shared SQL needs ([`SqlEngine`] says why each piece differs).
 impl SqlEngine for PgStore {
     type Database = sqlx::Postgres;
     const BYTE_ORDER: &'static str = "\"C\"";

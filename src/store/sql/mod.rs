@@ -2,7 +2,7 @@
 //! (`$n` placeholders, `lower()` for case-insensitive names, `COUNT(*) FILTER`, `RETURNING`,
 //! `ON CONFLICT`); the few pieces that cannot be (the byte-order collation, row locks, how a
 //! copy's snapshot begins and where generated ids are kept) and how an engine reads and writes
-//! are what [`engine::SqlEngine`] asks of each store.
+//! are what `engine::SqlEngine` asks of each store.
 //!
 //! The implementations are macros expanded once per engine (`directory_impl!(SqliteStore,
 //! sqlx::Sqlite)`), so each engine gets its own statically typed implementation of the store

@@ -1,9 +1,9 @@
 //! `Transfer` for an engine, in SQL both engines understand; what differs (how a snapshot
 //! begins, where the next generated id is kept, how the audit triggers are paused) comes from
-//! the engine's [`SqlEngine`](crate::store::sql::engine::SqlEngine) constants.
+//! the engine's `SqlEngine` (`sql/engine.rs`) constants.
 
 /// Implements `Transfer` for an engine's store (`$store`, an
-/// [`SqlEngine`](crate::store::sql::engine::SqlEngine) over `$db`).
+/// `SqlEngine` (`sql/engine.rs`) over `$db`).
 macro_rules! transfer_impl {
     ($store:ty, $db:ty) => {
         mod transfer_sql {

@@ -81,6 +81,7 @@ impl SqliteStore {
     }
 }
 
+/// SQLite's side of what the shared SQL needs ([`SqlEngine`] says why each piece differs).
 impl SqlEngine for SqliteStore {
     type Database = sqlx::Sqlite;
     const BYTE_ORDER: &'static str = "BINARY";
