@@ -132,7 +132,9 @@ async fn check_taken<S: Store>(
 
 fn conflict_error(error: StoreError) -> ApiError {
     match error {
-        StoreError::Conflict("name") => ApiError::field("name", "has already been taken"),
+        StoreError::Conflict(crate::store::Constraint::ProjectName) => {
+            ApiError::field("name", "has already been taken")
+        }
         StoreError::Conflict(_) => ApiError::field("path", "has already been taken"),
         other => other.into(),
     }

@@ -142,7 +142,7 @@ pub async fn create<S: Store>(
         is_admin: admin.value().unwrap_or(false),
     };
     let user = app.store.create_user(&new).await.map_err(|e| match e {
-        StoreError::Conflict("email") => {
+        StoreError::Conflict(crate::store::Constraint::Email) => {
             ApiError::message(StatusCode::CONFLICT, "Email has already been taken")
         }
         StoreError::Conflict(_) => {

@@ -1,9 +1,12 @@
 //! The cache and member expiry: what it keeps of memberships is rows with their dates, never
 //! the levels of one day.
 
-use super::*;
+use super::Cached;
 use crate::domain::access::{AccessLevel, FeatureAccess, Visibility};
 use crate::store::sqlite::SqliteStore;
+use crate::store::{
+    Directory, MemberLevels, MemberSource, NewGroup, NewProject, NewUser, Projects,
+};
 use chrono::NaiveDate;
 use sqlx::Connection;
 

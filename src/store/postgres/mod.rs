@@ -9,11 +9,13 @@ use std::time::Duration;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{PgConnection, PgPool};
 
+use super::audit::AuditContext;
+use super::sql::engine::SqlEngine;
 use super::sql::{
     directory::directory_impl, projects::projects_impl, releases::releases_impl,
     transfer::transfer_impl,
 };
-use super::StoreError;
+use super::{BoxFuture, StoreError, StoreResult};
 
 /// How a PostgreSQL pool behaves.
 #[derive(Debug, Clone)]
@@ -46,23 +48,6 @@ pub struct PgStore {
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
 
 impl PgStore {
-    /// PostgreSQL's byte-order collation.
-    const BYTE_ORDER: &'static str = "\"C\"";
-    /// Loading rows (`relinks copy`) is not a write of a user: no audit events for it.
-    const PAUSE_AUDIT: &'static str = "SELECT set_config('relinks.paused', 'on', true)";
-    const RESUME_AUDIT: &'static str = "SELECT 1";
-    /// A row read to be changed is locked until the write commits, so that two concurrent
-    /// updates of one link apply one after the other instead of the second undoing the first.
-    const FOR_UPDATE: &'static str = " FOR UPDATE";
-    /// One consistent view of every table for the whole copy.
-    const SNAPSHOT: Option<&'static str> =
-        Some("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
-    /// An identity column's sequence, read without using a value up.
-    const NEXT_ID: &'static str = "SELECT COALESCE(pg_sequence_last_value(\
-         pg_get_serial_sequence('{table}', 'id')::regclass), 0) + 1";
-    const SET_NEXT_ID: &'static [&'static str] =
-        &["SELECT setval(pg_get_serial_sequence('{table}', 'id'), $1, false)"];
-
     /// Connects to `url` (`postgres://user@host:port/db`) and applies pending migrations.
     pub async fn connect(url: &str, settings: &PgSettings) -> Result<Self, StoreError> {
         let timeout_ms = settings.statement_timeout.as_millis().to_string();
@@ -86,46 +71,36 @@ impl PgStore {
             writer: pool,
         })
     }
+}
 
-    /// The audit context is set per transaction by [`Self::write`]: nothing to put before a
-    /// statement.
+/// PostgreSQL's side of what the shared SQL needs ([`SqlEngine`] says why each piece differs).
+impl SqlEngine for PgStore {
+    type Database = sqlx::Postgres;
+    const BYTE_ORDER: &'static str = "\"C\"";
+    const FOR_UPDATE: &'static str = " FOR UPDATE";
     const AUDIT_FROM_8: Option<&'static str> = None;
+    const SNAPSHOT: Option<&'static str> =
+        Some("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+    const NEXT_ID: &'static str = "SELECT COALESCE(pg_sequence_last_value(\
+         pg_get_serial_sequence('{table}', 'id')::regclass), 0) + 1";
+    const SET_NEXT_ID: &'static [&'static str] =
+        &["SELECT setval(pg_get_serial_sequence('{table}', 'id'), $1, false)"];
+    const PAUSE_AUDIT: &'static str = "SELECT set_config('relinks.paused', 'on', true)";
+    const RESUME_AUDIT: &'static str = "SELECT 1";
 
-    /// [`Self::write_one`] for work that could set the audit context itself: here `write` has
-    /// set it already.
-    async fn write_one_audited<T, F>(&self, work: F) -> Result<T, StoreError>
-    where
-        T: Send + 'static,
-        F: for<'c> FnOnce(
-                &'c mut PgConnection,
-                super::audit::AuditContext,
-            ) -> super::BoxFuture<'c, Result<T, StoreError>>
-            + Send
-            + 'static,
-    {
-        self.write(move |conn| work(conn, super::audit::AuditContext::default()))
-            .await
+    fn reader(&self) -> &PgPool {
+        &self.reader
     }
 
-    /// One statement is a transaction by itself; it is run like any other write.
-    async fn write_one<T, F>(&self, work: F) -> Result<T, StoreError>
-    where
-        T: Send + 'static,
-        F: for<'c> FnOnce(&'c mut PgConnection) -> super::BoxFuture<'c, Result<T, StoreError>>
-            + Send
-            + 'static,
-    {
-        self.write(work).await
+    fn writer(&self) -> &PgPool {
+        &self.writer
     }
 
-    /// Runs `work` in a transaction of its own: committed when it succeeds, rolled back when it
-    /// fails.
-    async fn write<T, F>(&self, work: F) -> Result<T, StoreError>
+    /// Commits when `work` succeeds, rolls back when it fails.
+    async fn write<T, F>(&self, work: F) -> StoreResult<T>
     where
         T: Send + 'static,
-        F: for<'c> FnOnce(&'c mut PgConnection) -> super::BoxFuture<'c, Result<T, StoreError>>
-            + Send
-            + 'static,
+        F: for<'c> FnOnce(&'c mut PgConnection) -> BoxFuture<'c, StoreResult<T>> + Send + 'static,
     {
         let mut tx = self.writer.begin().await?;
         // Who is writing, for the audit triggers; local to this transaction.
@@ -152,6 +127,26 @@ impl PgStore {
                 Err(error)
             }
         }
+    }
+    /// One statement is a transaction by itself; it is run like any other write.
+    async fn write_one<T, F>(&self, work: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(&'c mut PgConnection) -> BoxFuture<'c, StoreResult<T>> + Send + 'static,
+    {
+        self.write(work).await
+    }
+
+    /// [`Self::write`] has set the audit context already: `work` gets an empty one.
+    async fn write_one_audited<T, F>(&self, work: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(&'c mut PgConnection, AuditContext) -> BoxFuture<'c, StoreResult<T>>
+            + Send
+            + 'static,
+    {
+        self.write(move |conn| work(conn, AuditContext::default()))
+            .await
     }
 }
 

@@ -1,28 +1,41 @@
 //! The SQL both engines share. Every query here runs unchanged on SQLite and PostgreSQL
 //! (`$n` placeholders, `lower()` for case-insensitive names, `COUNT(*) FILTER`, `RETURNING`,
-//! `ON CONFLICT`); the one difference, the byte-order collation, is each store's `BYTE_ORDER`.
+//! `ON CONFLICT`); the few pieces that cannot be (the byte-order collation, row locks, how a
+//! copy's snapshot begins and where generated ids are kept) and how an engine reads and writes
+//! are what `engine::SqlEngine` asks of each store.
 //!
 //! The implementations are macros expanded once per engine (`directory_impl!(SqliteStore,
 //! sqlx::Sqlite)`), so each engine gets its own statically typed implementation of the store
 //! traits from a single text: sqlx's executors are concrete per database, and generic code over
-//! `sqlx::Database` would need a bound for every type bound in every query.
+//! `sqlx::Database` would need a bound for every type bound in every query. The macros reach
+//! the engine only through `SqlEngine` (`<$store as SqlEngine>::BYTE_ORDER`, `self.write(…)`).
 
 pub mod directory;
+pub(crate) mod engine;
 pub mod projects;
 pub mod releases;
 pub mod rows;
 pub mod transfer;
 
-/// The name of the unique rule a violation broke (the index or constraint name on PostgreSQL,
-/// SQLite's message, which names the index or its columns), if that is what the error is.
-pub fn unique_violation(error: &sqlx::Error) -> Option<String> {
+use crate::store::{Constraint, StoreError};
+
+/// The unique rule a failed statement broke, if that is how it failed (the name the database
+/// reports, read by [`Constraint::reported`]).
+pub fn violated(error: &sqlx::Error) -> Option<Constraint> {
     match error {
-        sqlx::Error::Database(db) if db.is_unique_violation() => Some(
-            db.constraint()
-                .map(str::to_owned)
-                .unwrap_or_else(|| db.message().to_owned()),
-        ),
+        sqlx::Error::Database(db) if db.is_unique_violation() => {
+            Constraint::reported(db.constraint().unwrap_or_else(|| db.message()))
+        }
         _ => None,
+    }
+}
+
+/// A failed write as the store reports it: a broken unique rule is a
+/// [`StoreError::Conflict`] naming the rule, anything else what `From<sqlx::Error>` makes of it.
+pub fn conflict(error: sqlx::Error) -> StoreError {
+    match violated(&error) {
+        Some(rule) => StoreError::Conflict(rule),
+        None => error.into(),
     }
 }
 

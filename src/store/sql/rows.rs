@@ -1,4 +1,5 @@
-//! Rows as SQLite returns them, and their conversion into store records.
+//! Rows as both engines return them (the same column types on each: integers, text, booleans),
+//! the column lists that select them, and their conversion into store records.
 
 use chrono::NaiveDate;
 use sqlx::FromRow;

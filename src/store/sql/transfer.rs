@@ -1,14 +1,15 @@
 //! `Transfer` for an engine, in SQL both engines understand; what differs (how a snapshot
-//! begins, where the next generated id is kept) comes from the store's `SNAPSHOT`, `NEXT_ID`
-//! and `SET_NEXT_ID`.
+//! begins, where the next generated id is kept, how the audit triggers are paused) comes from
+//! the engine's `SqlEngine` (`sql/engine.rs`) constants.
 
-/// Implements `Transfer` for an engine's store (`$store`, whose `reader` and `writer` are pools
-/// of `$db`).
+/// Implements `Transfer` for an engine's store (`$store`, an
+/// `SqlEngine` (`sql/engine.rs`) over `$db`).
 macro_rules! transfer_impl {
     ($store:ty, $db:ty) => {
         mod transfer_sql {
             use super::*;
             use sqlx::Row;
+            use $crate::store::sql::engine::SqlEngine;
             use $crate::store::transfer::{Cell, Kind, Loader, Snapshot, Table, Transfer};
             use $crate::store::StoreResult;
 
@@ -47,7 +48,7 @@ macro_rules! transfer_impl {
                 }
 
                 async fn next_id(&mut self, table: &Table) -> StoreResult<i64> {
-                    let sql = <$store>::NEXT_ID.replace("{table}", table.name);
+                    let sql = <$store as SqlEngine>::NEXT_ID.replace("{table}", table.name);
                     Ok(sqlx::query_scalar(&sql).fetch_one(&mut *self.0).await?)
                 }
 
@@ -119,7 +120,7 @@ macro_rules! transfer_impl {
                 }
 
                 async fn set_next_id(&mut self, table: &Table, next: i64) -> StoreResult<()> {
-                    for template in <$store>::SET_NEXT_ID {
+                    for template in <$store as SqlEngine>::SET_NEXT_ID {
                         let sql = template.replace("{table}", table.name);
                         sqlx::query(&sql).bind(next).execute(&mut *self.0).await?;
                     }
@@ -127,7 +128,7 @@ macro_rules! transfer_impl {
                 }
 
                 async fn commit(mut self) -> StoreResult<()> {
-                    sqlx::query(<$store>::RESUME_AUDIT)
+                    sqlx::query(<$store as SqlEngine>::RESUME_AUDIT)
                         .execute(&mut *self.0)
                         .await?;
                     self.0.commit().await?;
@@ -140,16 +141,18 @@ macro_rules! transfer_impl {
                 type Loader = EngineLoader;
 
                 async fn snapshot(&self) -> StoreResult<EngineSnapshot> {
-                    let mut tx = self.reader.begin().await?;
-                    if let Some(sql) = <$store>::SNAPSHOT {
+                    let mut tx = self.reader().begin().await?;
+                    if let Some(sql) = <$store as SqlEngine>::SNAPSHOT {
                         sqlx::query(sql).execute(&mut *tx).await?;
                     }
                     Ok(EngineSnapshot(tx))
                 }
 
                 async fn loader(&self) -> StoreResult<EngineLoader> {
-                    let mut tx = self.writer.begin().await?;
-                    sqlx::query(<$store>::PAUSE_AUDIT).execute(&mut *tx).await?;
+                    let mut tx = self.writer().begin().await?;
+                    sqlx::query(<$store as SqlEngine>::PAUSE_AUDIT)
+                        .execute(&mut *tx)
+                        .await?;
                     Ok(EngineLoader(tx))
                 }
             }

@@ -12,11 +12,13 @@ use std::time::Duration;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{ConnectOptions, SqliteConnection, SqlitePool};
 
+use super::audit::AuditContext;
+use super::sql::engine::SqlEngine;
 use super::sql::{
     directory::directory_impl, projects::projects_impl, releases::releases_impl,
     transfer::transfer_impl,
 };
-use super::StoreError;
+use super::{BoxFuture, StoreError, StoreResult};
 
 mod writer;
 
@@ -32,26 +34,6 @@ pub struct SqliteStore {
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 
 impl SqliteStore {
-    /// SQLite's byte-order collation (PostgreSQL calls it "C").
-    const BYTE_ORDER: &'static str = "BINARY";
-    /// Loading rows (`relinks copy`) is not a write of a user: no audit events for it.
-    const PAUSE_AUDIT: &'static str = "UPDATE audit_context SET paused = 1";
-    const RESUME_AUDIT: &'static str = "UPDATE audit_context SET paused = 0";
-    /// Sets the audit context from parameters $8 to $11, in the same call as the statement
-    /// it is put before.
-    const AUDIT_FROM_8: Option<&'static str> = Some(writer::SET_AUDIT_CONTEXT_FROM_8);
-    /// Writes are serialised by the one writer: a row read in a write is the row updated.
-    const FOR_UPDATE: &'static str = "";
-    /// A deferred transaction's first read fixes its snapshot: nothing more to say.
-    const SNAPSHOT: Option<&'static str> = None;
-    /// AUTOINCREMENT keeps the largest id ever given in `sqlite_sequence`.
-    const NEXT_ID: &'static str =
-        "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = '{table}'), 0) + 1";
-    const SET_NEXT_ID: &'static [&'static str] = &[
-        "DELETE FROM sqlite_sequence WHERE name = '{table}' AND $1 IS NOT NULL",
-        "INSERT INTO sqlite_sequence (name, seq) VALUES ('{table}', $1 - 1)",
-    ];
-
     /// Opens (creating when missing) the database at `url` (`sqlite://relative.db` or
     /// `sqlite:///absolute/path.db`) and applies pending migrations.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
@@ -84,48 +66,6 @@ impl SqliteStore {
         })
     }
 
-    /// Runs `work` as one atomic, durable write, committed together with the writes that
-    /// arrive beside it.
-    async fn write<T, F>(&self, work: F) -> Result<T, StoreError>
-    where
-        T: Send + 'static,
-        F: for<'c> FnOnce(&'c mut SqliteConnection) -> super::BoxFuture<'c, Result<T, StoreError>>
-            + Send
-            + 'static,
-    {
-        self.write_as(false, work).await
-    }
-
-    /// [`Self::write`] for work that is one statement (no savepoint needed).
-    async fn write_one<T, F>(&self, work: F) -> Result<T, StoreError>
-    where
-        T: Send + 'static,
-        F: for<'c> FnOnce(&'c mut SqliteConnection) -> super::BoxFuture<'c, Result<T, StoreError>>
-            + Send
-            + 'static,
-    {
-        self.write_as(true, work).await
-    }
-
-    /// [`Self::write_one`] for a statement that sets the audit context itself, in the same
-    /// call to SQLite (with [`Self::AUDIT_FROM_8`] before it): one trip to SQLite's thread
-    /// instead of two, on the hottest write (creating a link).
-    async fn write_one_audited<T, F>(&self, work: F) -> Result<T, StoreError>
-    where
-        T: Send + 'static,
-        F: for<'c> FnOnce(
-                &'c mut SqliteConnection,
-                super::audit::AuditContext,
-            ) -> super::BoxFuture<'c, Result<T, StoreError>>
-            + Send
-            + 'static,
-    {
-        let context = super::audit::current();
-        self.group
-            .write(true, None, move |conn| work(conn, context))
-            .await
-    }
-
     /// Hands `work` to the group-commit writer with who is writing: the writer sets the audit
     /// context for the triggers in the same call to SQLite as the job's savepoint. If the work
     /// fails, the context stays, unused.
@@ -138,6 +78,64 @@ impl SqliteStore {
     {
         let context = super::audit::current();
         self.group.write(single, Some(context), work).await
+    }
+}
+
+/// SQLite's side of what the shared SQL needs ([`SqlEngine`] says why each piece differs).
+impl SqlEngine for SqliteStore {
+    type Database = sqlx::Sqlite;
+    const BYTE_ORDER: &'static str = "BINARY";
+    const FOR_UPDATE: &'static str = "";
+    const AUDIT_FROM_8: Option<&'static str> = Some(writer::SET_AUDIT_CONTEXT_FROM_8);
+    const SNAPSHOT: Option<&'static str> = None;
+    const NEXT_ID: &'static str =
+        "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = '{table}'), 0) + 1";
+    const SET_NEXT_ID: &'static [&'static str] = &[
+        "DELETE FROM sqlite_sequence WHERE name = '{table}' AND $1 IS NOT NULL",
+        "INSERT INTO sqlite_sequence (name, seq) VALUES ('{table}', $1 - 1)",
+    ];
+    const PAUSE_AUDIT: &'static str = "UPDATE audit_context SET paused = 1";
+    const RESUME_AUDIT: &'static str = "UPDATE audit_context SET paused = 0";
+
+    fn reader(&self) -> &SqlitePool {
+        &self.reader
+    }
+
+    fn writer(&self) -> &SqlitePool {
+        &self.writer
+    }
+
+    async fn write<T, F>(&self, work: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, StoreResult<T>>
+            + Send
+            + 'static,
+    {
+        self.write_as(false, work).await
+    }
+
+    async fn write_one<T, F>(&self, work: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, StoreResult<T>>
+            + Send
+            + 'static,
+    {
+        self.write_as(true, work).await
+    }
+
+    async fn write_one_audited<T, F>(&self, work: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(&'c mut SqliteConnection, AuditContext) -> BoxFuture<'c, StoreResult<T>>
+            + Send
+            + 'static,
+    {
+        let context = super::audit::current();
+        self.group
+            .write(true, None, move |conn| work(conn, context))
+            .await
     }
 }
 

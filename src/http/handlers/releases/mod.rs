@@ -206,7 +206,7 @@ pub async fn create<S: Store>(
         })
         .await
         .map_err(|e| match e {
-            StoreError::Conflict("release") => release_exists(),
+            StoreError::Conflict(crate::store::Constraint::ReleaseTag) => release_exists(),
             StoreError::Conflict(_) => ApiError::message(
                 StatusCode::BAD_REQUEST,
                 "Validation failed: Links have duplicate values",

@@ -1,0 +1,60 @@
+//! Release links (asset links) and their changes.
+
+use crate::domain::link::LinkType;
+use crate::domain::time::Micros;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Link {
+    pub id: i64,
+    pub release_id: i64,
+    pub name: String,
+    pub url: String,
+    pub filepath: Option<String>,
+    pub link_type: LinkType,
+    pub created_at: Micros,
+    pub updated_at: Micros,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewLink {
+    pub name: String,
+    pub url: String,
+    pub filepath: Option<String>,
+    pub link_type: LinkType,
+}
+
+/// Changes to a link; `None` keeps the stored value (`filepath: Some(None)` clears it).
+#[derive(Debug, Clone, Default)]
+pub struct LinkChanges {
+    pub name: Option<String>,
+    pub url: Option<String>,
+    pub filepath: Option<Option<String>>,
+    pub link_type: Option<LinkType>,
+}
+
+impl From<Link> for NewLink {
+    fn from(link: Link) -> Self {
+        NewLink {
+            name: link.name,
+            url: link.url,
+            filepath: link.filepath,
+            link_type: link.link_type,
+        }
+    }
+}
+
+impl Link {
+    /// The link as it would be after `changes`.
+    pub fn with_changes(&self, changes: &LinkChanges) -> Link {
+        Link {
+            name: changes.name.clone().unwrap_or_else(|| self.name.clone()),
+            url: changes.url.clone().unwrap_or_else(|| self.url.clone()),
+            filepath: changes
+                .filepath
+                .clone()
+                .unwrap_or_else(|| self.filepath.clone()),
+            link_type: changes.link_type.unwrap_or(self.link_type),
+            ..self.clone()
+        }
+    }
+}

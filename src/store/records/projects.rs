@@ -1,0 +1,72 @@
+//! Projects, their changes, and which of them a listing shows.
+
+use chrono::NaiveDate;
+
+use super::Namespace;
+use crate::domain::access::{FeatureAccess, Visibility};
+use crate::domain::time::Micros;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Project {
+    pub id: i64,
+    pub name: String,
+    pub path: String,
+    pub description: Option<String>,
+    pub visibility: Visibility,
+    pub releases_access: FeatureAccess,
+    pub creator_id: Option<i64>,
+    pub created_at: Micros,
+    pub updated_at: Micros,
+    pub namespace: Namespace,
+}
+
+impl Project {
+    pub fn full_path(&self) -> String {
+        format!("{}/{}", self.namespace.full_path, self.path)
+    }
+
+    pub fn name_with_namespace(&self) -> String {
+        format!("{} / {}", self.namespace.full_name, self.name)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct NewProject {
+    pub namespace: Namespace,
+    pub name: String,
+    pub path: String,
+    pub description: Option<String>,
+    pub visibility: Visibility,
+    pub releases_access: FeatureAccess,
+    pub creator_id: i64,
+}
+
+/// Changes to a project; `None` keeps the stored value.
+#[derive(Debug, Clone, Default)]
+pub struct ProjectChanges {
+    pub name: Option<String>,
+    pub path: Option<String>,
+    pub description: Option<Option<String>>,
+    pub visibility: Option<Visibility>,
+    pub releases_access: Option<FeatureAccess>,
+}
+
+/// Which projects a listing shows. No `Default`: a default day would judge memberships on
+/// 1970-01-01, when none had expired.
+#[derive(Debug, Clone)]
+pub struct ProjectFilter {
+    /// The caller; `None` is anonymous.
+    pub user_id: Option<i64>,
+    /// The day memberships are judged on (the caller's today): expired ones show nothing.
+    pub today: NaiveDate,
+    /// Administrators see every project.
+    pub all: bool,
+    /// Only projects the caller is a member of (directly or through a group).
+    pub membership: bool,
+    /// Only projects in the caller's personal namespace.
+    pub owned: bool,
+    pub search: Option<String>,
+    pub visibility: Option<Visibility>,
+    pub order_by_id: bool,
+    pub ascending: bool,
+}

@@ -1,0 +1,103 @@
+//! [`Releases`]: the store's part for releases and their links.
+
+use std::future::Future;
+
+use super::{
+    Counts, Link, LinkChanges, NewLink, NewRelease, Page, Release, ReleaseChanges, ReleaseQuery,
+    StoreResult,
+};
+use crate::domain::link::LinkConflicts;
+use crate::domain::pagination::PageRequest;
+
+/// Releases and their links.
+pub trait Releases {
+    // Releases.
+    fn release(
+        &self,
+        project_id: i64,
+        tag: &str,
+    ) -> impl Future<Output = StoreResult<Option<Release>>> + Send;
+    fn releases_for_tags(
+        &self,
+        project_id: i64,
+        tags: &[String],
+    ) -> impl Future<Output = StoreResult<Vec<Release>>> + Send;
+    fn releases(
+        &self,
+        project_id: i64,
+        query: &ReleaseQuery,
+        page: PageRequest,
+    ) -> impl Future<Output = StoreResult<Page<Release>>> + Send;
+    /// Creates the release, its links and (when new) its tag in one transaction.
+    fn create_release(
+        &self,
+        release: &NewRelease,
+    ) -> impl Future<Output = StoreResult<Release>> + Send;
+    fn update_release(
+        &self,
+        id: i64,
+        changes: &ReleaseChanges,
+    ) -> impl Future<Output = StoreResult<Release>> + Send;
+    /// Deletes the release and its links.
+    fn delete_release(&self, id: i64) -> impl Future<Output = StoreResult<bool>> + Send;
+    /// The release with the newest `released_at` that is not upcoming at `now`.
+    fn latest_release(
+        &self,
+        project_id: i64,
+        now: crate::domain::time::Micros,
+    ) -> impl Future<Output = StoreResult<Option<Release>>> + Send;
+
+    // Links.
+    /// The links of several releases at once, newest first within each release.
+    fn links_of_releases(
+        &self,
+        release_ids: &[i64],
+    ) -> impl Future<Output = StoreResult<Vec<Link>>> + Send;
+    fn links(
+        &self,
+        release_id: i64,
+        page: PageRequest,
+    ) -> impl Future<Output = StoreResult<Page<Link>>> + Send;
+    fn link(
+        &self,
+        release_id: i64,
+        link_id: i64,
+    ) -> impl Future<Output = StoreResult<Option<Link>>> + Send;
+    /// Which unique rules a would-be link breaks (`except` leaves one link out, for updates).
+    fn link_conflicts(
+        &self,
+        release_id: i64,
+        candidate: &NewLink,
+        except: Option<i64>,
+    ) -> impl Future<Output = StoreResult<LinkConflicts>> + Send;
+    /// Fails with [`StoreError::LinkConflict`](super::StoreError::LinkConflict) when a unique
+    /// rule is hit, and with [`StoreError::Full`](super::StoreError::Full) when the release
+    /// holds `max_links` links already (counted in the same statement as the insert). Touches
+    /// the release.
+    fn create_link(
+        &self,
+        release_id: i64,
+        link: &NewLink,
+        max_links: i64,
+    ) -> impl Future<Output = StoreResult<Link>> + Send;
+    fn update_link(
+        &self,
+        release_id: i64,
+        link_id: i64,
+        changes: &LinkChanges,
+    ) -> impl Future<Output = StoreResult<Option<Link>>> + Send;
+    fn delete_link(
+        &self,
+        release_id: i64,
+        link_id: i64,
+    ) -> impl Future<Output = StoreResult<Option<Link>>> + Send;
+    /// The link a permanent link names: the link whose filepath it is, else the link that had
+    /// this filepath before it was changed.
+    fn link_by_filepath(
+        &self,
+        release_id: i64,
+        filepath: &str,
+    ) -> impl Future<Output = StoreResult<Option<Link>>> + Send;
+    /// How many projects, releases and links there are.
+    fn counts(&self) -> impl Future<Output = StoreResult<Counts>> + Send;
+}

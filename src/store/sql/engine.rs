@@ -1,0 +1,91 @@
+//! [`SqlEngine`]: what the shared SQL of `store/sql/` needs from an engine's store. The macros
+//! there are expanded once per engine and reach the engine only through this trait, so what an
+//! engine must give (and why it differs between SQLite and PostgreSQL) is stated here, once.
+
+use std::future::Future;
+
+use crate::store::audit::AuditContext;
+use crate::store::{BoxFuture, StoreResult};
+
+/// A connection of the engine's database.
+pub(crate) type Connection<E> = <<E as SqlEngine>::Database as sqlx::Database>::Connection;
+
+/// An engine's store as the shared SQL sees it: its database type, its pools, how it writes,
+/// and the few pieces of SQL that cannot be the same text on both engines.
+pub(crate) trait SqlEngine {
+    /// The sqlx database the macros are expanded for (`sqlx::Sqlite`, `sqlx::Postgres`).
+    type Database: sqlx::Database;
+
+    /// The collation that sorts by bytes, as GitLab's tag order does: SQLite calls it
+    /// `BINARY`, PostgreSQL `"C"`.
+    const BYTE_ORDER: &'static str;
+
+    /// What follows a `SELECT` of a row a write is about to change. PostgreSQL locks it (`FOR
+    /// UPDATE`) so that two concurrent updates of one link apply one after the other; SQLite's
+    /// one writer already serialises writes, and has no such clause.
+    const FOR_UPDATE: &'static str;
+
+    /// SQL to put before a statement binding `$1` to `$7`, setting the audit context from
+    /// `$8` to `$11` in the same call: SQLite saves a trip to its thread that way. `None` when
+    /// [`Self::write`] sets the context per transaction already (PostgreSQL).
+    const AUDIT_FROM_8: Option<&'static str>;
+
+    /// Run first in the transaction of a copy's snapshot, to make it one consistent view.
+    /// PostgreSQL needs `REPEATABLE READ`; a deferred SQLite transaction's first read fixes
+    /// its snapshot already (`None`).
+    const SNAPSHOT: Option<&'static str>;
+
+    /// A query for the id the next row of `{table}` would get, without using one up. The
+    /// largest id ever given is kept in `sqlite_sequence` by SQLite's `AUTOINCREMENT`, in the
+    /// identity column's sequence by PostgreSQL.
+    const NEXT_ID: &'static str;
+
+    /// Statements that make `$1` the next id of `{table}`, run in order: SQLite rewrites its
+    /// `sqlite_sequence` row, PostgreSQL sets the sequence.
+    const SET_NEXT_ID: &'static [&'static str];
+
+    /// Stops the audit triggers for the loading transaction (`relinks copy`: loading rows is
+    /// not a write of a user). SQLite keeps the flag in the one row of `audit_context`,
+    /// PostgreSQL in a setting local to the transaction.
+    const PAUSE_AUDIT: &'static str;
+
+    /// Undoes [`Self::PAUSE_AUDIT`] before the loading transaction commits. PostgreSQL's
+    /// setting ends with its transaction by itself (a statement that does nothing).
+    const RESUME_AUDIT: &'static str;
+
+    /// The pool reads go to (read-only on SQLite, beside the one writer).
+    fn reader(&self) -> &sqlx::Pool<Self::Database>;
+
+    /// The pool of migrations and of `relinks copy`'s one long transaction (SQLite's writes
+    /// go through [`Self::write`], never straight to it).
+    fn writer(&self) -> &sqlx::Pool<Self::Database>;
+
+    /// Runs `work` as one atomic, durable write, with the request's audit context set for the
+    /// triggers. SQLite commits it together with the writes that arrive beside it (group
+    /// commit); PostgreSQL in a transaction of its own.
+    fn write<T, F>(&self, work: F) -> impl Future<Output = StoreResult<T>> + Send
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(&'c mut Connection<Self>) -> BoxFuture<'c, StoreResult<T>>
+            + Send
+            + 'static;
+
+    /// [`Self::write`] for work that is one statement: SQLite needs no savepoint for it.
+    fn write_one<T, F>(&self, work: F) -> impl Future<Output = StoreResult<T>> + Send
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(&'c mut Connection<Self>) -> BoxFuture<'c, StoreResult<T>>
+            + Send
+            + 'static;
+
+    /// [`Self::write_one`] for a statement that may set the audit context itself (with
+    /// [`Self::AUDIT_FROM_8`] before it): `work` is handed the context to bind. On SQLite that
+    /// is one call instead of two on the hottest write (creating a link); PostgreSQL has set
+    /// it already and hands an empty one.
+    fn write_one_audited<T, F>(&self, work: F) -> impl Future<Output = StoreResult<T>> + Send
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(&'c mut Connection<Self>, AuditContext) -> BoxFuture<'c, StoreResult<T>>
+            + Send
+            + 'static;
+}

@@ -1,0 +1,343 @@
+//! Release links: listing, finding (by id, or by a permanent link's filepath, old ones
+//! included), and the writes, whose unique rules are the schema's; a write that loses a race on
+//! one re-reads the conflicts and answers as if it had come second.
+
+/// What link reads and writes share: their order, the conflict probe, reading a link (locked
+/// when the engine does so), inserting one (also used by `create_release`), and the answer
+/// to a lost race (expanded in the module of `releases_impl!`).
+macro_rules! link_helpers {
+    ($store:ty, $db:ty) => {
+        /// Links newest first; equal creation times fall back to the newest id.
+        const LINK_ORDER: &str = "ORDER BY created_at DESC, id DESC";
+
+        /// One probe of each unique index: a scan of the release's links would grow with them.
+        async fn conflicts_in<'e>(
+            executor: impl sqlx::Executor<'e, Database = $db>,
+            release_id: i64,
+            candidate: &NewLink,
+            except: Option<i64>,
+        ) -> StoreResult<LinkConflicts> {
+            let (url, name, filepath): (bool, bool, bool) = sqlx::query_as(
+                "SELECT \
+                 EXISTS (SELECT 1 FROM release_links WHERE release_id = $1 AND url = $2 \
+                     AND ($5 IS NULL OR id <> $5)), \
+                 EXISTS (SELECT 1 FROM release_links WHERE release_id = $1 AND name = $3 \
+                     AND ($5 IS NULL OR id <> $5)), \
+                 EXISTS (SELECT 1 FROM release_links WHERE release_id = $1 AND filepath = $4 \
+                     AND ($5 IS NULL OR id <> $5))",
+            )
+            .bind(release_id)
+            .bind(&candidate.url)
+            .bind(&candidate.name)
+            .bind(&candidate.filepath)
+            .bind(except)
+            .fetch_one(executor)
+            .await?;
+            Ok(LinkConflicts {
+                url,
+                name,
+                filepath,
+            })
+        }
+
+        async fn link_in<'e>(
+            executor: impl sqlx::Executor<'e, Database = $db>,
+            release_id: i64,
+            link_id: i64,
+            lock: &str,
+        ) -> StoreResult<Option<Link>> {
+            let sql = format!(
+                "SELECT {LINK_COLUMNS} FROM release_links WHERE release_id = $1 AND id = $2{lock}"
+            );
+            let row: Option<LinkRow> = sqlx::query_as(&sql)
+                .bind(release_id)
+                .bind(link_id)
+                .fetch_optional(executor)
+                .await?;
+            Ok(row.map(Into::into))
+        }
+
+        async fn insert_link(
+            conn: &mut <$db as sqlx::Database>::Connection,
+            release_id: i64,
+            link: &NewLink,
+            now: i64,
+        ) -> Result<Link, sqlx::Error> {
+            let sql = format!(
+                "INSERT INTO release_links (release_id, name, url, filepath, link_type, \
+                 created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING {LINK_COLUMNS}"
+            );
+            let row: LinkRow = sqlx::query_as(&sql)
+                .bind(release_id)
+                .bind(&link.name)
+                .bind(&link.url)
+                .bind(&link.filepath)
+                .bind(link.link_type.code())
+                .bind(now)
+                .fetch_one(&mut *conn)
+                .await?;
+            Ok(row.into())
+        }
+
+        impl $store {
+            /// A write that broke a unique rule although the check in its transaction passed:
+            /// another transaction (on PostgreSQL, perhaps on another instance) committed the same
+            /// name, URL or filepath in between. The write has been rolled back; the loser gets the
+            /// same answer as if it had come second: the conflicts as they are now.
+            async fn lost_race(
+                &self,
+                error: StoreError,
+                release_id: i64,
+                candidate: &NewLink,
+                except: Option<i64>,
+            ) -> StoreError {
+                match &error {
+                    StoreError::Database(sqlx::Error::Database(e)) if e.is_unique_violation() => {}
+                    _ => return error,
+                }
+                match conflicts_in(self.reader(), release_id, candidate, except).await {
+                    Ok(conflicts) if conflicts.any() => StoreError::LinkConflict(conflicts),
+                    Ok(_) => error,
+                    Err(e) => e,
+                }
+            }
+        }
+    };
+}
+
+pub(crate) use link_helpers;
+
+/// `Releases`' methods for links (expanded inside `impl Releases for $store` by `releases_impl!`).
+macro_rules! link_methods {
+    ($store:ty, $db:ty) => {
+        async fn link_by_filepath(
+            &self,
+            release_id: i64,
+            filepath: &str,
+        ) -> StoreResult<Option<Link>> {
+            let sql = format!(
+                "SELECT {LINK_COLUMNS}, 0 AS alias FROM release_links \
+                 WHERE release_id = $1 AND filepath = $2 \
+                 UNION ALL \
+                 SELECT {ALIASED_LINK_COLUMNS}, 1 AS alias FROM link_filepath_aliases a \
+                 JOIN release_links l ON l.id = a.link_id \
+                 WHERE a.release_id = $1 AND a.filepath = $2 \
+                 ORDER BY alias LIMIT 1"
+            );
+            let row: Option<LinkRow> = sqlx::query_as(&sql)
+                .bind(release_id)
+                .bind(filepath)
+                .fetch_optional(self.reader())
+                .await?;
+            Ok(row.map(Into::into))
+        }
+
+        async fn links_of_releases(&self, release_ids: &[i64]) -> StoreResult<Vec<Link>> {
+            if release_ids.is_empty() {
+                return Ok(Vec::new());
+            }
+            let sql = format!(
+                "SELECT {LINK_COLUMNS} FROM release_links WHERE release_id IN {} {LINK_ORDER}",
+                placeholders(1, release_ids.len())
+            );
+            let mut query = sqlx::query_as::<_, LinkRow>(&sql);
+            for id in release_ids {
+                query = query.bind(id);
+            }
+            Ok(query
+                .fetch_all(self.reader())
+                .await?
+                .into_iter()
+                .map(Into::into)
+                .collect())
+        }
+
+        async fn links(&self, release_id: i64, page: PageRequest) -> StoreResult<Page<Link>> {
+            let sql = format!(
+                "SELECT {LINK_COLUMNS} FROM release_links \
+                 WHERE release_id = $1 {LINK_ORDER} LIMIT $2 OFFSET $3"
+            );
+            let rows: Vec<LinkRow> = sqlx::query_as(&sql)
+                .bind(release_id)
+                .bind(page.limit())
+                .bind(page.offset())
+                .fetch_all(self.reader())
+                .await?;
+            let total: i64 =
+                sqlx::query_scalar("SELECT COUNT(*) FROM release_links WHERE release_id = $1")
+                    .bind(release_id)
+                    .fetch_one(self.reader())
+                    .await?;
+            Ok((rows.into_iter().map(Into::into).collect(), total))
+        }
+
+        async fn link(&self, release_id: i64, link_id: i64) -> StoreResult<Option<Link>> {
+            link_in(self.reader(), release_id, link_id, "").await
+        }
+
+        async fn link_conflicts(
+            &self,
+            release_id: i64,
+            candidate: &NewLink,
+            except: Option<i64>,
+        ) -> StoreResult<LinkConflicts> {
+            conflicts_in(self.reader(), release_id, candidate, except).await
+        }
+
+        async fn create_link(
+            &self,
+            release_id: i64,
+            link: &NewLink,
+            max_links: i64,
+        ) -> StoreResult<Link> {
+            let candidate = link.clone();
+            let written = self
+                .write_one_audited(move |conn, audit| {
+                    Box::pin(async move {
+                        // One statement (the release is touched by a trigger); the unique
+                        // indexes decide, `lost_race` tells which rule was hit. The count of
+                        // links is read in the same statement: no row back means full.
+                        // The engine may set the audit context in the same call ($8…$11).
+                        let sql = format!(
+                            "{}INSERT INTO release_links (release_id, name, url, \
+                             filepath, link_type, created_at, updated_at) \
+                             SELECT $1, $2, $3, $4, $5, $6, $6 \
+                             WHERE (SELECT COUNT(*) FROM release_links \
+                             WHERE release_id = $1) < $7 \
+                             RETURNING {LINK_COLUMNS}",
+                            <$store as SqlEngine>::AUDIT_FROM_8.unwrap_or_default()
+                        );
+                        let mut query = sqlx::query_as(&sql)
+                            .bind(release_id)
+                            .bind(&candidate.name)
+                            .bind(&candidate.url)
+                            .bind(&candidate.filepath)
+                            .bind(candidate.link_type.code())
+                            .bind(now_micros())
+                            .bind(max_links);
+                        if <$store as SqlEngine>::AUDIT_FROM_8.is_some() {
+                            query = query
+                                .bind(audit.author_id)
+                                .bind(audit.author_name)
+                                .bind(audit.ip_address)
+                                .bind(audit.request_id);
+                        }
+                        let row: Option<LinkRow> = query.fetch_optional(&mut *conn).await?;
+                        row.map(Into::into).ok_or(StoreError::Full(max_links))
+                    })
+                })
+                .await;
+            match written {
+                Err(error) => Err(self.lost_race(error, release_id, link, None).await),
+                ok => ok,
+            }
+        }
+
+        async fn update_link(
+            &self,
+            release_id: i64,
+            link_id: i64,
+            changes: &LinkChanges,
+        ) -> StoreResult<Option<Link>> {
+            let changes_for_race = changes.clone();
+            let changes = changes.clone();
+            let written = self
+                .write(move |conn| {
+                    Box::pin(async move {
+                        let Some(before) = link_in(
+                            &mut *conn,
+                            release_id,
+                            link_id,
+                            <$store as SqlEngine>::FOR_UPDATE,
+                        )
+                        .await?
+                        else {
+                            return Ok(None);
+                        };
+                        let after = before.with_changes(&changes);
+                        let sql = format!(
+                            "UPDATE release_links SET name = $1, url = $2, filepath = $3, \
+                             link_type = $4, updated_at = $5 WHERE id = $6 \
+                             RETURNING {LINK_COLUMNS}"
+                        );
+                        let row: Option<LinkRow> = sqlx::query_as(&sql)
+                            .bind(&after.name)
+                            .bind(&after.url)
+                            .bind(&after.filepath)
+                            .bind(after.link_type.code())
+                            .bind(now_micros())
+                            .bind(link_id)
+                            .fetch_optional(&mut *conn)
+                            .await?;
+                        // Deleted since it was read (PostgreSQL, when the delete committed first).
+                        let Some(row) = row else {
+                            return Ok(None);
+                        };
+                        // The old permanent link keeps leading to this link.
+                        if let Some(old) = before
+                            .filepath
+                            .as_ref()
+                            .filter(|old| after.filepath.as_ref() != Some(*old))
+                        {
+                            sqlx::query(
+                                "DELETE FROM link_filepath_aliases WHERE release_id = $1 \
+                                 AND filepath = $2",
+                            )
+                            .bind(release_id)
+                            .bind(old)
+                            .execute(&mut *conn)
+                            .await?;
+                            sqlx::query(
+                                "INSERT INTO link_filepath_aliases \
+                                 (release_id, filepath, link_id, created_at) \
+                                 VALUES ($1, $2, $3, $4)",
+                            )
+                            .bind(release_id)
+                            .bind(old)
+                            .bind(link_id)
+                            .bind(now_micros())
+                            .execute(&mut *conn)
+                            .await?;
+                        }
+                        Ok(Some(row.into()))
+                    })
+                })
+                .await;
+            match written {
+                Ok(found) => Ok(found),
+                Err(error @ StoreError::Database(_)) => {
+                    // The candidate is needed to re-read the conflicts; recompute it.
+                    let Some(before) = self.link(release_id, link_id).await? else {
+                        return Err(error);
+                    };
+                    let candidate = NewLink::from(before.with_changes(&changes_for_race));
+                    Err(self
+                        .lost_race(error, release_id, &candidate, Some(link_id))
+                        .await)
+                }
+                Err(other) => Err(other),
+            }
+        }
+
+        async fn delete_link(&self, release_id: i64, link_id: i64) -> StoreResult<Option<Link>> {
+            self.write(move |conn| {
+                Box::pin(async move {
+                    let sql = format!(
+                        "DELETE FROM release_links WHERE release_id = $1 AND id = $2 \
+                         RETURNING {LINK_COLUMNS}"
+                    );
+                    let row: Option<LinkRow> = sqlx::query_as(&sql)
+                        .bind(release_id)
+                        .bind(link_id)
+                        .fetch_optional(&mut *conn)
+                        .await?;
+                    Ok(row.map(Into::into))
+                })
+            })
+            .await
+        }
+    };
+}
+
+pub(crate) use link_methods;
