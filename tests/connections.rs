@@ -42,7 +42,7 @@ async fn closed_within(stream: &mut TcpStream, limit: Duration) -> Option<Durati
     loop {
         match tokio::time::timeout_at((started + limit).into(), stream.read(&mut buffer)).await {
             Err(_) => return None,
-            Ok(Ok(0)) | Ok(Err(_)) => return Some(started.elapsed()),
+            Ok(Ok(0) | Err(_)) => return Some(started.elapsed()),
             Ok(Ok(_)) => continue,
         }
     }

@@ -259,7 +259,7 @@ async fn check_and_settle(base: &str, model: &Mutex<Model>) -> usize {
             "one key, two links"
         );
     }
-    for (key, states) in model.links.iter_mut() {
+    for (key, states) in &mut model.links {
         match seen.get(key) {
             Some((id, name)) => *states = vec![Some((*id, name.clone()))],
             None => {

@@ -119,7 +119,7 @@ async fn following_next_links_visits_every_link_once() {
                     .split('>')
                     .next()
                     .expect("url")
-                    .to_owned()
+                    .to_owned();
             }
             None => break,
         }

@@ -101,8 +101,7 @@ fn keep_mtime(from: &Path, to: &Path) {
 /// environment (no RELINKS_* of the test run), listening on `port`.
 fn shell(script: &str, directory: &Path, port: u16) -> Child {
     let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repository().join("target"));
+        .map_or_else(|| repository().join("target"), PathBuf::from);
     let mut command = Command::new("bash");
     command
         .args(["-c", script])

@@ -7,8 +7,8 @@ mod common;
 
 use std::collections::BTreeSet;
 
+use relinks::app::{open, Engine};
 use relinks::config::DatabaseConfig;
-use relinks::server::{open, Engine};
 use relinks::store::transfer::{NOT_COPIED, TABLES};
 use relinks::store::{Constraint, Store};
 
@@ -54,11 +54,11 @@ fn check_tables(schema: &BTreeSet<String>) {
 }
 
 /// The copy reads and writes exactly the columns the table has.
-fn check_columns(table: &str, schema: BTreeSet<String>) {
+fn check_columns(table: &str, schema: &BTreeSet<String>) {
     let copy = TABLES.iter().find(|t| t.name == table).expect("copied");
     let copied: BTreeSet<String> = copy.columns.iter().map(|(c, _)| c.to_string()).collect();
     assert_eq!(
-        copied, schema,
+        &copied, schema,
         "the columns `relinks copy` moves for {table}"
     );
 }
@@ -70,7 +70,7 @@ fn check_unique_rules(schema: &BTreeSet<String>) {
         .iter()
         .map(|c| c.index().to_owned())
         .collect();
-    known.extend(WRITTEN_WITH_ON_CONFLICT.iter().map(|n| n.to_string()));
+    known.extend(WRITTEN_WITH_ON_CONFLICT.iter().map(ToString::to_string));
     assert_eq!(
         schema, &known,
         "unique indexes of the schema against store::Constraint (a new unique index needs its \
@@ -114,7 +114,7 @@ mod sqlite_only {
                 .fetch_all(&mut connection)
                 .await
                 .expect("columns");
-            check_columns(table.name, columns.into_iter().collect());
+            check_columns(table.name, &columns.into_iter().collect());
         }
     }
 
@@ -210,7 +210,7 @@ mod postgres_only {
             .fetch_all(&mut connection)
             .await
             .expect("columns");
-            check_columns(table.name, columns.into_iter().collect());
+            check_columns(table.name, &columns.into_iter().collect());
         }
     }
 

@@ -78,8 +78,8 @@ impl<S: std::fmt::Debug> std::fmt::Debug for Cached<S> {
 }
 
 impl<S: Store> Store for Cached<S> {
-    async fn close(&self) -> () {
-        self.inner.close().await
+    async fn close(&self) {
+        self.inner.close().await;
     }
 
     fn content_memo(&self) -> Option<&ReadCache> {

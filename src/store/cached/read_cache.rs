@@ -146,7 +146,7 @@ mod tests {
         let before = reads.load(Ordering::SeqCst);
         read_counted(&cache, "small", 100, &reads).await;
         assert_eq!(reads.load(Ordering::SeqCst), before + 1);
-        let entries = cache.entries.read().map(|e| e.bytes).unwrap_or(usize::MAX);
+        let entries = cache.entries.read().map_or(usize::MAX, |e| e.bytes);
         assert!(entries <= MAX_BYTES, "{entries} bytes kept");
     }
 }
