@@ -6,6 +6,7 @@
 
 pub mod app;
 pub mod backup;
+pub mod blobs;
 pub mod bootstrap;
 pub mod config;
 pub mod copy;

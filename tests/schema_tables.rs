@@ -16,7 +16,12 @@ use common::TestDatabase;
 
 /// Unique indexes no write can break, as PostgreSQL names them: their rows are written with
 /// `ON CONFLICT` only.
-const WRITTEN_WITH_ON_CONFLICT: [&str; 2] = ["server_settings_pkey", "rate_limit_counts_pkey"];
+const WRITTEN_WITH_ON_CONFLICT: [&str; 4] = [
+    "server_settings_pkey",
+    "rate_limit_counts_pkey",
+    "blobs_pkey",
+    "packages_name_version_unique",
+];
 
 /// Creates and migrates the schema the way the server does.
 async fn migrate(url: &str) {

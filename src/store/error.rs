@@ -17,6 +17,11 @@ pub enum StoreError {
     /// committed first: the same answer as if it had never been there.
     #[error("the row this write refers to is gone: {0}")]
     Vanished(#[source] sqlx::Error),
+    /// An upload's blob was taken by the sweep before its file was committed (its pin was
+    /// lost, as when its instance's database connection broke): nothing was recorded, and
+    /// the upload can be sent again.
+    #[error("the stored bytes of this upload were swept before it was committed")]
+    BlobSwept,
     /// A release already holds as many links as it may.
     #[error("the release holds {0} links, its limit")]
     Full(i64),

@@ -6,8 +6,9 @@
 //! requests race: unique names, URLs and filepaths per release, one release per tag, ids never
 //! reused, and an acknowledged write on disk before it is acknowledged.
 //!
-//! `Store` is split in three parts, each in its file: [`Directory`] (users, tokens, namespaces),
-//! [`Projects`] (projects, memberships, tags) and [`Releases`] (releases, links). `records/`
+//! `Store` is split in four parts, each in its file: [`Directory`] (users, tokens, namespaces),
+//! [`Projects`] (projects, memberships, tags), [`Releases`] (releases, links) and
+//! [`HostedFiles`] (blobs, packages, uploads). `records/`
 //! holds what they take and give, `error.rs` and `constraint.rs` how they fail. `sql/` has the
 //! SQL both engines share, `sqlite/` and `postgres/` the engines, `cached/` the read cache in
 //! front of SQLite, `transfer.rs` the tables as `relinks copy` sees them.
@@ -17,6 +18,7 @@ pub mod cached;
 mod constraint;
 mod directory;
 mod error;
+mod hosted_files;
 pub mod postgres;
 mod projects;
 pub mod records;
@@ -30,6 +32,7 @@ use std::future::Future;
 pub use constraint::Constraint;
 pub use directory::Directory;
 pub use error::{StoreError, StoreResult};
+pub use hosted_files::HostedFiles;
 pub use projects::Projects;
 pub use records::*;
 pub use releases::Releases;
@@ -40,9 +43,11 @@ pub type BoxFuture<'a, T> = std::pin::Pin<Box<dyn Future<Output = T> + Send + 'a
 /// One page of a listing and the total number of rows.
 pub type Page<T> = (Vec<T>, i64);
 
-/// The operations relinks needs from a database: its three parts ([`Directory`], [`Projects`],
-/// [`Releases`]), plus a health check.
-pub trait Store: Directory + Projects + Releases + Clone + Send + Sync + 'static {
+/// The operations relinks needs from a database: its four parts ([`Directory`], [`Projects`],
+/// [`Releases`], [`HostedFiles`]), plus a health check.
+pub trait Store:
+    Directory + Projects + Releases + HostedFiles + Clone + Send + Sync + 'static
+{
     /// Closes the connections, letting running statements finish.
     fn close(&self) -> impl Future<Output = ()> + Send;
 

@@ -38,7 +38,7 @@ pub struct Table {
 use Kind::{Bool, Int, Text};
 
 /// Every table that is copied, parents before children. The others are in [`NOT_COPIED`].
-pub const TABLES: [Table; 14] = [
+pub const TABLES: [Table; 18] = [
     Table {
         name: "users",
         columns: &[
@@ -217,6 +217,66 @@ pub const TABLES: [Table; 14] = [
         identity: false,
     },
     Table {
+        name: "blobs",
+        columns: &[
+            ("sha256", Text),
+            ("size", Int),
+            ("sha1", Text),
+            ("md5", Text),
+            ("deleting", Bool),
+            ("created_at", Int),
+        ],
+        order_by: "sha256",
+        identity: false,
+    },
+    Table {
+        name: "packages",
+        columns: &[
+            ("id", Int),
+            ("project_id", Int),
+            ("name", Text),
+            ("version", Text),
+            ("package_type", Text),
+            ("status", Text),
+            ("creator_id", Int),
+            ("created_at", Int),
+            ("updated_at", Int),
+            ("last_downloaded_at", Int),
+        ],
+        order_by: "id",
+        identity: true,
+    },
+    Table {
+        name: "package_files",
+        columns: &[
+            ("id", Int),
+            ("package_id", Int),
+            ("project_id", Int),
+            ("file_name", Text),
+            ("blob_sha256", Text),
+            ("size", Int),
+            ("created_at", Int),
+            ("updated_at", Int),
+        ],
+        order_by: "id",
+        identity: true,
+    },
+    Table {
+        name: "uploads",
+        columns: &[
+            ("id", Int),
+            ("project_id", Int),
+            ("secret", Text),
+            ("filename", Text),
+            ("blob_sha256", Text),
+            ("size", Int),
+            ("uploaded_by_id", Int),
+            ("created_at", Int),
+        ],
+        order_by: "id",
+        identity: true,
+    },
+    Table {
         name: "audit_events",
         columns: &[
             ("id", Int),
@@ -250,7 +310,11 @@ pub struct NotCopied {
 /// [`TABLES`] or here, and every column of a copied table is in its `columns`:
 /// `tests/schema_tables.rs` checks both engines, so a table or column added by a migration
 /// fails a test until the copy knows what to do with it.
-pub const NOT_COPIED: [NotCopied; 4] = [
+pub const NOT_COPIED: [NotCopied; 5] = [
+    NotCopied {
+        name: "blob_pins",
+        reason: "uploads in flight on the source: none is acknowledged, so none is owed",
+    },
     NotCopied {
         name: "sessions",
         reason: "browser sessions: people sign in again on the new instance",

@@ -28,6 +28,7 @@ use std::sync::Arc;
 use super::{Store, StoreResult};
 
 mod directory;
+mod hosted_files;
 mod projects;
 mod read_cache;
 mod releases;

@@ -12,10 +12,12 @@ use sqlx::{PgConnection, PgPool};
 use super::audit::AuditContext;
 use super::sql::engine::SqlEngine;
 use super::sql::{
-    directory::directory_impl, projects::projects_impl, releases::releases_impl,
-    transfer::transfer_impl,
+    directory::directory_impl, hosted_files::hosted_files_impl, projects::projects_impl,
+    releases::releases_impl, transfer::transfer_impl,
 };
 use super::{BoxFuture, StoreError, StoreResult};
+
+mod instance;
 
 /// How a PostgreSQL pool behaves.
 #[derive(Debug, Clone)]
@@ -87,6 +89,14 @@ impl SqlEngine for PgStore {
         &["SELECT setval(pg_get_serial_sequence('{table}', 'id'), $1, false)"];
     const PAUSE_AUDIT: &'static str = "SELECT set_config('relinks.paused', 'on', true)";
     const RESUME_AUDIT: &'static str = "SELECT 1";
+    const LIVE_PIN: &'static str = "(p.expires_at >= $2 AND (p.instance = $3 OR EXISTS (\
+         SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted \
+         AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) \
+         AND l.classid = 1919249000::oid AND l.objid = p.instance::oid AND l.objsubid = 2)))";
+
+    async fn hold_instance(&self, instance: i64) -> StoreResult<()> {
+        instance::hold(self.writer.connect_options().as_ref().clone(), instance).await
+    }
 
     fn reader(&self) -> &PgPool {
         &self.reader
@@ -153,6 +163,7 @@ impl SqlEngine for PgStore {
 directory_impl!(PgStore, sqlx::Postgres);
 projects_impl!(PgStore, sqlx::Postgres);
 releases_impl!(PgStore, sqlx::Postgres);
+hosted_files_impl!(PgStore, sqlx::Postgres);
 transfer_impl!(PgStore, sqlx::Postgres);
 
 impl super::Store for PgStore {

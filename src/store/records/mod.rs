@@ -3,6 +3,7 @@
 //! serialising them.
 
 mod audit_events;
+mod files;
 mod links;
 mod members;
 mod namespaces;
@@ -13,6 +14,7 @@ mod tokens;
 mod users;
 
 pub use audit_events::*;
+pub use files::*;
 pub use links::*;
 pub use members::*;
 pub use namespaces::*;

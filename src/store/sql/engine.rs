@@ -53,6 +53,17 @@ pub(crate) trait SqlEngine {
     /// setting ends with its transaction by itself (a statement that does nothing).
     const RESUME_AUDIT: &'static str;
 
+    /// The SQL condition "the pin `p` still holds its blob", with `$2` the time now and `$3`
+    /// the asking instance. A pin expires; before that it holds while its instance runs.
+    /// SQLite's file has one process, the asking one: any other instance's pin is a crashed
+    /// one's. PostgreSQL is shared: an instance runs while it holds its advisory lock
+    /// ([`Self::hold_instance`]), which PostgreSQL releases when its connection ends.
+    const LIVE_PIN: &'static str;
+
+    /// Keeps the advisory lock that makes `instance`'s pins live for as long as this process
+    /// runs (PostgreSQL); nothing on SQLite.
+    fn hold_instance(&self, instance: i64) -> impl Future<Output = StoreResult<()>> + Send;
+
     /// The pool reads go to (read-only on SQLite, beside the one writer).
     fn reader(&self) -> &sqlx::Pool<Self::Database>;
 

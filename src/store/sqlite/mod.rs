@@ -15,8 +15,8 @@ use sqlx::{ConnectOptions, SqliteConnection, SqlitePool};
 use super::audit::AuditContext;
 use super::sql::engine::SqlEngine;
 use super::sql::{
-    directory::directory_impl, projects::projects_impl, releases::releases_impl,
-    transfer::transfer_impl,
+    directory::directory_impl, hosted_files::hosted_files_impl, projects::projects_impl,
+    releases::releases_impl, transfer::transfer_impl,
 };
 use super::{BoxFuture, StoreError, StoreResult};
 
@@ -96,6 +96,11 @@ impl SqlEngine for SqliteStore {
     ];
     const PAUSE_AUDIT: &'static str = "UPDATE audit_context SET paused = 1";
     const RESUME_AUDIT: &'static str = "UPDATE audit_context SET paused = 0";
+    const LIVE_PIN: &'static str = "(p.expires_at >= $2 AND p.instance = $3)";
+
+    async fn hold_instance(&self, _instance: i64) -> StoreResult<()> {
+        Ok(())
+    }
 
     fn reader(&self) -> &SqlitePool {
         &self.reader
@@ -142,6 +147,7 @@ impl SqlEngine for SqliteStore {
 directory_impl!(SqliteStore, sqlx::Sqlite);
 projects_impl!(SqliteStore, sqlx::Sqlite);
 releases_impl!(SqliteStore, sqlx::Sqlite);
+hosted_files_impl!(SqliteStore, sqlx::Sqlite);
 transfer_impl!(SqliteStore, sqlx::Sqlite);
 
 impl super::Store for SqliteStore {
