@@ -58,6 +58,28 @@ pub struct ServeConfig {
     #[arg(long, env = "RELINKS_MAX_LINKS_PER_RELEASE", default_value_t = 10_000)]
     pub max_links_per_release: i64,
 
+    /// Where hosted files are kept: a directory (made when missing), or an S3-compatible bucket
+    /// `s3://bucket/prefix` (the prefix is this relinks' own). Default: `<database file>.files`
+    /// beside a SQLite database, `relinks-files` for PostgreSQL.
+    #[arg(long, env = "RELINKS_STORAGE")]
+    pub storage: Option<String>,
+
+    #[command(flatten)]
+    pub s3: S3Config,
+
+    /// Largest generic package file, in bytes (GitLab's default: 5 GiB; 0: no limit).
+    #[arg(long, env = "RELINKS_MAX_GENERIC_FILE_BYTES", default_value_t = 5 * 1024 * 1024 * 1024)]
+    pub max_generic_file_bytes: u64,
+
+    /// Largest project upload, in bytes (GitLab's default: 100 MiB; 0: no limit).
+    #[arg(long, env = "RELINKS_MAX_UPLOAD_BYTES", default_value_t = 100 * 1024 * 1024)]
+    pub max_upload_bytes: u64,
+
+    /// Seconds a file transfer may go without moving a byte before it is abandoned (transfers
+    /// are not cut by --request-timeout-secs, however long they take).
+    #[arg(long, env = "RELINKS_TRANSFER_IDLE_TIMEOUT_SECS", default_value_t = 60)]
+    pub transfer_idle_timeout_secs: u64,
+
     /// Rate limits: `on` (GitLab.com's defaults below) or `off`.
     #[arg(long, env = "RELINKS_RATE_LIMITS", default_value = "on", value_parser = ["on", "off"])]
     pub rate_limits: String,
@@ -95,6 +117,76 @@ pub struct ServeConfig {
 
     #[arg(skip = std::env::var("RELINKS_SECRET").ok().filter(|t| !t.is_empty()))]
     pub secret: Option<String>,
+}
+
+/// How to reach an S3 bucket given with `--storage s3://…`. Each setting falls back to the
+/// standard AWS variable every AWS tool reads.
+#[derive(Args, Clone, Default)]
+pub struct S3Config {
+    /// The S3 endpoint of a self-hosted store (Garage, MinIO, …); AWS's own by default.
+    #[arg(long, env = "AWS_ENDPOINT_URL")]
+    pub s3_endpoint: Option<String>,
+
+    /// The bucket's region (`garage` for Garage's default; `us-east-1` when unset).
+    #[arg(long, env = "AWS_REGION")]
+    pub s3_region: Option<String>,
+
+    /// The access key id.
+    #[arg(long, env = "AWS_ACCESS_KEY_ID")]
+    pub s3_access_key_id: Option<String>,
+
+    /// The secret access key (better given in the environment than on a command line).
+    #[arg(long, env = "AWS_SECRET_ACCESS_KEY", hide_env_values = true)]
+    pub s3_secret_access_key: Option<String>,
+
+    /// Allow a plain `http://` endpoint.
+    #[arg(long, env = "AWS_ALLOW_HTTP", default_value_t = false)]
+    pub s3_allow_http: bool,
+
+    /// Virtual-hosted addressing (`bucket.host`) instead of path style, which self-hosted
+    /// stores expect.
+    #[arg(long, env = "RELINKS_S3_VIRTUAL_HOSTED", default_value_t = false)]
+    pub s3_virtual_hosted: bool,
+
+    /// Redirect downloads to a pre-signed URL valid this many seconds, instead of streaming
+    /// them through relinks (GitLab's `proxy_download: false`). 0: stream (the default).
+    #[arg(long, env = "RELINKS_S3_REDIRECT_DOWNLOADS_SECS", default_value_t = 0)]
+    pub s3_redirect_downloads_secs: u64,
+}
+
+impl fmt::Debug for S3Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("S3Config")
+            .field("s3_endpoint", &self.s3_endpoint)
+            .field("s3_region", &self.s3_region)
+            .field("s3_access_key_id", &self.s3_access_key_id)
+            .field(
+                "s3_secret_access_key",
+                &self.s3_secret_access_key.as_ref().map(|_| "[redacted]"),
+            )
+            .field("s3_allow_http", &self.s3_allow_http)
+            .field("s3_virtual_hosted", &self.s3_virtual_hosted)
+            .field(
+                "s3_redirect_downloads_secs",
+                &self.s3_redirect_downloads_secs,
+            )
+            .finish()
+    }
+}
+
+impl S3Config {
+    pub fn settings(&self) -> crate::blobs::s3::S3Settings {
+        crate::blobs::s3::S3Settings {
+            endpoint: self.s3_endpoint.clone(),
+            region: self.s3_region.clone(),
+            access_key_id: self.s3_access_key_id.clone(),
+            secret_access_key: self.s3_secret_access_key.clone(),
+            allow_http: self.s3_allow_http,
+            virtual_hosted: self.s3_virtual_hosted,
+            redirect_downloads: (self.s3_redirect_downloads_secs > 0)
+                .then(|| std::time::Duration::from_secs(self.s3_redirect_downloads_secs)),
+        }
+    }
 }
 
 /// Which database to use, and how (shared by `serve` and `migrate`).
@@ -163,6 +255,19 @@ impl DatabaseConfig {
 }
 
 impl ServeConfig {
+    /// The storage `--storage` names (`None`: the default beside the database).
+    pub fn storage_settings(&self) -> anyhow::Result<Option<crate::blobs::StorageSettings>> {
+        let Some(text) = self.storage.as_deref().filter(|t| !t.is_empty()) else {
+            return Ok(None);
+        };
+        let location = crate::blobs::StorageLocation::parse(text)
+            .map_err(|e| anyhow::anyhow!("--storage: {e}"))?;
+        Ok(Some(crate::blobs::StorageSettings {
+            location,
+            s3: self.s3.settings(),
+        }))
+    }
+
     pub fn secrets(&self) -> SecretConfig {
         SecretConfig {
             secret: self.secret.clone(),
@@ -218,6 +323,14 @@ impl fmt::Debug for ServeConfig {
             .field("metrics_allow", &self.metrics_allow)
             .field("max_name_length", &self.max_name_length)
             .field("max_links_per_release", &self.max_links_per_release)
+            .field("storage", &self.storage)
+            .field("s3", &self.s3)
+            .field("max_generic_file_bytes", &self.max_generic_file_bytes)
+            .field("max_upload_bytes", &self.max_upload_bytes)
+            .field(
+                "transfer_idle_timeout_secs",
+                &self.transfer_idle_timeout_secs,
+            )
             .field("rate_limits", &self.rate_limits)
             .field("rate_limit_per_user", &self.rate_limit_per_user)
             .field("rate_limit_per_ip", &self.rate_limit_per_ip)

@@ -11,6 +11,7 @@ pub mod bootstrap;
 pub mod config;
 pub mod copy;
 pub mod domain;
+pub mod files;
 pub mod http;
 pub mod secret;
 pub mod store;

@@ -9,6 +9,7 @@ pub mod connections;
 pub mod engine;
 pub mod openapi;
 pub mod router;
+pub mod storage;
 
 use std::future::Future;
 
@@ -40,6 +41,8 @@ pub struct Settings {
     /// SQLite's reads are answered from a cache in front of the store (a test that counts the
     /// statements reaching SQLite turns it off).
     pub read_cache: bool,
+    /// Where hosted files go; `None`: `<database file>.files` beside a SQLite database.
+    pub storage: Option<crate::blobs::StorageSettings>,
 }
 
 impl Settings {
@@ -53,6 +56,7 @@ impl Settings {
             secrets: SecretConfig::default(),
             root_token: None,
             read_cache: true,
+            storage: None,
         }
     }
 }
@@ -74,6 +78,11 @@ impl Settings {
                 max_links_per_release: config.max_links_per_release.max(1),
                 rate_limits: rate_limits(config),
                 monitoring,
+                transfers: crate::http::TransferLimits {
+                    max_generic_file_bytes: config.max_generic_file_bytes,
+                    max_upload_bytes: config.max_upload_bytes,
+                    idle_timeout: seconds(config.transfer_idle_timeout_secs),
+                },
                 ..HttpConfig::default()
             },
             connections: ConnectionLimits {
@@ -84,6 +93,7 @@ impl Settings {
             secrets: config.secrets(),
             root_token: config.root_token.clone(),
             read_cache: true,
+            storage: config.storage_settings()?,
         })
     }
 }
@@ -173,7 +183,9 @@ async fn assemble<S: Store>(
         token_key,
         ..settings.http.clone()
     };
-    let app = App::new(store, external_url, http);
+    let storage = storage::settings(settings.storage.as_ref(), &settings.database);
+    let files = storage::open(&store, &storage, &settings.database).await?;
+    let app = App::new(store, files, external_url, http);
     if settings.database.is_postgres() {
         app.share_rate_limits();
     }

@@ -54,7 +54,10 @@ impl Modify for Security {
     components(schemas(AnyError)),
     tags(
         (name = "release links", description = "The Release links API"),
-        (name = "releases"), (name = "tags"), (name = "projects"), (name = "members"),
+        (name = "releases"),
+        (name = "packages", description = "Generic packages and the Packages API: release files hosted by relinks"),
+        (name = "uploads", description = "Project uploads: files attached to a project, served at their `full_path`"),
+        (name = "tags"), (name = "projects"), (name = "members"),
         (name = "groups"), (name = "users"), (name = "tokens"), (name = "audit events"), (name = "meta"),
         (name = "pages", description = "What browsers see: release pages, sign-in, permanent links")
     )

@@ -281,12 +281,9 @@ mod tests {
     fn body(
         parts: &[&'static [u8]],
     ) -> impl Stream<Item = Result<Bytes, std::io::Error>> + Unpin + Send {
-        futures_util::stream::iter(
-            parts
-                .iter()
-                .map(|p| Ok(Bytes::from_static(p)))
-                .collect::<Vec<_>>(),
-        )
+        let chunks: Vec<Result<Bytes, std::io::Error>> =
+            parts.iter().map(|p| Ok(Bytes::from_static(p))).collect();
+        futures_util::stream::iter(chunks)
     }
 
     async fn read_all(blobs: &Blobs, sha256: &str, range: Option<ByteRange>) -> Vec<u8> {

@@ -142,7 +142,7 @@ pub(crate) trait Backend: Send + Sync {
 #[derive(Debug)]
 enum Backends {
     Local(LocalBlobs),
-    S3(S3Blobs),
+    S3(Box<S3Blobs>),
 }
 
 /// Calls the same method on whichever backend is configured.
@@ -222,7 +222,7 @@ impl Blobs {
                 (Backends::Local(LocalBlobs::open(root).await?), None)
             }
             StorageLocation::S3 { bucket, prefix } => (
-                Backends::S3(S3Blobs::open(bucket, prefix, &settings.s3)?),
+                Backends::S3(Box::new(S3Blobs::open(bucket, prefix, &settings.s3)?)),
                 settings.s3.redirect_downloads,
             ),
         };

@@ -162,7 +162,7 @@ impl Actor {
         level: None,
     };
 
-    fn at_least(&self, level: AccessLevel) -> bool {
+    pub fn at_least(&self, level: AccessLevel) -> bool {
         self.level.is_some_and(|l| l >= level)
     }
 }

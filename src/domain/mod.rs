@@ -2,10 +2,13 @@
 //! without a server or a database.
 
 pub mod access;
+pub mod content;
 pub mod link;
 pub mod membership;
 pub mod names;
+pub mod packages;
 pub mod pagination;
 pub mod release;
 pub mod time;
 pub mod token;
+pub mod uploads;

@@ -43,6 +43,15 @@ pub fn parse_datetime(value: &str) -> Option<Micros> {
 }
 
 /// `YYYY-MM-DD`.
+/// An HTTP date (`Sun, 06 Nov 1994 08:49:37 GMT`, RFC 9110's IMF-fixdate), or any time
+/// [`parse_datetime`] reads (GitLab parses `If-Unmodified-Since` leniently).
+pub fn parse_http_date(value: &str) -> Option<Micros> {
+    chrono::DateTime::parse_from_rfc2822(value.trim())
+        .ok()
+        .map(|t| t.timestamp_micros())
+        .or_else(|| parse_datetime(value))
+}
+
 pub fn parse_date(value: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(value.trim(), "%Y-%m-%d").ok()
 }
@@ -54,6 +63,15 @@ pub fn today() -> NaiveDate {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn http_dates() {
+        assert_eq!(
+            parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"),
+            Some(784_111_777_000_000)
+        );
+        assert_eq!(parse_http_date("nonsense"), None);
+    }
 
     #[test]
     fn formats_with_milliseconds_and_z() {

@@ -73,13 +73,19 @@ impl Caller {
 /// What a route accepts beyond personal access tokens with `api` or `read_api`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct RouteAuth {
-    /// The releases and links routes accept CI job tokens.
+    /// The releases, links and package routes accept CI job tokens.
     pub job_token: bool,
     /// `GET /user` and the users routes accept `read_user` tokens.
     pub read_user: bool,
     /// A token of any scope may see and revoke itself (GitLab's `allow_access_with_scope` of
     /// every scope on `/personal_access_tokens/self`).
     pub any_scope: bool,
+    /// The package routes accept HTTP Basic with a token as the password (`gitlab-ci-token`
+    /// as the user name for a job token), and a job token as a Bearer token.
+    pub basic: bool,
+    /// Reads of files accept a browser's session (a signed-in browser follows a permanent
+    /// link to the file).
+    pub session: bool,
 }
 
 impl RouteAuth {
@@ -87,22 +93,83 @@ impl RouteAuth {
         job_token: false,
         read_user: false,
         any_scope: false,
+        basic: false,
+        session: false,
     };
     pub const RELEASES: Self = Self {
         job_token: true,
-        read_user: false,
-        any_scope: false,
+        ..Self::DEFAULT
     };
     pub const USERS: Self = Self {
-        job_token: false,
         read_user: true,
-        any_scope: false,
+        ..Self::DEFAULT
     };
     pub const OWN_TOKEN: Self = Self {
-        job_token: false,
         read_user: true,
         any_scope: true,
+        ..Self::DEFAULT
     };
+    /// Generic packages (`lib/api/generic_packages.rb`'s authentication settings).
+    pub const PACKAGES: Self = Self {
+        job_token: true,
+        basic: true,
+        session: true,
+        ..Self::DEFAULT
+    };
+    /// The packages API and project uploads: job tokens, and sessions on reads.
+    pub const FILES: Self = Self {
+        job_token: true,
+        session: true,
+        ..Self::DEFAULT
+    };
+}
+
+/// The name CI jobs give with their job token as HTTP Basic credentials.
+pub const JOB_TOKEN_USER: &str = "gitlab-ci-token";
+
+/// At most this many session cookies of one request are looked up.
+const MAX_SESSION_COOKIES: usize = 4;
+
+/// The name of the browser session's cookie.
+pub const SESSION_COOKIE: &str = "relinks_session";
+
+/// The session cookies a request carries: a cookie planted beside the real one (by a sibling
+/// site, say) must not hide it, so each is tried.
+pub fn session_secrets(headers: &axum::http::HeaderMap) -> Vec<String> {
+    headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(cookie::Cookie::split_parse_encoded)
+        .filter_map(Result::ok)
+        .filter(|c| c.name() == SESSION_COOKIE && !c.value().is_empty())
+        .map(|c| c.value().to_owned())
+        .take(MAX_SESSION_COOKIES)
+        .collect()
+}
+
+/// The user of the first live session among `secrets` (a session that has ended, or whose
+/// token has, is no session).
+pub async fn session_user<S: Store>(
+    app: &App<S>,
+    secrets: &[String],
+) -> crate::store::StoreResult<Option<User>> {
+    for secret in secrets {
+        let Some(session) = app
+            .store
+            .session_by_digest(&app.config.token_key.digest(secret))
+            .await?
+        else {
+            continue;
+        };
+        let token = app.store.personal_token(session.token_id).await?;
+        if session.expires_at > now_micros() && token.as_ref().is_some_and(is_usable) {
+            if let Some(user) = app.store.user(session.user_id).await? {
+                return Ok(Some(user));
+            }
+        }
+    }
+    Ok(None)
 }
 
 /// A token that has not been revoked and has not expired.
@@ -165,15 +232,18 @@ pub async fn authenticate<S: Store>(
     request: &ApiRequest,
     route: RouteAuth,
 ) -> ApiResult<Caller> {
-    let caller = resolve_caller(app, request, route).await;
-    let outcome = match &caller {
-        Ok(Caller {
-            user: Some(user), ..
-        }) => {
+    let resolved = resolve_caller(app, request, route).await;
+    let outcome = match &resolved {
+        Ok((
+            Caller {
+                user: Some(user), ..
+            },
+            _,
+        )) => {
             crate::store::audit::set_author(user.id, &user.username);
             Outcome::User(user.id)
         }
-        Ok(_) => Outcome::Anonymous,
+        Ok((_, outcome)) => *outcome,
         Err(
             ApiError::Message(StatusCode::UNAUTHORIZED, _)
             | ApiError::OAuth {
@@ -183,10 +253,10 @@ pub async fn authenticate<S: Store>(
         ) => Outcome::Failed,
         // The store could not answer: nothing is known of the caller (the middleware counts
         // the request against its address).
-        Err(_) => return caller,
+        Err(_) => return resolved.map(|(caller, _)| caller),
     };
     settle(request.ticket.as_ref(), outcome).map_err(ApiError::Throttled)?;
-    let caller = caller?;
+    let (caller, _) = resolved?;
     if let Via::PersonalToken { scopes, .. } = &caller.via {
         if !scope_allows(scopes, request, route) {
             return Err(ApiError::insufficient_scope());
@@ -195,55 +265,100 @@ pub async fn authenticate<S: Store>(
     Ok(caller)
 }
 
+/// The caller of a personal access token: `None` when there is no such token; expired and
+/// revoked ones are errors of their own.
+async fn personal_caller<S: Store>(app: &App<S>, secret: &str) -> ApiResult<Option<Caller>> {
+    let Some(token) = app
+        .store
+        .personal_token_by_digest(&app.config.token_key.digest(secret))
+        .await?
+    else {
+        return Ok(None);
+    };
+    if token.revoked {
+        return Err(ApiError::token_revoked());
+    }
+    if !is_usable(&token) {
+        return Err(ApiError::token_expired());
+    }
+    let Some(user) = app.store.user(token.user_id).await? else {
+        return Ok(None);
+    };
+    record_use(app, token.id, token.last_used_at);
+    Ok(Some(Caller {
+        user: Some(user),
+        via: Via::PersonalToken {
+            id: token.id,
+            scopes: token.scopes,
+        },
+    }))
+}
+
+/// The caller of a CI job token that has not expired: the job's user, within its project.
+async fn job_caller<S: Store>(app: &App<S>, secret: &str) -> ApiResult<Option<Caller>> {
+    let Some(job) = app
+        .store
+        .job_token_by_digest(&app.config.token_key.digest(secret))
+        .await?
+        .filter(|job| job.expires_at > now_micros())
+    else {
+        return Ok(None);
+    };
+    let user = app.store.user(job.user_id).await?;
+    Ok(user.map(|user| Caller {
+        user: Some(user),
+        via: Via::JobToken {
+            project_id: job.project_id,
+        },
+    }))
+}
+
+/// The caller, and how an anonymous one counts (a failed Basic credential is a failed
+/// authentication, though the request goes on as anonymous, as GitLab's package routes do).
 async fn resolve_caller<S: Store>(
     app: &App<S>,
     request: &ApiRequest,
     route: RouteAuth,
-) -> ApiResult<Caller> {
-    if let Some(secret) = &request.credentials.personal {
-        let token = app
-            .store
-            .personal_token_by_digest(&app.config.token_key.digest(secret))
-            .await?
-            .ok_or_else(ApiError::unauthorized)?;
-        if token.revoked {
-            return Err(ApiError::token_revoked());
+) -> ApiResult<(Caller, Outcome)> {
+    let credentials = &request.credentials;
+    if let Some(secret) = &credentials.personal {
+        if let Some(caller) = personal_caller(app, secret).await? {
+            return Ok((caller, Outcome::Anonymous));
         }
-        if !is_usable(&token) {
-            return Err(ApiError::token_expired());
+        // GitLab's `find_user_from_job_bearer_token`, on the package routes.
+        if credentials.bearer && route.job_token && route.basic {
+            if let Some(caller) = job_caller(app, secret).await? {
+                return Ok((caller, Outcome::Anonymous));
+            }
         }
-        let user = app
-            .store
-            .user(token.user_id)
-            .await?
-            .ok_or_else(ApiError::unauthorized)?;
-        record_use(app, token.id, token.last_used_at);
-        return Ok(Caller {
-            user: Some(user),
-            via: Via::PersonalToken {
-                id: token.id,
-                scopes: token.scopes,
-            },
-        });
+        return Err(ApiError::unauthorized());
     }
-    if let Some(secret) = request.credentials.job.as_ref().filter(|_| route.job_token) {
-        let job = app
-            .store
-            .job_token_by_digest(&app.config.token_key.digest(secret))
-            .await?
-            .filter(|job| job.expires_at > now_micros())
-            .ok_or_else(ApiError::unauthorized)?;
-        let user = app
-            .store
-            .user(job.user_id)
-            .await?
-            .ok_or_else(ApiError::unauthorized)?;
-        return Ok(Caller {
-            user: Some(user),
-            via: Via::JobToken {
-                project_id: job.project_id,
-            },
-        });
+    if let Some(secret) = credentials.job.as_ref().filter(|_| route.job_token) {
+        let caller = job_caller(app, secret).await?;
+        return caller
+            .map(|c| (c, Outcome::Anonymous))
+            .ok_or_else(ApiError::unauthorized);
     }
-    Ok(Caller::anonymous())
+    let mut outcome = Outcome::Anonymous;
+    if let Some(basic) = credentials.basic.as_ref().filter(|_| route.basic) {
+        let caller = if basic.username == JOB_TOKEN_USER {
+            job_caller(app, &basic.password).await?
+        } else {
+            personal_caller(app, &basic.password).await.ok().flatten()
+        };
+        if let Some(caller) = caller {
+            return Ok((caller, Outcome::Anonymous));
+        }
+        outcome = Outcome::Failed;
+    }
+    if route.session && request.is_read() && !credentials.sessions.is_empty() {
+        if let Some(user) = session_user(app, &credentials.sessions).await? {
+            let caller = Caller {
+                user: Some(user),
+                via: Via::Session,
+            };
+            return Ok((caller, Outcome::Anonymous));
+        }
+    }
+    Ok((Caller::anonymous(), outcome))
 }

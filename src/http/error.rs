@@ -24,6 +24,9 @@ pub enum ApiError {
         description: &'static str,
         scope: Option<&'static str>,
     },
+    /// `401 Unauthorized` with a Basic challenge for the realm, as GitLab's package routes
+    /// answer (`BasicAuthHelpers#unauthorized!`), so that HTTP clients offer credentials.
+    Challenge(&'static str),
     /// A redirect (GET on a renamed project's old path).
     Redirect(StatusCode, String),
     /// Anything the store could not do; logged, and answered 500 or 503 without detail.
@@ -177,6 +180,18 @@ impl IntoResponse for ApiError {
                 }
                 let mut response = json_response(status, &body);
                 if let Ok(value) = HeaderValue::from_str(&challenge) {
+                    response
+                        .headers_mut()
+                        .insert(header::WWW_AUTHENTICATE, value);
+                }
+                response
+            }
+            Self::Challenge(realm) => {
+                let mut response = json_response(
+                    StatusCode::UNAUTHORIZED,
+                    &json!({ "message": "401 Unauthorized" }),
+                );
+                if let Ok(value) = HeaderValue::from_str(&format!("Basic realm=\"{realm}\"")) {
                     response
                         .headers_mut()
                         .insert(header::WWW_AUTHENTICATE, value);

@@ -109,6 +109,11 @@ pub async fn guard_limits(State(limits): State<Limits>, request: Request, next: 
             &serde_json::json!({ "message": "431 Request Header Fields Too Large" }),
         );
     }
+    if receives_a_file(request.method(), request.uri().path()) {
+        // A 1 GiB upload over a slow link takes longer than any request should: the transfer
+        // is cut when it stalls instead (`TransferLimits::idle_timeout`).
+        return next.run(request).await;
+    }
     match tokio::time::timeout(limits.request_timeout, next.run(request)).await {
         Ok(response) => response,
         Err(_) => {
@@ -118,6 +123,18 @@ pub async fn guard_limits(State(limits): State<Limits>, request: Request, next: 
                 &serde_json::json!({ "message": "503 Service Unavailable" }),
             )
         }
+    }
+}
+
+/// The routes whose body is a file: a generic package upload, a project upload.
+pub fn receives_a_file(method: &Method, path: &str) -> bool {
+    let Some(rest) = path.strip_prefix("/api/v4/projects/") else {
+        return false;
+    };
+    match *method {
+        Method::PUT => rest.contains("/packages/generic/"),
+        Method::POST => rest.ends_with("/uploads") && rest.matches('/').count() == 1,
+        _ => false,
     }
 }
 
@@ -149,7 +166,9 @@ pub async fn rate_limit(
     mut request: Request,
     next: Next,
 ) -> Response {
-    if limiter.is_off() || request.uri().path().starts_with("/-/") {
+    let path = request.uri().path();
+    let monitoring = path.starts_with("/-/") && !path.starts_with("/-/project/");
+    if limiter.is_off() || monitoring {
         return next.run(request).await;
     }
     let Some(ip) = client_ip(request.extensions()) else {
@@ -245,6 +264,32 @@ mod tests {
         assert!(!ok(b"a\x1b[31m"));
         assert!(!ok(b"<script>"));
         assert!(!ok("é".as_bytes()));
+    }
+
+    #[test]
+    fn file_uploads_are_told_apart() {
+        use super::receives_a_file;
+        use axum::http::Method;
+        assert!(receives_a_file(
+            &Method::PUT,
+            "/api/v4/projects/1/packages/generic/p/1.0/f"
+        ));
+        assert!(receives_a_file(
+            &Method::POST,
+            "/api/v4/projects/g%2Fp/uploads"
+        ));
+        assert!(!receives_a_file(
+            &Method::GET,
+            "/api/v4/projects/1/packages/generic/p/1.0/f"
+        ));
+        assert!(!receives_a_file(
+            &Method::POST,
+            "/api/v4/projects/1/releases"
+        ));
+        assert!(!receives_a_file(
+            &Method::POST,
+            "/api/v4/projects/1/uploads/x"
+        ));
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! entities. Handlers call `domain` for rules and `store` for data; nothing below calls up here.
 
 pub mod auth;
+pub mod download;
 pub mod entities;
 pub mod error;
 pub mod handlers;
@@ -15,6 +16,7 @@ pub mod ratelimit;
 pub mod request;
 pub mod routes;
 pub mod scope;
+pub mod transfer;
 pub mod urls;
 
 use std::sync::Arc;
@@ -41,6 +43,30 @@ pub struct HttpConfig {
     pub rate_limits: ratelimit::RateLimits,
     /// Who may read `/-/metrics` and the readiness check's details.
     pub monitoring: middleware::MonitoringAllowList,
+    /// Limits of the routes that receive files.
+    pub transfers: TransferLimits,
+}
+
+/// The routes that receive files have limits of their own (the 1 MiB of the others would
+/// refuse every release binary), and are cut when they stall rather than when they take long.
+#[derive(Debug, Clone, Copy)]
+pub struct TransferLimits {
+    /// A generic package file (GitLab's `generic_packages_max_file_size`, 5 GiB).
+    pub max_generic_file_bytes: u64,
+    /// A project upload (GitLab's `max_attachment_size`, 100 MiB).
+    pub max_upload_bytes: u64,
+    /// A transfer that moves no byte for this long is abandoned.
+    pub idle_timeout: std::time::Duration,
+}
+
+impl Default for TransferLimits {
+    fn default() -> Self {
+        Self {
+            max_generic_file_bytes: 5 * 1024 * 1024 * 1024,
+            max_upload_bytes: 100 * 1024 * 1024,
+            idle_timeout: std::time::Duration::from_secs(60),
+        }
+    }
 }
 
 impl Default for HttpConfig {
@@ -54,6 +80,7 @@ impl Default for HttpConfig {
             token_key: crate::domain::token::TokenKey::generate(),
             rate_limits: ratelimit::RateLimits::off(),
             monitoring: middleware::MonitoringAllowList::loopback(),
+            transfers: TransferLimits::default(),
         }
     }
 }
@@ -67,6 +94,8 @@ pub struct App<S>(Arc<AppParts<S>>);
 #[derive(Debug)]
 pub struct AppParts<S> {
     pub store: S,
+    /// Where hosted files' bytes are, and this instance's part in keeping them.
+    pub files: crate::files::FileHost,
     pub urls: Urls,
     pub config: HttpConfig,
     pub metrics: Arc<metrics::Metrics>,
@@ -125,10 +154,16 @@ impl<S: Store> App<S> {
         });
     }
 
-    pub fn new(store: S, external_url: &str, config: HttpConfig) -> Self {
+    pub fn new(
+        store: S,
+        files: crate::files::FileHost,
+        external_url: &str,
+        config: HttpConfig,
+    ) -> Self {
         let limiter = Arc::new(ratelimit::Limiter::new(config.rate_limits.clone()));
         Self(Arc::new(AppParts {
             store,
+            files,
             urls: Urls::new(external_url),
             limiter,
             config,

@@ -230,3 +230,21 @@ pub struct Readiness {
     pub status: String,
     pub db_check: Option<Vec<Check>>,
 }
+
+/// A file's bytes, as the body of a generic package upload (any `Content-Type`).
+#[derive(Serialize, ToSchema)]
+#[schema(value_type = String, format = Binary)]
+pub struct FileBytes(pub Vec<u8>);
+
+/// `POST /projects/:id/uploads`: a multipart form whose `file` part is the file.
+#[derive(Serialize, ToSchema)]
+pub struct UploadForm {
+    #[schema(value_type = String, format = Binary)]
+    pub file: Vec<u8>,
+}
+
+/// `{"message": "201 Created"}`: a generic upload's answer without `select`.
+#[derive(Serialize, ToSchema)]
+pub struct CreatedMessage {
+    pub message: String,
+}

@@ -19,8 +19,30 @@ use crate::store::Store;
 pub struct Credentials {
     /// `PRIVATE-TOKEN`, `private_token` or `Authorization: Bearer`.
     pub personal: Option<String>,
+    /// Whether `personal` came from `Authorization: Bearer` (which may also carry a job token
+    /// on the package routes).
+    pub bearer: bool,
     /// `JOB-TOKEN` or `job_token`.
     pub job: Option<String>,
+    /// `Authorization: Basic` (the package routes read it: a token as the password).
+    pub basic: Option<Basic>,
+    /// Session cookies (the routes a browser follows to a file read them, on GET).
+    pub sessions: Vec<String>,
+}
+
+/// HTTP Basic credentials.
+#[derive(Clone, Default)]
+pub struct Basic {
+    pub username: String,
+    pub password: String,
+}
+
+impl std::fmt::Debug for Basic {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Basic")
+            .field("username", &self.username)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A parsed API request.
@@ -74,6 +96,24 @@ fn bearer_token(headers: &HeaderMap) -> Option<String> {
     (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then(|| token.to_owned())
 }
 
+fn basic_credentials(headers: &HeaderMap) -> Option<Basic> {
+    use base64::Engine as _;
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, encoded) = value.trim().split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .ok()?;
+    let text = String::from_utf8(decoded).ok()?;
+    let (username, password) = text.split_once(':')?;
+    (!password.is_empty()).then(|| Basic {
+        username: username.to_owned(),
+        password: password.to_owned(),
+    })
+}
+
 fn param_token(params: &Params, key: &str) -> Option<String> {
     params
         .str(key)
@@ -89,11 +129,19 @@ const PERSONAL_PARAM: &str = "private_token";
 const JOB_PARAM: &str = "job_token";
 
 fn credentials(headers: &HeaderMap, params: &Params) -> Credentials {
+    let given =
+        header_token(headers, PERSONAL_HEADER).or_else(|| param_token(params, PERSONAL_PARAM));
+    let bearer = if given.is_none() {
+        bearer_token(headers)
+    } else {
+        None
+    };
     Credentials {
-        personal: header_token(headers, PERSONAL_HEADER)
-            .or_else(|| param_token(params, PERSONAL_PARAM))
-            .or_else(|| bearer_token(headers)),
+        bearer: bearer.is_some(),
+        personal: given.or(bearer),
         job: header_token(headers, JOB_HEADER).or_else(|| param_token(params, JOB_PARAM)),
+        basic: basic_credentials(headers),
+        sessions: crate::http::auth::session_secrets(headers),
     }
 }
 
@@ -186,13 +234,16 @@ pub fn client_ip(extensions: &axum::http::Extensions) -> Option<std::net::IpAddr
         .map(|info| info.0.ip())
 }
 
-impl<St: Store> FromRequest<App<St>> for ApiRequest {
-    type Rejection = ApiError;
-
-    async fn from_request(request: Request, app: &App<St>) -> Result<Self, ApiError> {
-        let (mut parts, body) = request.into_parts();
+impl ApiRequest {
+    /// The request of `parts`, with `body` its parameters (none for routes that stream their
+    /// body elsewhere).
+    pub async fn from_parts<St: Store>(
+        parts: &mut axum::http::request::Parts,
+        app: &App<St>,
+        body: Map<String, Value>,
+    ) -> Result<Self, ApiError> {
         let mut path_params = Vec::new();
-        match RawPathParams::from_request_parts(&mut parts, app).await {
+        match RawPathParams::from_request_parts(parts, app).await {
             Ok(raw) => {
                 for (key, value) in &raw {
                     // No name, tag or path holds a NUL (PostgreSQL cannot even compare one):
@@ -212,7 +263,7 @@ impl<St: Store> FromRequest<App<St>> for ApiRequest {
         if let Some(query) = parts.uri.query() {
             params.merge(parse_nested_query(query)?);
         }
-        params.merge(body_params(&parts.headers, body, app.config.max_body_bytes).await?);
+        params.merge(body);
         let credentials = credentials(&parts.headers, &params);
         for (key, value) in &path_params {
             params.0.insert(key.clone(), Value::String(value.clone()));
@@ -223,7 +274,7 @@ impl<St: Store> FromRequest<App<St>> for ApiRequest {
             None => parts.uri.clone(),
         };
         Ok(Self {
-            method: parts.method,
+            method: parts.method.clone(),
             raw_path: original.path().to_owned(),
             raw_query: original.query().map(str::to_owned),
             path_params,
@@ -232,5 +283,15 @@ impl<St: Store> FromRequest<App<St>> for ApiRequest {
             client_ip: client_ip(&parts.extensions),
             ticket: parts.extensions.get().cloned(),
         })
+    }
+}
+
+impl<St: Store> FromRequest<App<St>> for ApiRequest {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, app: &App<St>) -> Result<Self, ApiError> {
+        let (mut parts, body) = request.into_parts();
+        let body = body_params(&parts.headers, body, app.config.max_body_bytes).await?;
+        Self::from_parts(&mut parts, app, body).await
     }
 }

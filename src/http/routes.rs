@@ -177,8 +177,8 @@ macro_rules! route_table {
 /// monitoring endpoints.
 pub fn api_routes<S: Store>() -> Vec<Route<S>> {
     use super::handlers::{
-        audit_events, downloads, groups, health, job_tokens, links, members, meta, projects,
-        protected_tags, releases, tags, tokens, users,
+        audit_events, downloads, generic_packages, groups, health, job_tokens, links, members,
+        meta, packages, projects, protected_tags, releases, tags, tokens, uploads, users,
     };
     use super::metrics;
     route_table! { S;
@@ -234,6 +234,20 @@ pub fn api_routes<S: Store>() -> Vec<Route<S>> {
         links::show<S>,
         links::update<S>,
         links::destroy<S>,
+        generic_packages::upload<S> [rest],
+        generic_packages::download<S> [rest],
+        packages::list<S>,
+        packages::show<S>,
+        packages::files<S>,
+        packages::download_file<S>,
+        packages::destroy<S>,
+        packages::destroy_file<S>,
+        uploads::create<S>,
+        uploads::list<S>,
+        uploads::show<S>,
+        uploads::show_by_secret<S>,
+        uploads::destroy<S>,
+        uploads::destroy_by_secret<S>,
         health::health,
         health::liveness,
         health::readiness<S>,

@@ -22,6 +22,8 @@ pub trait HostedFiles {
     /// Makes this instance's pins live for as long as it runs (PostgreSQL: a connection of its
     /// own holding an advisory lock on `instance`; SQLite: nothing, one process owns the file).
     fn hold_instance(&self, instance: i64) -> impl Future<Output = StoreResult<()>> + Send;
+    /// How many other instances are running on this database now (0 on SQLite).
+    fn other_instances(&self, instance: i64) -> impl Future<Output = StoreResult<i64>> + Send;
     /// Records the blob (when new) and pins it for an upload of `instance` until `expires_at`;
     /// `None` while the sweep is removing that blob (try again shortly).
     fn pin_blob(

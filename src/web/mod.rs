@@ -12,6 +12,7 @@ pub mod headers;
 pub mod pages;
 pub mod releases;
 pub mod session;
+pub mod uploads;
 
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
@@ -40,6 +41,7 @@ pub fn routes<S: Store>() -> Vec<crate::http::routes::Route<S>> {
         session::sign_out<S>,
         assets::stylesheet,
         assets::script,
+        uploads::by_project_id<S>,
         dispatched docs::releases,
         dispatched docs::release,
         dispatched docs::download,
@@ -164,8 +166,13 @@ pub async fn dispatch<S: Store>(State(app): State<App<S>>, request: Request) -> 
     if path.starts_with("/api/") || path == "/api" {
         return ApiError::route_not_found().into_response();
     }
+    let read =
+        request.method() == axum::http::Method::GET || request.method() == axum::http::Method::HEAD;
+    if read && uploads::legacy_path(&path).is_some() {
+        return uploads::by_project_path(&app, request).await;
+    }
     let headers = request.headers();
-    if request.method() != axum::http::Method::GET && request.method() != axum::http::Method::HEAD {
+    if !read {
         let forms = PageForms::new(&app, headers, None);
         return render_error(WebError::NotFound, &forms.frame(None, &path));
     }

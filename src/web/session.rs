@@ -15,7 +15,7 @@ use super::html;
 use super::pages::{self, Frame};
 use crate::domain::time::now_micros;
 use crate::domain::token;
-use crate::http::auth::{can_read_api, is_usable, Caller, Via};
+use crate::http::auth::{can_read_api, is_usable, session_secrets, session_user, Caller, Via};
 use crate::http::error::{redirect, ApiError};
 use crate::http::params::{parse_nested_query, Params};
 use crate::http::ratelimit::{settle, Outcome, RateTicket};
@@ -23,26 +23,9 @@ use crate::http::App;
 use crate::store::Store;
 use crate::store::{StoreError, User};
 
-pub const SESSION_COOKIE: &str = "relinks_session";
+pub use crate::http::auth::SESSION_COOKIE;
 /// Sessions last a week at most (and no longer than their token).
 const SESSION_MICROS: i64 = 7 * 24 * 3600 * 1_000_000;
-/// At most this many session cookies of one request are looked up.
-const MAX_SESSION_COOKIES: usize = 4;
-
-/// The session cookies a request carries: a cookie planted beside the real one (by a sibling
-/// site, say) must not hide it, so each is tried.
-fn session_secrets(headers: &HeaderMap) -> Vec<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(Cookie::split_parse_encoded)
-        .filter_map(Result::ok)
-        .filter(|c| c.name() == SESSION_COOKIE && !c.value().is_empty())
-        .map(|c| c.value().to_owned())
-        .take(MAX_SESSION_COOKIES)
-        .collect()
-}
 
 /// Who a browser (or a script following a permanent link) is: a valid token first, then a
 /// valid session, else anonymous. The request is counted in the rate limits as what it turned
@@ -97,24 +80,13 @@ async fn identify<S: Store>(
         };
         return Ok((caller, outcome));
     }
-    for secret in session_secrets(headers) {
-        if let Some(session) = app
-            .store
-            .session_by_digest(&app.config.token_key.digest(&secret))
-            .await?
-        {
-            let token = app.store.personal_token(session.token_id).await?;
-            if session.expires_at > now_micros() && token.as_ref().is_some_and(is_usable) {
-                if let Some(user) = app.store.user(session.user_id).await? {
-                    let outcome = Outcome::User(user.id);
-                    let caller = Caller {
-                        user: Some(user),
-                        via: Via::Session,
-                    };
-                    return Ok((caller, outcome));
-                }
-            }
-        }
+    if let Some(user) = session_user(app, &session_secrets(headers)).await? {
+        let outcome = Outcome::User(user.id);
+        let caller = Caller {
+            user: Some(user),
+            via: Via::Session,
+        };
+        return Ok((caller, outcome));
     }
     Ok((Caller::anonymous(), Outcome::Anonymous))
 }

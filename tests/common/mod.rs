@@ -26,12 +26,16 @@ pub fn relinks_serve(database: &str, port: u16) -> tokio::process::Command {
         .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
         .args(["--database", database])
         .env_remove("RELINKS_ROOT_TOKEN")
+        .env_remove("RELINKS_STORAGE")
         .env_remove("RELINKS_SECRET")
         .env_remove("RELINKS_SECRET_FILE")
         .env("RELINKS_LOG", "error")
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .kill_on_drop(true);
+    if database.starts_with("postgres") {
+        command.arg("--storage").arg(postgres_files_dir(database));
+    }
     command
 }
 
@@ -131,6 +135,7 @@ impl Drop for TestDatabase {
         let Some(name) = self.postgres_name.take() else {
             return;
         };
+        let _ = std::fs::remove_dir_all(postgres_files_dir(&self.url));
         let admin = postgres_admin_url();
         // Drop runs outside any runtime we may block: use a thread with its own.
         let _ = std::thread::spawn(move || {
@@ -191,10 +196,29 @@ pub fn test_config() -> HttpConfig {
     }
 }
 
+/// Where a test server on the PostgreSQL database `url` keeps its files: a directory of its
+/// own (a SQLite server's default is beside its database file, in the test's temporary
+/// directory), removed with the database.
+pub fn postgres_files_dir(url: &str) -> std::path::PathBuf {
+    let name = url.rsplit('/').next().unwrap_or("relinks");
+    std::env::temp_dir().join("relinks-test-files").join(name)
+}
+
+/// The storage of a test server on `url`: the engine's default on SQLite, a directory of the
+/// database's own on PostgreSQL.
+pub fn test_storage(url: &str) -> Option<relinks::blobs::StorageSettings> {
+    url.starts_with("postgres")
+        .then(|| relinks::blobs::StorageSettings {
+            location: relinks::blobs::StorageLocation::Directory(postgres_files_dir(url)),
+            s3: Default::default(),
+        })
+}
+
 /// The settings every test server has: the test key, root with [`ROOT_TOKEN`], and `config`
 /// (its token key is the test key too).
 pub fn settings(url: &str, config: HttpConfig) -> Settings {
     Settings {
+        storage: test_storage(url),
         http: config,
         secrets: SecretConfig {
             secret: Some(TEST_KEY_HEX.to_owned()),

@@ -4,6 +4,7 @@
 
 mod audit;
 mod links;
+mod packages;
 mod projects;
 mod releases;
 mod tags;
@@ -14,6 +15,7 @@ use serde_json::Value;
 
 pub use audit::*;
 pub use links::*;
+pub use packages::*;
 pub use projects::*;
 pub use releases::*;
 pub use tags::*;

@@ -2,15 +2,18 @@
 
 pub mod audit_events;
 pub mod downloads;
+pub mod generic_packages;
 pub mod groups;
 pub mod health;
 pub mod job_tokens;
 pub mod links;
 pub mod members;
 pub mod meta;
+pub mod packages;
 pub mod projects;
 pub mod protected_tags;
 pub mod releases;
 pub mod tags;
 pub mod tokens;
+pub mod uploads;
 pub mod users;

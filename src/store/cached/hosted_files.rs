@@ -15,6 +15,10 @@ impl<S: Store> HostedFiles for Cached<S> {
         self.inner.hold_instance(instance).await
     }
 
+    async fn other_instances(&self, instance: i64) -> StoreResult<i64> {
+        self.inner.other_instances(instance).await
+    }
+
     async fn pin_blob(
         &self,
         blob: &Blob,

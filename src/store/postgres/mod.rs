@@ -98,6 +98,18 @@ impl SqlEngine for PgStore {
         instance::hold(self.writer.connect_options().as_ref().clone(), instance).await
     }
 
+    async fn other_instances(&self, instance: i64) -> StoreResult<i64> {
+        Ok(sqlx::query_scalar(
+            "SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND granted \
+             AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) \
+             AND classid = $1::oid AND objsubid = 2 AND objid <> $2::oid",
+        )
+        .bind(i64::from(instance::INSTANCE_LOCKS))
+        .bind(instance)
+        .fetch_one(&self.reader)
+        .await?)
+    }
+
     fn reader(&self) -> &PgPool {
         &self.reader
     }

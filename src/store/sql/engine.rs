@@ -64,6 +64,9 @@ pub(crate) trait SqlEngine {
     /// runs (PostgreSQL); nothing on SQLite.
     fn hold_instance(&self, instance: i64) -> impl Future<Output = StoreResult<()>> + Send;
 
+    /// How many other instances hold their lock now (PostgreSQL); none on SQLite.
+    fn other_instances(&self, instance: i64) -> impl Future<Output = StoreResult<i64>> + Send;
+
     /// The pool reads go to (read-only on SQLite, beside the one writer).
     fn reader(&self) -> &sqlx::Pool<Self::Database>;
 

@@ -102,6 +102,10 @@ impl SqlEngine for SqliteStore {
         Ok(())
     }
 
+    async fn other_instances(&self, _instance: i64) -> StoreResult<i64> {
+        Ok(0)
+    }
+
     fn reader(&self) -> &SqlitePool {
         &self.reader
     }

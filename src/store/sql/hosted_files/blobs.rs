@@ -9,6 +9,10 @@ macro_rules! blob_methods {
             <$store as SqlEngine>::hold_instance(self, instance).await
         }
 
+        async fn other_instances(&self, instance: i64) -> StoreResult<i64> {
+            <$store as SqlEngine>::other_instances(self, instance).await
+        }
+
         async fn pin_blob(
             &self,
             blob: &Blob,

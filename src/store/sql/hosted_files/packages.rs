@@ -20,7 +20,8 @@ macro_rules! package_methods {
                          VALUES ($1, $2, $3, 'generic', COALESCE($4, 'default'), $5, $6, $6) \
                          ON CONFLICT (project_id, package_type, name, version) DO UPDATE \
                          SET status = COALESCE($4, pk.status), updated_at = $6 \
-                         RETURNING {PACKAGE_COLUMNS}"
+                         RETURNING {}",
+                        PACKAGE_COLUMNS.replace("pk.", "")
                     );
                     let package: PackageRow = sqlx::query_as(&sql)
                         .bind(file.project_id)
