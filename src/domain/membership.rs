@@ -29,6 +29,21 @@ impl Grant {
     }
 }
 
+/// How GitLab shows one user's memberships of a project as one (`MembersFinder`): the project's
+/// own membership when there is one, else the strongest group membership; its level is the
+/// user's effective role, the strongest in force on `day` (the shown row's own when none is).
+/// `memberships` are `(grant, direct)`; returns the index of the one shown and the level.
+pub fn effective(memberships: &[(Grant, bool)], day: NaiveDate) -> Option<(usize, AccessLevel)> {
+    let shown = memberships
+        .iter()
+        .enumerate()
+        .max_by_key(|(_, (grant, direct))| (*direct, grant.level))
+        .map(|(at, _)| at)?;
+    let grants: Vec<Grant> = memberships.iter().map(|(grant, _)| *grant).collect();
+    let level = strongest(&grants, day).unwrap_or(memberships[shown].0.level);
+    Some((shown, level))
+}
+
 /// Whether a membership ending on `expires_at` (never, when `None`) is in force on `day`.
 pub fn in_force(expires_at: Option<NaiveDate>, day: NaiveDate) -> bool {
     expires_at.is_none_or(|end| end > day)
@@ -51,6 +66,25 @@ pub fn may_end_on(expires_at: NaiveDate, today: NaiveDate) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_user_s_memberships_are_shown_as_one() {
+        let day = NaiveDate::from_ymd_opt(2026, 12, 5).expect("a day");
+        let grant = |level: i64, expires_at: Option<NaiveDate>| Grant {
+            level: AccessLevel(level),
+            expires_at,
+        };
+        // The project's own reporter row is shown, with the developer role the group gives.
+        let rows = [(grant(30, None), false), (grant(20, None), true)];
+        assert_eq!(effective(&rows, day), Some((1, AccessLevel(30))));
+        // An expired group row grants nothing.
+        let rows = [(grant(40, Some(day)), false), (grant(10, None), false)];
+        assert_eq!(effective(&rows, day), Some((0, AccessLevel(10))));
+        // Nothing in force: the shown row's own level.
+        let rows = [(grant(30, Some(day)), true)];
+        assert_eq!(effective(&rows, day), Some((0, AccessLevel(30))));
+        assert_eq!(effective(&[], day), None);
+    }
 
     fn day(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("a date")

@@ -177,8 +177,9 @@ macro_rules! route_table {
 /// monitoring endpoints.
 pub fn api_routes<S: Store>() -> Vec<Route<S>> {
     use super::handlers::{
-        audit_events, downloads, generic_packages, groups, health, job_tokens, links, members,
-        meta, packages, projects, protected_tags, releases, tags, tokens, uploads, users,
+        audit_events, commits, downloads, effective_members, generic_packages, groups, health,
+        job_tokens, links, members, meta, packages, projects, protected_tags, releases, tags,
+        tokens, uploads, users,
     };
     use super::metrics;
     route_table! { S;
@@ -208,6 +209,8 @@ pub fn api_routes<S: Store>() -> Vec<Route<S>> {
         projects::update<S>,
         projects::destroy<S>,
         members::list_project<S>,
+        effective_members::list<S>,
+        effective_members::show<S>,
         members::add_project<S>,
         members::show_project<S>,
         members::update_project<S>,
@@ -221,6 +224,7 @@ pub fn api_routes<S: Store>() -> Vec<Route<S>> {
         tags::create<S>,
         tags::show<S>,
         tags::destroy<S>,
+        commits::merge_requests<S>,
         releases::list<S>,
         releases::create<S>,
         releases::show<S>,

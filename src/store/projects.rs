@@ -80,6 +80,14 @@ pub trait Projects {
         source: MemberSource,
         user_id: i64,
     ) -> impl Future<Output = StoreResult<Option<Member>>> + Send;
+    /// Every membership bearing on the project, direct and inherited from its group and the
+    /// groups above (`user_id` alone when given), each with whether it is the project's own;
+    /// by user, then project row first.
+    fn project_memberships(
+        &self,
+        project: &Project,
+        user_id: Option<i64>,
+    ) -> impl Future<Output = StoreResult<Vec<(Member, bool)>>> + Send;
     fn add_member(
         &self,
         source: MemberSource,

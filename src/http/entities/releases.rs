@@ -40,6 +40,11 @@ pub struct ReleaseEntity {
     pub description_html: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub author: Option<UserBasic>,
+    /// For callers who may read code: the commit the tag points at (`null` when relinks knows
+    /// no commit id for it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<CommitEntity>)]
+    pub commit: Option<Option<CommitEntity>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub commit_path: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -49,6 +54,62 @@ pub struct ReleaseEntity {
     pub evidences: Vec<Value>,
     #[serde(rename = "_links")]
     pub links: ReleaseLinksEntity,
+}
+
+/// GitLab's `API::Entities::Commit`, as far as relinks knows a commit: its id (the tag's
+/// target), and the release's time and author's name for the rest (relinks hosts no
+/// repository).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CommitEntity {
+    pub id: String,
+    pub short_id: String,
+    pub created_at: String,
+    pub parent_ids: Vec<String>,
+    pub title: String,
+    pub message: String,
+    pub author_name: String,
+    pub author_email: String,
+    pub authored_date: String,
+    pub committer_name: String,
+    pub committer_email: String,
+    pub committed_date: String,
+    #[schema(value_type = Object)]
+    pub trailers: Value,
+    #[schema(value_type = Object)]
+    pub extended_trailers: Value,
+    pub web_url: String,
+}
+
+impl CommitEntity {
+    pub fn new(
+        urls: &Urls,
+        full_path: &str,
+        sha: &str,
+        release: &Release,
+        author: Option<&User>,
+    ) -> Self {
+        let when = format_micros(release.created_at);
+        let name = author.map(|a| a.name.clone()).unwrap_or_default();
+        // An account's address is not a commit's: it is never shown here.
+        let email = String::new();
+        Self {
+            id: sha.to_owned(),
+            short_id: sha.chars().take(8).collect(),
+            created_at: when.clone(),
+            parent_ids: Vec::new(),
+            title: String::new(),
+            message: String::new(),
+            author_name: name.clone(),
+            author_email: email.clone(),
+            authored_date: when.clone(),
+            committer_name: name,
+            committer_email: email,
+            committed_date: when,
+            trailers: Value::Object(serde_json::Map::new()),
+            extended_trailers: Value::Object(serde_json::Map::new()),
+            web_url: urls.absolute(&format!("/{full_path}/-/commit/{sha}")),
+        }
+    }
 }
 
 /// What a release entity needs beyond the release itself.
@@ -81,6 +142,12 @@ impl ReleaseEntity {
                 crate::http::markdown::to_html(release.description.as_deref().unwrap_or_default())
             }),
             author: author.map(|a| UserBasic::new(ctx.urls, a)),
+            commit: ctx.can_read_code.then(|| {
+                release
+                    .sha
+                    .as_deref()
+                    .map(|sha| CommitEntity::new(ctx.urls, &full_path, sha, release, author))
+            }),
             commit_path: match (&release.sha, ctx.can_read_code) {
                 (Some(sha), true) => Some(format!("/{full_path}/-/commit/{sha}")),
                 _ => None,

@@ -1,7 +1,9 @@
 //! One module per GitLab resource. Each handler is its request path, step by step.
 
 pub mod audit_events;
+pub mod commits;
 pub mod downloads;
+pub mod effective_members;
 pub mod generic_packages;
 pub mod groups;
 pub mod health;

@@ -110,6 +110,14 @@ impl<S: Store> Projects for Cached<S> {
         self.inner.member(source, user_id).await
     }
 
+    async fn project_memberships(
+        &self,
+        project: &Project,
+        user_id: Option<i64>,
+    ) -> StoreResult<Vec<(Member, bool)>> {
+        self.inner.project_memberships(project, user_id).await
+    }
+
     async fn add_member(
         &self,
         source: MemberSource,

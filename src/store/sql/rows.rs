@@ -224,6 +224,21 @@ impl TryFrom<MemberRow> for Member {
     }
 }
 
+/// A membership with whether it is the project's own (`direct`) or a group's.
+#[derive(FromRow)]
+pub struct MembershipRow {
+    #[sqlx(flatten)]
+    member: MemberRow,
+    direct: bool,
+}
+
+impl TryFrom<MembershipRow> for (Member, bool) {
+    type Error = StoreError;
+    fn try_from(r: MembershipRow) -> Result<Self, StoreError> {
+        Ok((r.member.try_into()?, r.direct))
+    }
+}
+
 /// A membership's `access_level, expires_at`: what it grants, and until when.
 pub fn grant((level, expires_at): (i64, Option<String>)) -> Result<Grant, StoreError> {
     Ok(Grant {

@@ -143,6 +143,48 @@ macro_rules! member_methods {
             Self::member_in(self.reader(), source, user_id).await
         }
 
+        async fn project_memberships(
+            &self,
+            project: &Project,
+            user_id: Option<i64>,
+        ) -> StoreResult<Vec<(Member, bool)>> {
+            let group = &project.namespace;
+            let groups: &[i64] = if group.kind == NamespaceKind::Group {
+                &group.traversal_ids
+            } else {
+                &[]
+            };
+            let in_groups = if groups.is_empty() {
+                "FALSE".to_owned()
+            } else {
+                format!("m.namespace_id IN {}", placeholders(3, groups.len()))
+            };
+            let sql = format!(
+                "SELECT m.access_level, m.expires_at, m.created_at AS member_created_at, \
+                 {USER_COLUMNS}, TRUE AS direct \
+                 FROM project_members m JOIN users u ON u.id = m.user_id \
+                 WHERE m.project_id = $1 AND ($2 IS NULL OR m.user_id = $2) \
+                 UNION ALL \
+                 SELECT m.access_level, m.expires_at, m.created_at AS member_created_at, \
+                 {USER_COLUMNS}, FALSE AS direct \
+                 FROM group_members m JOIN users u ON u.id = m.user_id \
+                 WHERE {in_groups} AND ($2 IS NULL OR m.user_id = $2) \
+                 ORDER BY id, direct DESC"
+            );
+            let mut query = sqlx::query_as::<_, MembershipRow>(&sql)
+                .bind(project.id)
+                .bind(user_id);
+            for id in groups {
+                query = query.bind(id);
+            }
+            query
+                .fetch_all(self.reader())
+                .await?
+                .into_iter()
+                .map(TryInto::try_into)
+                .collect()
+        }
+
         async fn add_member(
             &self,
             source: MemberSource,
