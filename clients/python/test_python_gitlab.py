@@ -4,15 +4,18 @@ The Rust test `tests/clients.rs` starts relinks and runs this with GITLAB_URL an
 GITLAB_ROOT_TOKEN (an administrator's token) in the environment.
 """
 
+import hashlib
 import json
 import os
 import subprocess
 import sys
 import uuid
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import gitlab
 import pytest
+import requests
 from gitlab.const import AccessLevel
 
 URL = os.environ["GITLAB_URL"]
@@ -189,3 +192,109 @@ def test_the_gitlab_command_line(project, developer, tmp_path):
 
     bad = cli(tmp_path, "glpat-wrong", "project-release-link", "list", *scope)
     assert bad.returncode != 0
+
+
+# Release artifacts: files uploaded with python-gitlab, linked from a release, then fetched back
+# over plain HTTP through the link's `url` and its permanent `direct_asset_url`.
+
+
+def own_project(admin, developer, visibility: str):
+    """A new project of root's, `private` or `public`, with the developer as a member, seen by them."""
+    created = admin.projects.create({"name": f"files-{uuid.uuid4().hex[:6]}", "visibility": visibility})
+    created.members.create({"user_id": developer.user.id, "access_level": AccessLevel.DEVELOPER})
+    return developer.projects.get(created.id)
+
+
+def fetch(url: str, token: str | None = None) -> requests.Response:
+    """GET as a download script would, following redirects, with the token when there is one."""
+    return requests.get(url, headers={"PRIVATE-TOKEN": token} if token else {}, timeout=60)
+
+
+def assert_refused_anonymously(url: str) -> None:
+    """An anonymous GET of a private file: 401 from the API, sign-in from the web, 404 for a permanent link."""
+    response = requests.get(url, allow_redirects=False, timeout=60)
+    path = urlsplit(url).path
+    if path.startswith("/api/v4/"):
+        assert response.status_code == 401, url
+    elif "/-/releases/" in path:
+        assert response.status_code == 404, url
+    else:
+        assert response.status_code == 302, url
+        assert urlsplit(response.headers["Location"]).path == "/users/sign_in", url
+
+
+def assert_link_serves(project, link, data: bytes, token: str) -> None:
+    for url in (link.url, link.direct_asset_url):
+        response = fetch(url, token)
+        assert response.status_code == 200, url
+        assert response.content == data, url
+        if project.visibility == "private":
+            assert_refused_anonymously(url)
+        else:
+            anonymous = fetch(url)
+            assert anonymous.status_code == 200, url
+            assert anonymous.content == data, url
+
+
+@pytest.mark.parametrize("visibility", ["private", "public"])
+def test_generic_packages_upload_download_and_release_links(visibility, admin, developer, tmp_path):
+    project = own_project(admin, developer, visibility)
+    token = developer.private_token
+    packages = project.generic_packages
+    archive = os.urandom(2 * 1024 * 1024 + 17)
+    notes = os.urandom(100 * 1024)
+
+    created = packages.upload("app", "2.0.0", "app-linux.tar.gz", data=archive)
+    assert created.message == "201 Created"
+    (tmp_path / "notes.txt").write_bytes(notes)
+    record = packages.upload("app", "2.0.0", "notes.txt", path=tmp_path / "notes.txt", select="package_file")
+    assert (record.file_name, record.size) == ("notes.txt", len(notes))
+    assert record.file_sha256 == hashlib.sha256(notes).hexdigest()
+    assert record.file["url"].endswith("/notes.txt")
+
+    assert packages.download("app", "2.0.0", "app-linux.tar.gz") == archive
+    chunks = []
+    packages.download("app", "2.0.0", "notes.txt", streamed=True, action=chunks.append)
+    assert b"".join(chunks) == notes
+    with pytest.raises(gitlab.exceptions.GitlabGetError) as missing:
+        packages.download("app", "2.0.0", "nothing.txt")
+    assert missing.value.response_code == 404
+
+    base = f"{URL}/api/v4/projects/{project.id}/packages/generic/app/2.0.0"
+    release = project.releases.create(
+        {
+            "tag_name": "v2.0.0",
+            "assets": {
+                "links": [
+                    {"name": "Linux", "url": f"{base}/app-linux.tar.gz", "link_type": "package", "direct_asset_path": "/bin/app-linux.tar.gz"},
+                    {"name": "Notes", "url": f"{base}/notes.txt", "link_type": "other", "filepath": "/notes.txt"},
+                ]
+            },
+        }
+    )
+    links = {link.name: link for link in project.releases.get(release.tag_name).links.list(get_all=True)}
+    assert links["Linux"].direct_asset_url == f"{project.web_url}/-/releases/v2.0.0/downloads/bin/app-linux.tar.gz"
+    assert_link_serves(project, links["Linux"], archive, token)
+    assert_link_serves(project, links["Notes"], notes, token)
+
+
+@pytest.mark.parametrize("visibility", ["private", "public"])
+def test_project_upload_and_a_release_link_to_it(visibility, admin, developer):
+    project = own_project(admin, developer, visibility)
+    token = developer.private_token
+    data = os.urandom(1024 * 1024 + 3)
+    uploaded = project.upload("app-3.0.0.zip", filedata=data)
+    assert uploaded["alt"] == "app-3.0.0.zip"
+    assert uploaded["url"].startswith("/uploads/") and uploaded["url"].endswith("/app-3.0.0.zip")
+    assert uploaded["full_path"] == f"/-/project/{project.id}{uploaded['url']}"
+    assert uploaded["markdown"] == f"[app-3.0.0.zip]({uploaded['url']})"
+
+    release = project.releases.create({"tag_name": "v3.0.0", "description": f"Get {uploaded['markdown']}"})
+    release = project.releases.get(release.tag_name)
+    release.links.create({"name": "zip", "url": f"{URL}{uploaded['full_path']}", "link_type": "package", "filepath": "/app.zip"})
+    [link] = release.links.list(get_all=True)
+    assert link.direct_asset_url == f"{project.web_url}/-/releases/v3.0.0/downloads/app.zip"
+    assert_link_serves(project, link, data, token)
+    # The same file at the project's legacy address, which the Markdown's relative `url` means.
+    legacy = fetch(f"{project.web_url}{uploaded['url']}", token)
+    assert (legacy.status_code, legacy.content) == (200, data)

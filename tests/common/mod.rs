@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod cluster;
+pub mod files;
 
 use std::net::SocketAddr;
 
@@ -33,7 +34,19 @@ pub fn relinks_serve(database: &str, port: u16) -> tokio::process::Command {
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .kill_on_drop(true);
-    if database.starts_with("postgres") {
+    if files::testing_s3() {
+        command
+            .arg("--storage")
+            .arg(format!(
+                "s3://{}/{}",
+                files::TEST_BUCKET,
+                files::prefix_of(database)
+            ))
+            .env("AWS_ENDPOINT_URL", files::s3_endpoint())
+            .env("AWS_ACCESS_KEY_ID", files::TEST_S3_KEY)
+            .env("AWS_SECRET_ACCESS_KEY", files::TEST_S3_SECRET)
+            .env("AWS_ALLOW_HTTP", "true");
+    } else if database.starts_with("postgres") {
         command.arg("--storage").arg(postgres_files_dir(database));
     }
     command
@@ -204,8 +217,8 @@ pub fn postgres_files_dir(url: &str) -> std::path::PathBuf {
     std::env::temp_dir().join("relinks-test-files").join(name)
 }
 
-/// The storage of a test server on `url`: the engine's default on SQLite, a directory of the
-/// database's own on PostgreSQL.
+/// The storage of a test server on `url`: S3 when this run tests it, else the engine's default
+/// on SQLite and a directory of the database's own on PostgreSQL.
 pub fn test_storage(url: &str) -> Option<relinks::blobs::StorageSettings> {
     url.starts_with("postgres")
         .then(|| relinks::blobs::StorageSettings {

@@ -1,8 +1,11 @@
-// @gitbeaker/rest 43.x, unmodified, against relinks. Run by tests/clients.rs with GITLAB_URL and
+// @gitbeaker/rest 43.x, unmodified, against relinks: releases, links, and the files it uploads
+// (Markdown uploads, generic packages). Run by tests/clients.rs with GITLAB_URL and
 // GITLAB_ROOT_TOKEN (an administrator's token) in the environment.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { Gitlab } from '@gitbeaker/rest';
+import { randomFile, assertServes, assertRefusedAnonymously, assertLinksServe } from './artifacts.mjs';
 
 const host = process.env.GITLAB_URL;
 const admin = new Gitlab({ host, token: process.env.GITLAB_ROOT_TOKEN });
@@ -15,7 +18,7 @@ async function developerWithProject() {
   const project = await admin.Projects.create({ name: `beaker-${suffix}`, visibility: 'private' });
   await admin.ProjectMembers.add(project.id, 30, { userId: user.id });
   const api = new Gitlab({ host, token: token.token });
-  return { api, user, project };
+  return { api, user, project, token: token.token };
 }
 
 const setup = developerWithProject();
@@ -99,4 +102,59 @@ test('errors carry GitLab messages and statuses', async () => {
     assert.equal(error.message, '401 Unauthorized');
     return true;
   });
+});
+
+test('markdown uploads: create, download, and a release link to the upload', async () => {
+  const { api, project, token } = await setup;
+  const bytes = randomFile(1200 * 1024);
+  const upload = await api.ProjectMarkdownUploads.create(project.id, { content: new Blob([bytes]), filename: 'app-1.0.0.tar.gz' });
+  assert.match(upload.full_path, new RegExp(`^/-/project/${project.id}/uploads/[0-9a-f]{32}/app-1\\.0\\.0\\.tar\\.gz$`));
+  assert.equal(upload.url, upload.full_path.replace(`/-/project/${project.id}`, ''));
+  assert.equal(upload.alt, 'app-1.0.0.tar.gz');
+  assert.equal(upload.markdown, `[app-1.0.0.tar.gz](${upload.url})`);
+  const secret = upload.url.split('/')[2];
+
+  // Through the API, as gitbeaker reads it back (a Blob, for an octet stream).
+  const blob = await api.ProjectMarkdownUploads.download(project.id, secret, 'app-1.0.0.tar.gz');
+  assert.ok(Buffer.from(await blob.arrayBuffer()).equals(bytes));
+
+  await api.ProjectReleases.create(project.id, { tagName: 'v5.0.0' });
+  const link = await api.ReleaseLinks.create(project.id, 'v5.0.0', 'app.tar.gz', `${host}${upload.full_path}`, { linkType: 'package', directAssetPath: '/dist/app.tar.gz' });
+  assert.equal(link.direct_asset_url, `${project.web_url}/-/releases/v5.0.0/downloads/dist/app.tar.gz`);
+  await assertLinksServe(project, 'v5.0.0', { 'app.tar.gz': bytes }, token);
+  await assertServes(`${project.web_url}${upload.url}`, bytes, token);
+  await assertRefusedAnonymously(`${project.web_url}${upload.url}`);
+});
+
+test('generic packages: publish, download, and a release link to the package file', async () => {
+  const project = await admin.Projects.create({ name: `beaker-pub-${suffix}`, visibility: 'public' });
+  const bytes = randomFile(2 * 1024 * 1024);
+  const published = await admin.PackageRegistry.publish(project.id, 'app', '1.0.0', { content: new Blob([bytes]), filename: 'app-linux.bin' });
+  assert.deepEqual(published, { message: '201 Created' });
+
+  // gitbeaker sends the file as a multipart form; GitLab keeps a generic package's request body
+  // as it came (gitbeaker issue 3580, semantic-release/gitlab issue 490), so the stored file is
+  // that form: the file's part, between the boundaries.
+  const blob = await admin.PackageRegistry.download(project.id, 'app', '1.0.0', 'app-linux.bin');
+  const stored = Buffer.from(await blob.arrayBuffer());
+  const boundary = stored.subarray(0, stored.indexOf('\r\n')).toString();
+  assert.match(boundary, /^--\S+$/);
+  const form = Buffer.concat([
+    Buffer.from(`${boundary}\r\nContent-Disposition: form-data; name="file"; filename="app-linux.bin"\r\nContent-Type: application/octet-stream\r\n\r\n`),
+    bytes,
+    Buffer.from(`\r\n${boundary}--\r\n`),
+  ]);
+  assert.ok(stored.equals(form), 'the stored file is the form gitbeaker sent');
+  const [pkg] = await admin.Packages.all({ projectId: project.id });
+  const [file] = await admin.Packages.allFiles(project.id, pkg.id);
+  assert.equal(file.size, form.length);
+  assert.equal(file.file_sha256, createHash('sha256').update(form).digest('hex'));
+
+  const url = `${host}/api/v4/projects/${project.id}/packages/generic/app/1.0.0/app-linux.bin`;
+  await admin.ProjectReleases.create(project.id, {
+    tagName: 'v1.0.0',
+    assets: { links: [{ name: 'Linux', url, linkType: 'package', directAssetPath: '/bin/app-linux' }] },
+  });
+  const [link] = await assertLinksServe(project, 'v1.0.0', { Linux: form }, process.env.GITLAB_ROOT_TOKEN);
+  assert.equal(link.direct_asset_url, `${project.web_url}/-/releases/v1.0.0/downloads/bin/app-linux`);
 });

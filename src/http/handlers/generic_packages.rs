@@ -53,19 +53,40 @@ fn too_large() -> ApiError {
     )
 }
 
-/// The path's parts, checked: the capture after the version is `[dir/…/]file_name`, or
-/// `path=` gives the directory.
+/// The path's parts, checked. Each segment of the path as sent is decoded on its own (a `%2F`
+/// stays inside its segment, as Grape matches the path before decoding it): the segments after
+/// the version are `[dir/…/]file_name`, or `path=` gives the directory.
 fn generic_path(request: &ApiRequest, d: &mut Declared<'_>) -> ApiResult<GenericPath> {
-    let rest = request.path("file_name");
-    let (directory, file_name) = match rest.rsplit_once('/') {
-        Some((directory, file)) => (Some(directory.to_owned()), file),
-        None => (d.string("path").value().filter(|p| !p.is_empty()), rest),
+    let segments: Vec<&str> = request
+        .raw_path
+        .split('/')
+        .skip_while(|s| *s != "generic")
+        .skip(1)
+        .collect();
+    let decode = |segment: &str| {
+        percent_encoding::percent_decode_str(segment)
+            .decode_utf8()
+            .map(|s| s.into_owned())
+            .map_err(|_| ApiError::params("invalid byte sequence in UTF-8"))
+    };
+    let (Some(name), Some(version), Some((file, directories))) = (
+        segments.first(),
+        segments.get(1),
+        segments.get(2..).and_then(<[&str]>::split_last),
+    ) else {
+        return Err(ApiError::route_not_found());
+    };
+    let directory = if directories.is_empty() {
+        d.string("path").value().filter(|p| !p.is_empty())
+    } else {
+        let parts: Result<Vec<String>, ApiError> = directories.iter().map(|s| decode(s)).collect();
+        Some(parts?.join("/"))
     };
     check_generic_path(
-        request.path("package_name"),
-        request.path("package_version"),
+        &decode(name)?,
+        &decode(version)?,
         directory.as_deref(),
-        file_name,
+        &decode(file)?,
     )
     .map_err(|errors| ApiError::params(errors.join(", ")))
 }
