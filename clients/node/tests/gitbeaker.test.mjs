@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { Gitlab } from '@gitbeaker/rest';
-import { randomFile, assertServes, assertRefusedAnonymously, assertLinksServe } from './artifacts.mjs';
+import { randomFile, download, assertServes, assertRefusedAnonymously, assertLinksServe } from './artifacts.mjs';
 
 const host = process.env.GITLAB_URL;
 const admin = new Gitlab({ host, token: process.env.GITLAB_ROOT_TOKEN });
@@ -124,6 +124,13 @@ test('markdown uploads: create, download, and a release link to the upload', asy
   await assertLinksServe(project, 'v5.0.0', { 'app.tar.gz': bytes }, token);
   await assertServes(`${project.web_url}${upload.url}`, bytes, token);
   await assertRefusedAnonymously(`${project.web_url}${upload.url}`);
+
+  // Listing and removing uploads is for Maintainers; once removed, the link leads nowhere.
+  await assert.rejects(api.ProjectMarkdownUploads.all(project.id), (error) => error.cause.response.status === 403);
+  const listed = await admin.ProjectMarkdownUploads.all(project.id);
+  assert.deepEqual(listed.map((u) => [u.id, u.filename, u.size]), [[upload.id, 'app-1.0.0.tar.gz', bytes.length]]);
+  await admin.ProjectMarkdownUploads.remove(project.id, secret, 'app-1.0.0.tar.gz');
+  assert.equal((await download(link.url, token)).status, 404);
 });
 
 test('generic packages: publish, download, and a release link to the package file', async () => {

@@ -66,7 +66,7 @@ fn generic_path(request: &ApiRequest, d: &mut Declared<'_>) -> ApiResult<Generic
     let decode = |segment: &str| {
         percent_encoding::percent_decode_str(segment)
             .decode_utf8()
-            .map(|s| s.into_owned())
+            .map(std::borrow::Cow::into_owned)
             .map_err(|_| ApiError::params("invalid byte sequence in UTF-8"))
     };
     let (Some(name), Some(version), Some((file, directories))) = (
