@@ -474,30 +474,27 @@ async fn credentials_as_ci_jobs_and_package_managers_send_them() {
             base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"))
         )
     };
-    let ways: Vec<(Vec<(&'static str, String)>, &'static str, &str)> = vec![
-        (vec![("JOB-TOKEN", job.clone())], "", "JOB-TOKEN"),
+    let ways = [
+        ("JOB-TOKEN", job.clone(), "JOB-TOKEN"),
+        ("Authorization", format!("Bearer {job}"), "Bearer job token"),
         (
-            vec![("Authorization", format!("Bearer {job}"))],
-            "",
-            "Bearer job token",
-        ),
-        (
-            vec![("Authorization", format!("Bearer {token}"))],
-            "",
+            "Authorization",
+            format!("Bearer {token}"),
             "Bearer personal token",
         ),
         (
-            vec![("Authorization", basic("gitlab-ci-token", &job))],
-            "",
+            "Authorization",
+            basic("gitlab-ci-token", &job),
             "Basic job token",
         ),
         (
-            vec![("Authorization", basic("anyone", &token))],
-            "",
+            "Authorization",
+            basic("anyone", &token),
             "Basic personal token",
         ),
     ];
-    for (headers, query, what) in ways {
+    for (name, value, what) in ways {
+        let (headers, query) = (vec![(name, value)], "");
         let put = send(Method::PUT, headers.clone(), query).await;
         assert_eq!(put.status, 201, "PUT with {what}: {}", put.text);
         let get = send(Method::GET, headers, query).await;
