@@ -144,10 +144,8 @@ async fn serve_upload<S: Store>(
                 .uri()
                 .path_and_query()
                 .map_or_else(String::new, ToString::to_string);
-            return redirect(
-                StatusCode::FOUND,
-                &format!("/users/sign_in?return_to={}", escape_segment(&back)),
-            );
+            let sign_in = format!("/users/sign_in?return_to={}", escape_segment(&back));
+            return redirect(StatusCode::FOUND, &app.urls.absolute(&sign_in));
         }
         return not_found(app, &request, Some(&caller));
     };
