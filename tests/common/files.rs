@@ -94,6 +94,39 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 impl TestApp {
+    /// The server's file storage, opened beside it (to see what is stored).
+    pub async fn blobs(&self) -> relinks::blobs::Blobs {
+        let storage = self.storage.as_ref().expect("a server this test started");
+        relinks::blobs::Blobs::open(storage)
+            .await
+            .expect("the storage opens")
+    }
+
+    /// The digests of the blobs stored now, sorted.
+    pub async fn stored_blobs(&self) -> Vec<String> {
+        let mut stored = self.blobs().await.list().await.expect("the storage lists");
+        stored.sort();
+        stored
+    }
+
+    /// Waits (5 s at most) until the stored blobs are `expected` (the sweep runs after deletes).
+    pub async fn wait_for_blobs(&self, expected: &[String]) {
+        let mut expected = expected.to_vec();
+        expected.sort();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        loop {
+            let stored = self.stored_blobs().await;
+            if stored == expected {
+                return;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "stored {stored:?}, expected {expected:?}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+
     /// Sends `bytes` as a raw body with `method`.
     pub async fn send_bytes(
         &self,

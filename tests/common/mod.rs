@@ -337,6 +337,8 @@ pub struct TestApp {
     pub base: String,
     pub client: Client,
     pub root: Caller,
+    /// Where the server keeps hosted files (`None` for an attached server).
+    pub storage: Option<relinks::blobs::StorageSettings>,
     _stop: oneshot::Sender<()>,
     // Dropped last: the server stops before its database goes.
     _database: TestDatabase,
@@ -365,14 +367,24 @@ impl TestApp {
             base,
             client,
             root,
+            storage: None,
             _stop: stop,
             _database: TestDatabase::none(),
         }
     }
 
     pub async fn start_with(config: HttpConfig) -> Self {
+        Self::start_with_settings(|settings| settings.http = config).await
+    }
+
+    /// A server whose settings `adjust` changes from the tests' (its database is new).
+    pub async fn start_with_settings(adjust: impl FnOnce(&mut Settings)) -> Self {
         let database = TestDatabase::new().await;
-        let (base, stop) = serve_url(&database.url, config).await;
+        let mut settings = settings(&database.url, test_config());
+        adjust(&mut settings);
+        let storage =
+            relinks::app::storage::settings(settings.storage.as_ref(), &settings.database);
+        let (base, stop) = serve_settings(settings).await;
         let root = Caller {
             id: 1,
             username: "root".into(),
@@ -387,6 +399,7 @@ impl TestApp {
             base,
             client,
             root,
+            storage: Some(storage),
             _stop: stop,
             _database: database,
         }
