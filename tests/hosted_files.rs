@@ -282,7 +282,7 @@ async fn permanent_links_lead_to_the_hosted_bytes() {
             w.app
                 .post(
                     &w.developer,
-                    &format!("{}", w.links()),
+                    &w.links(),
                     json!({"name": name, "url": url, "direct_asset_path": path}),
                 )
                 .await

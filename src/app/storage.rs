@@ -11,7 +11,7 @@ use crate::blobs::{s3::S3Settings, Blobs, StorageLocation, StorageSettings};
 use crate::config::DatabaseConfig;
 use crate::files::sweep::{keep_sweeping, sweep, Pass};
 use crate::files::FileHost;
-use crate::store::{HostedFiles, Store};
+use crate::store::Store;
 
 /// How often the routine sweep runs when no delete rings for it earlier.
 const SWEEP_EVERY: Duration = Duration::from_secs(600);
@@ -56,15 +56,17 @@ pub async fn open<S: Store>(
         .hold_instance(host.instance)
         .await
         .context("registering this instance in the database")?;
+    // Alone on the database, no upload can be in flight: every temporary file is abandoned.
+    let others = store.other_instances(host.instance).await.unwrap_or(1);
     if database.is_postgres() && host.blobs.is_local() {
-        warn_if_shared(store, &host).await;
+        warn_if_shared(others);
     }
     tracing::info!(storage = %host.blobs.describe(), "file storage");
     sweep(
         store,
         &host,
         Pass::Start {
-            only_instance: !database.is_postgres(),
+            only_instance: others == 0,
         },
     )
     .await;
@@ -74,18 +76,18 @@ pub async fn open<S: Store>(
 
 /// Several instances on one PostgreSQL database with files in a local directory each: a file
 /// uploaded through one is missing on the others.
-async fn warn_if_shared<S: HostedFiles>(store: &S, host: &FileHost) {
-    match store.other_instances(host.instance).await {
-        Ok(0) => tracing::info!(
+fn warn_if_shared(others: i64) {
+    if others == 0 {
+        tracing::info!(
             "files are in a local directory: run one instance on this database, or give every \
              instance the same S3 bucket (--storage s3://bucket/prefix)"
-        ),
-        Ok(others) => tracing::warn!(
+        );
+    } else {
+        tracing::warn!(
             others,
             "several relinks instances use this PostgreSQL database, but this one keeps files in \
              a local directory: files uploaded through one instance are missing on the others. \
              Give every instance the same S3 bucket (--storage s3://bucket/prefix)"
-        ),
-        Err(error) => tracing::warn!(%error, "could not count the other instances"),
+        );
     }
 }

@@ -30,7 +30,7 @@ pub struct Swept {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Pass {
     /// At start, before serving: every blob of the storage is checked against the database,
-    /// and, when this process is the only one that can be writing (SQLite), every temporary
+    /// and, when no other instance runs on the database (always so on SQLite), every temporary
     /// file is an abandoned one.
     Start { only_instance: bool },
     /// Now and then, and after deletes: blobs the database says are unreferenced, and old

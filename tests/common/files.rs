@@ -224,3 +224,25 @@ pub async fn raw_request(
         .unwrap_or_default();
     (status, body)
 }
+
+/// The storage of a server `relinks_serve` started on `database` (see `relinks_serve`).
+pub fn storage_of_process(database: &str) -> StorageSettings {
+    if testing_s3() {
+        return StorageSettings {
+            location: StorageLocation::S3 {
+                bucket: TEST_BUCKET.into(),
+                prefix: prefix_of(database),
+            },
+            s3: s3_settings(),
+        };
+    }
+    let config = relinks::config::DatabaseConfig::new(database);
+    if config.is_postgres() {
+        StorageSettings {
+            location: StorageLocation::Directory(super::postgres_files_dir(database)),
+            s3: S3Settings::default(),
+        }
+    } else {
+        relinks::app::storage::settings(None, &config)
+    }
+}
