@@ -2,12 +2,19 @@
 //! while it serves. A snapshot is SQLite's `VACUUM INTO` from a read transaction: one
 //! consistent view of the whole database (WAL mode lets the server keep writing meanwhile),
 //! written to a temporary file, checked, and renamed into place; the secret key file for token
-//! digests is copied beside it (`<snapshot>.secret`) and restored with it. PostgreSQL has its
-//! own tools (`pg_dump`, or `relinks copy` into SQLite).
+//! digests is copied beside it (`<snapshot>.secret`) and restored with it, and so are the
+//! hosted files of a local storage (`<snapshot>.files`, hard links where they can be: a blob
+//! never changes once stored). Files in S3 stay in their bucket, which has its own backups.
+//! PostgreSQL has its own tools (`pg_dump`, or `relinks copy` into SQLite).
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
+
+use crate::app::storage as app_storage;
+use crate::blobs::{Blobs, StorageLocation, StorageSettings};
+use crate::files::carry::{carry, Carried};
+use crate::store::Blob;
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{ConnectOptions, Connection, SqliteConnection};
 
@@ -18,6 +25,8 @@ pub struct Snapshot {
     pub bytes: u64,
     pub links: i64,
     pub releases: i64,
+    /// The hosted files carried with it.
+    pub files: Carried,
 }
 
 fn sqlite_path(database_url: &str) -> anyhow::Result<PathBuf> {
@@ -57,7 +66,48 @@ async fn inspect(path: &Path) -> anyhow::Result<Snapshot> {
         bytes: std::fs::metadata(path)?.len(),
         links,
         releases,
+        files: Carried::default(),
     })
+}
+
+/// The blobs a database file refers to.
+async fn referenced_blobs(path: &Path) -> anyhow::Result<Vec<Blob>> {
+    let mut connection = open_read_only(path).await?;
+    let rows: Vec<(String, i64, String, String)> = sqlx::query_as(
+        "SELECT sha256, size, sha1, md5 FROM blobs WHERE NOT deleting ORDER BY sha256",
+    )
+    .fetch_all(&mut connection)
+    .await?;
+    connection.close().await?;
+    Ok(rows
+        .into_iter()
+        .map(|(sha256, size, sha1, md5)| Blob {
+            sha256,
+            size,
+            sha1,
+            md5,
+        })
+        .collect())
+}
+
+/// Carries the files `database` refers to from `from` into `to`.
+async fn carry_files(
+    database: &Path,
+    from: &StorageSettings,
+    to: &StorageSettings,
+) -> anyhow::Result<Carried> {
+    let wanted = referenced_blobs(database).await?;
+    let (source, target) = (Blobs::open(from).await?, Blobs::open(to).await?);
+    carry(&source, &target, &wanted)
+        .await
+        .context("copying the hosted files (a file deleted while the backup ran? run it again)")
+}
+
+fn local(path: PathBuf) -> StorageSettings {
+    StorageSettings {
+        location: StorageLocation::Directory(path),
+        s3: Default::default(),
+    }
 }
 
 fn sibling(path: &Path, suffix: &str) -> PathBuf {
@@ -68,7 +118,11 @@ fn sibling(path: &Path, suffix: &str) -> PathBuf {
 
 /// Writes a snapshot of the (possibly running) instance at `database_url` to `to`, which must
 /// not exist yet.
-pub async fn backup(database_url: &str, to: &Path) -> anyhow::Result<Snapshot> {
+pub async fn backup(
+    database_url: &str,
+    to: &Path,
+    storage: Option<&StorageSettings>,
+) -> anyhow::Result<Snapshot> {
     let source = sqlite_path(database_url)?;
     if !source.exists() {
         bail!("{} does not exist", source.display());
@@ -92,7 +146,18 @@ pub async fn backup(database_url: &str, to: &Path) -> anyhow::Result<Snapshot> {
     connection.close().await?;
     // The snapshot is complete on disk before it takes its final name.
     std::fs::File::open(&partial)?.sync_all()?;
-    let snapshot = inspect(&partial).await?;
+    let mut snapshot = inspect(&partial).await?;
+    // The files the snapshot refers to, beside it (after the snapshot: every file it refers to
+    // was there when it was taken).
+    let files = app_storage::settings(storage, &crate::config::DatabaseConfig::new(database_url));
+    if files.location.is_local() {
+        snapshot.files = carry_files(&partial, &files, &local(sibling(to, ".files"))).await?;
+    } else {
+        eprintln!(
+            "the hosted files are in {:?}: back the bucket up with its own tools",
+            files.location
+        );
+    }
     // The digests in the snapshot need their key: it goes beside the snapshot, as it sits
     // beside the database (when the key comes from the environment, it stays there).
     if let Some(key_file) = crate::secret::file_beside(database_url).filter(|f| f.exists()) {
@@ -110,7 +175,12 @@ pub async fn backup(database_url: &str, to: &Path) -> anyhow::Result<Snapshot> {
 
 /// Puts the snapshot `from` in place of the database at `database_url`. The server must be
 /// stopped; an existing database is replaced only with `replace`.
-pub async fn restore(from: &Path, database_url: &str, replace: bool) -> anyhow::Result<Snapshot> {
+pub async fn restore(
+    from: &Path,
+    database_url: &str,
+    replace: bool,
+    storage: Option<&StorageSettings>,
+) -> anyhow::Result<Snapshot> {
     let target = sqlite_path(database_url)?;
     let snapshot = inspect(from)
         .await
@@ -140,8 +210,19 @@ pub async fn restore(from: &Path, database_url: &str, replace: bool) -> anyhow::
     }
     sync_directory(&target);
     inspect(&target).await?;
+    // The snapshot's files go into the instance's storage (what else is there is swept at its
+    // next start, when nothing refers to it).
+    let files = sibling(from, ".files");
+    let carried = if files.is_dir() {
+        let into =
+            app_storage::settings(storage, &crate::config::DatabaseConfig::new(database_url));
+        carry_files(&target, &local(files), &into).await?
+    } else {
+        Carried::default()
+    };
     Ok(Snapshot {
         path: target,
+        files: carried,
         ..snapshot
     })
 }

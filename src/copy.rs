@@ -1,12 +1,17 @@
 //! `relinks copy --from URL --to URL`: moves a whole instance between databases (SQLite to
-//! PostgreSQL and back), ids kept, into an empty target, in one transaction, with progress.
+//! PostgreSQL and back), ids kept, into an empty target, in one transaction, with progress;
+//! then the hosted files its rows refer to, into the target's storage (`--to-storage`, else
+//! the target database's default). `relinks copy --from URL --to-storage …` moves only the
+//! files, from one storage to another (a local directory to a bucket, say).
 
 use std::io::{IsTerminal, Write};
 
 use anyhow::bail;
 
-use crate::app::{open, redact, Engine};
+use crate::app::{open, redact, storage, Engine};
+use crate::blobs::{Blobs, StorageSettings};
 use crate::config::DatabaseConfig;
+use crate::files::carry::{carry, Carried};
 use crate::secret::{self, SecretConfig};
 use crate::store::transfer::{Loader, Snapshot, Table, Transfer, TABLES};
 use crate::store::Store;
@@ -117,8 +122,59 @@ where
     Ok(report)
 }
 
-/// Opens both databases (migrating them) and copies, whatever their engines.
-pub async fn run(from: &DatabaseConfig, to: &DatabaseConfig) -> anyhow::Result<CopyReport> {
+/// Where the files of the source and the target are (`None`: each database's default).
+#[derive(Debug, Clone, Default)]
+pub struct Storages {
+    pub from: Option<StorageSettings>,
+    pub to: Option<StorageSettings>,
+}
+
+/// The hosted files the database `config` refers to, carried from `from` into `to` (unless
+/// both name the same place).
+async fn carry_files<S: Store>(
+    store: &S,
+    from: &StorageSettings,
+    to: &StorageSettings,
+) -> anyhow::Result<Carried> {
+    if from.location == to.location {
+        return Ok(Carried::default());
+    }
+    let wanted = store.all_blobs().await?;
+    eprintln!(
+        "copying {} files from {:?} to {:?}",
+        wanted.len(),
+        from.location,
+        to.location
+    );
+    let (source, target) = (Blobs::open(from).await?, Blobs::open(to).await?);
+    carry(&source, &target, &wanted).await
+}
+
+/// Copies only the files of the database `from` between two storages (`relinks copy --from
+/// URL --to-storage …`): relinks then starts with `--storage` set to the new one.
+pub async fn run_files(from: &DatabaseConfig, storages: &Storages) -> anyhow::Result<Carried> {
+    let source = storage::settings(storages.from.as_ref(), from);
+    let Some(target) = &storages.to else {
+        bail!("give --to (a database) or --to-storage (where the files go)");
+    };
+    let carried = match open(from).await? {
+        Engine::Sqlite(store) => carry_files(&store, &source, target).await,
+        Engine::Postgres(store) => carry_files(&store, &source, target).await,
+    }?;
+    eprintln!(
+        "copied {} files ({} bytes), {} there already",
+        carried.files, carried.bytes, carried.present
+    );
+    Ok(carried)
+}
+
+/// Opens both databases (migrating them) and copies, whatever their engines, then the files
+/// the copied rows refer to.
+pub async fn run(
+    from: &DatabaseConfig,
+    to: &DatabaseConfig,
+    storages: &Storages,
+) -> anyhow::Result<CopyReport> {
     if from.url == to.url {
         bail!("--from and --to name the same database");
     }
@@ -136,5 +192,19 @@ pub async fn run(from: &DatabaseConfig, to: &DatabaseConfig) -> anyhow::Result<C
         report.rows(),
         report.tables.len()
     );
+    let (source_files, target_files) = (
+        storage::settings(storages.from.as_ref(), from),
+        storage::settings(storages.to.as_ref(), to),
+    );
+    let carried = match &target {
+        Engine::Sqlite(b) => carry_files(b, &source_files, &target_files).await,
+        Engine::Postgres(b) => carry_files(b, &source_files, &target_files).await,
+    }?;
+    if carried != Carried::default() {
+        eprintln!(
+            "copied {} files ({} bytes), {} there already",
+            carried.files, carried.bytes, carried.present
+        );
+    }
     Ok(report)
 }

@@ -45,9 +45,19 @@ enum Command {
         /// The database to read.
         #[arg(long)]
         from: String,
-        /// The (empty) database to write; created and migrated when needed.
+        /// The (empty) database to write; created and migrated when needed. Without it, only
+        /// the files are copied, to --to-storage.
         #[arg(long)]
-        to: String,
+        to: Option<String>,
+        /// Where the source's files are (default: beside its SQLite database).
+        #[arg(long)]
+        from_storage: Option<String>,
+        /// Where the files go: a directory or s3://bucket/prefix (default: beside the target's
+        /// SQLite database).
+        #[arg(long)]
+        to_storage: Option<String>,
+        #[command(flatten)]
+        s3: relinks::config::S3Config,
     },
     /// Write a consistent snapshot of a SQLite instance, while it runs, to a new file.
     Backup {
@@ -58,9 +68,12 @@ enum Command {
             default_value = "sqlite://relinks.db"
         )]
         database: String,
-        /// The snapshot file to create.
+        /// The snapshot file to create (the files go beside it, into `<file>.files`).
         #[arg(long)]
         to: std::path::PathBuf,
+        /// Where the instance keeps its files (default: beside its database).
+        #[arg(long, env = "RELINKS_STORAGE")]
+        storage: Option<String>,
     },
     /// Put a snapshot in place of a SQLite database (stop the server first).
     Restore {
@@ -77,7 +90,25 @@ enum Command {
         /// Replace an existing database.
         #[arg(long)]
         replace: bool,
+        /// Where the instance keeps its files (default: beside its database).
+        #[arg(long, env = "RELINKS_STORAGE")]
+        storage: Option<String>,
     },
+}
+
+/// A storage named on the command line (`--storage`, `--to-storage`…).
+fn storage_flag(
+    text: Option<&str>,
+    s3: &relinks::config::S3Config,
+) -> anyhow::Result<Option<relinks::blobs::StorageSettings>> {
+    let Some(text) = text.filter(|t| !t.is_empty()) else {
+        return Ok(None);
+    };
+    let location = relinks::blobs::StorageLocation::parse(text).map_err(|e| anyhow::anyhow!(e))?;
+    Ok(Some(relinks::blobs::StorageSettings {
+        location,
+        s3: s3.settings(),
+    }))
 }
 
 fn init_logging(json: bool) {
@@ -108,15 +139,21 @@ async fn main() -> anyhow::Result<()> {
             tracing::info!(database = %relinks::app::redact(&database.url), "database is up to date");
             Ok(())
         }
-        Command::Backup { database, to } => {
+        Command::Backup {
+            database,
+            to,
+            storage,
+        } => {
             init_logging(false);
-            let snapshot = relinks::backup::backup(&database, &to).await?;
+            let storage = storage_flag(storage.as_deref(), &relinks::config::S3Config::default())?;
+            let snapshot = relinks::backup::backup(&database, &to, storage.as_ref()).await?;
             println!(
-                "snapshot written to {}: {} bytes, {} releases, {} links",
+                "snapshot written to {}: {} bytes, {} releases, {} links, {} files",
                 snapshot.path.display(),
                 snapshot.bytes,
                 snapshot.releases,
-                snapshot.links
+                snapshot.links,
+                snapshot.files.files + snapshot.files.present
             );
             Ok(())
         }
@@ -124,21 +161,43 @@ async fn main() -> anyhow::Result<()> {
             from,
             database,
             replace,
+            storage,
         } => {
             init_logging(false);
-            let restored = relinks::backup::restore(&from, &database, replace).await?;
+            let storage = storage_flag(storage.as_deref(), &relinks::config::S3Config::default())?;
+            let restored =
+                relinks::backup::restore(&from, &database, replace, storage.as_ref()).await?;
             println!(
-                "{} restored from {}: {} releases, {} links",
+                "{} restored from {}: {} releases, {} links, {} files",
                 restored.path.display(),
                 from.display(),
                 restored.releases,
-                restored.links
+                restored.links,
+                restored.files.files + restored.files.present
             );
             Ok(())
         }
-        Command::Copy { from, to } => {
+        Command::Copy {
+            from,
+            to,
+            from_storage,
+            to_storage,
+            s3,
+        } => {
             init_logging(false);
-            relinks::copy::run(&DatabaseConfig::new(&from), &DatabaseConfig::new(&to)).await?;
+            let storages = relinks::copy::Storages {
+                from: storage_flag(from_storage.as_deref(), &s3)?,
+                to: storage_flag(to_storage.as_deref(), &s3)?,
+            };
+            let from = DatabaseConfig::new(&from);
+            match to {
+                Some(to) => {
+                    relinks::copy::run(&from, &DatabaseConfig::new(&to), &storages).await?;
+                }
+                None => {
+                    relinks::copy::run_files(&from, &storages).await?;
+                }
+            }
             Ok(())
         }
     }

@@ -100,7 +100,7 @@ impl LocalBlobs {
         &self.root
     }
 
-    fn path_of(&self, sha256: &str) -> PathBuf {
+    pub(super) fn path_of(&self, sha256: &str) -> PathBuf {
         self.root.join("blobs").join(sharded(sha256))
     }
 
@@ -111,6 +111,38 @@ impl LocalBlobs {
             && key.ends_with(".part")
             && key[..32].bytes().all(|b| b.is_ascii_hexdigit());
         plain.then(|| self.root.join("tmp").join(key))
+    }
+
+    /// See [`super::Blobs::link_from`].
+    pub(super) async fn link_from(&self, source: &Path, sha256: &str) -> Result<bool, BlobError> {
+        if !is_sha256(sha256) {
+            return Err(BlobError::Io(format!("not a digest: {sha256}")));
+        }
+        let (source, target) = (source.to_path_buf(), self.path_of(sha256));
+        let blobs = self.root.join("blobs");
+        tokio::task::spawn_blocking(move || {
+            let shard = target
+                .parent()
+                .ok_or_else(|| std::io::Error::other("a blob path without a directory"))?;
+            if !shard.exists() {
+                std::fs::create_dir_all(shard)?;
+                if let Some(upper) = shard.parent() {
+                    sync_directory(upper)?;
+                }
+                sync_directory(&blobs)?;
+            }
+            match std::fs::hard_link(&source, &target) {
+                Ok(()) => {}
+                Err(e) if e.kind() == ErrorKind::AlreadyExists => return Ok(true),
+                Err(e) if e.raw_os_error() == Some(18) => return Ok(false),
+                Err(e) => return Err(e),
+            }
+            sync_directory(shard)?;
+            Ok(true)
+        })
+        .await
+        .map_err(|e| join_error(&e))?
+        .map_err(|e| io_error(&e))
     }
 
     /// Writes what the channel brings into `path`, then fsyncs it.
@@ -248,6 +280,13 @@ impl Backend for LocalBlobs {
         .await
         .map_err(|e| join_error(&e))?
         .map_err(|e| io_error(&e))
+    }
+
+    async fn exists(&self, sha256: &str) -> Result<bool, BlobError> {
+        Ok(is_sha256(sha256)
+            && tokio::fs::try_exists(self.path_of(sha256))
+                .await
+                .map_err(|e| io_error(&e))?)
     }
 
     async fn sweep_temporary(&self, age: Duration) -> Result<usize, BlobError> {

@@ -132,6 +132,11 @@ pub(crate) trait Backend: Send + Sync {
     ) -> impl std::future::Future<Output = Result<(), BlobError>> + Send;
     /// Every stored blob's digest.
     fn list(&self) -> impl std::future::Future<Output = Result<Vec<String>, BlobError>> + Send;
+    /// Whether the blob is stored.
+    fn exists(
+        &self,
+        sha256: &str,
+    ) -> impl std::future::Future<Output = Result<bool, BlobError>> + Send;
     /// Removes temporary files last written more than `age` ago (uploads that never finished).
     fn sweep_temporary(
         &self,
@@ -283,6 +288,33 @@ impl Blobs {
     /// Every blob stored, by digest.
     pub async fn list(&self) -> Result<Vec<String>, BlobError> {
         on_backend!(self, b => b.list().await)
+    }
+
+    pub async fn exists(&self, sha256: &str) -> Result<bool, BlobError> {
+        on_backend!(self, b => b.exists(sha256).await)
+    }
+
+    /// Stores the blob `sha256` as a hard link to `source`, a file of another local storage on
+    /// the same file system (a backup's files, taken or put back in no time and no space);
+    /// durable when it returns. `false` when this storage is not local or the link cannot be
+    /// made (another file system): copy the bytes instead.
+    pub async fn link_from(
+        &self,
+        source: &std::path::Path,
+        sha256: &str,
+    ) -> Result<bool, BlobError> {
+        match &self.0.backend {
+            Backends::Local(local) => local.link_from(source, sha256).await,
+            Backends::S3(_) => Ok(false),
+        }
+    }
+
+    /// Where a blob's file is, in a local storage.
+    pub fn local_path(&self, sha256: &str) -> Option<std::path::PathBuf> {
+        match &self.0.backend {
+            Backends::Local(local) => Some(local.path_of(sha256)),
+            Backends::S3(_) => None,
+        }
     }
 
     /// Removes temporary files left by uploads that stopped more than `age` ago.

@@ -369,6 +369,17 @@ impl Backend for S3Blobs {
         Ok(found)
     }
 
+    async fn exists(&self, sha256: &str) -> Result<bool, BlobError> {
+        if !is_sha256(sha256) {
+            return Ok(false);
+        }
+        match self.store.head(&self.blob_key(sha256)).await {
+            Ok(_) => Ok(true),
+            Err(object_store::Error::NotFound { .. }) => Ok(false),
+            Err(error) => Err(store_error(error)),
+        }
+    }
+
     async fn sweep_temporary(&self, age: Duration) -> Result<usize, BlobError> {
         let prefix = self.key("tmp");
         let mut listing = self.store.list(Some(&prefix));

@@ -7,6 +7,7 @@
 //! their digest) → the caller commits its row, which releases the pin in the same transaction.
 //! A crash anywhere before the commit leaves only what the sweep at the next start removes.
 
+pub mod carry;
 pub mod sweep;
 
 use std::sync::Arc;

@@ -57,6 +57,8 @@ pub trait HostedFiles {
         &self,
         sha256s: &[String],
     ) -> impl Future<Output = StoreResult<Vec<String>>> + Send;
+    /// Every blob stored and not being removed (what a copy of the files must carry).
+    fn all_blobs(&self) -> impl Future<Output = StoreResult<Vec<Blob>>> + Send;
     /// The blob of that digest, when one is stored and not being removed.
     fn blob(&self, sha256: &str) -> impl Future<Output = StoreResult<Option<Blob>>> + Send;
 

@@ -53,6 +53,10 @@ impl<S: Store> HostedFiles for Cached<S> {
         self.inner.claim_unknown_blobs(sha256s).await
     }
 
+    async fn all_blobs(&self) -> StoreResult<Vec<Blob>> {
+        self.inner.all_blobs().await
+    }
+
     async fn blob(&self, sha256: &str) -> StoreResult<Option<Blob>> {
         self.inner.blob(sha256).await
     }

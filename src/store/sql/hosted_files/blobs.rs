@@ -177,6 +177,23 @@ macro_rules! blob_methods {
             .await
         }
 
+        async fn all_blobs(&self) -> StoreResult<Vec<Blob>> {
+            let rows: Vec<(String, i64, String, String)> = sqlx::query_as(
+                "SELECT sha256, size, sha1, md5 FROM blobs WHERE NOT deleting ORDER BY sha256",
+            )
+            .fetch_all(self.reader())
+            .await?;
+            Ok(rows
+                .into_iter()
+                .map(|(sha256, size, sha1, md5)| Blob {
+                    sha256,
+                    size,
+                    sha1,
+                    md5,
+                })
+                .collect())
+        }
+
         async fn blob(&self, sha256: &str) -> StoreResult<Option<Blob>> {
             let row: Option<(String, i64, String, String)> = sqlx::query_as(
                 "SELECT sha256, size, sha1, md5 FROM blobs WHERE sha256 = $1 AND NOT deleting",
