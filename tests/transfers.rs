@@ -1,7 +1,9 @@
 //! A gigabyte through relinks, both ways, in little memory: the body is streamed into the
-//! storage as it arrives and back out as it is read, never held whole. The relinks process's
-//! peak resident memory (`VmHWM`) after uploading and downloading a 1 GiB file stays under
-//! 100 MB. (`scripts/test` runs this file on the local directory and on S3.)
+//! storage as it arrives and back out as it is read, never held whole. The peak resident
+//! memory (`VmHWM`) of the release build (`RELINKS_TEST_BINARY`, which `scripts/test` sets)
+//! after uploading and downloading a 1 GiB file stays under 100 MB; a debug build (whose own
+//! code pages alone are large) is held to growing by less than 64 MB. (`scripts/test` runs
+//! this file on the local directory and on S3.)
 
 mod common;
 
@@ -50,6 +52,7 @@ async fn a_gigabyte_goes_up_and_down_in_little_memory() {
         .expect("relinks starts");
     common::wait_ready(port).await;
     let pid = child.id().expect("a pid");
+    let idle = peak_rss_mb(pid);
     let base = format!("http://127.0.0.1:{port}/api/v4");
     let client = reqwest::Client::new();
     let created = client
@@ -108,8 +111,16 @@ async fn a_gigabyte_goes_up_and_down_in_little_memory() {
     let downloaded = started.elapsed();
     let peak = peak_rss_mb(pid);
     eprintln!(
-        "1 GiB up in {uploaded:?}, down in {downloaded:?}; relinks' peak RSS {after_upload:.1} MB after the upload, {peak:.1} MB after the download"
+        "1 GiB up in {uploaded:?}, down in {downloaded:?}; relinks' peak RSS {idle:.1} MB started, {after_upload:.1} MB after the upload, {peak:.1} MB after the download"
     );
-    assert!(peak < 100.0, "relinks' peak RSS was {peak:.1} MB");
+    if common::testing_release_binary() {
+        assert!(peak < 100.0, "relinks' peak RSS was {peak:.1} MB");
+    } else {
+        assert!(
+            peak - idle < 64.0,
+            "relinks' peak RSS grew by {:.1} MB",
+            peak - idle
+        );
+    }
     drop(child);
 }

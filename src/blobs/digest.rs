@@ -76,7 +76,7 @@ impl Hashing {
 
 /// Chunks waiting for a hashing thread: enough to keep it busy while the network delivers the
 /// next ones, few enough that a stalled thread holds little memory.
-const QUEUE: usize = 16;
+const QUEUE: usize = 4;
 
 /// The three digests computed on two blocking threads while the caller writes the bytes.
 pub struct HashPipeline {

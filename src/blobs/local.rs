@@ -18,7 +18,7 @@ use super::{sharded, Backend, BlobError, BlobStream, BodyLimits, ByteRange};
 const LAYOUT_VERSION: &str = "1\n";
 
 /// Chunks queued for the writing thread.
-const WRITE_QUEUE: usize = 16;
+const WRITE_QUEUE: usize = 4;
 
 /// Bytes read from disk at a time when serving a file.
 const READ_CHUNK: usize = 256 * 1024;

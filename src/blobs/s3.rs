@@ -20,11 +20,11 @@ use object_store::{GetOptions, GetRange, ObjectStore, ObjectStoreExt, PutPayload
 use super::digest::{is_sha256, BlobInfo, HashPipeline};
 use super::{sharded, Backend, BlobError, BlobStream, BodyLimits, ByteRange, DownloadHeaders};
 
-/// Parts of a multipart upload: S3's minimum is 5 MiB; larger parts mean fewer requests.
-const PART_SIZE: usize = 8 * 1024 * 1024;
+/// Parts of a multipart upload: S3's minimum, so that an upload holds little memory (at most
+/// [`PARTS_IN_FLIGHT`] parts being sent and one filling).
+const PART_SIZE: usize = 5 * 1024 * 1024;
 
-/// Parts uploaded at once: with [`PART_SIZE`], at most this many parts (plus the one filling)
-/// are held in memory per upload.
+/// Parts uploaded at once.
 const PARTS_IN_FLIGHT: usize = 2;
 
 /// How to reach the bucket. Unset fields come from the standard AWS variables
@@ -188,7 +188,10 @@ impl S3Blobs {
     }
 
     /// Uploads what the body brings to `key`: one PUT when it fits in a part, a multipart
-    /// upload otherwise.
+    /// upload otherwise. Each part is gathered into one buffer of its own (a chunk of the
+    /// request body would keep the whole buffer it was read into alive) and sent as it fills,
+    /// at most [`PARTS_IN_FLIGHT`] at a time: an upload holds about `PARTS_IN_FLIGHT + 1`
+    /// parts of memory, whatever its size.
     async fn upload<E: std::fmt::Display + Send>(
         &self,
         key: &Path,
@@ -196,51 +199,60 @@ impl S3Blobs {
         limits: BodyLimits,
         hashing: &mut HashPipeline,
     ) -> Result<(), BlobError> {
-        let mut first = BytesMut::new();
-        let mut rest = None;
-        while let Some(chunk) = limits.next_chunk(&mut body).await? {
-            if hashing.size() + chunk.len() as u64 > limits.max_bytes {
-                return Err(BlobError::TooLarge);
-            }
-            hashing.feed(&chunk).await?;
-            if first.len() + chunk.len() > PART_SIZE {
-                rest = Some(chunk);
-                break;
-            }
-            first.extend_from_slice(&chunk);
-        }
-        let Some(next) = rest else {
-            self.store
-                .put(key, PutPayload::from(first.freeze()))
-                .await
-                .map_err(store_error)?;
-            return Ok(());
-        };
-        let upload = self.store.put_multipart(key).await.map_err(store_error)?;
-        let mut parts = WriteMultipart::new_with_chunk_size(upload, PART_SIZE);
-        let sent = async {
-            parts.put(first.freeze());
-            parts.put(next);
+        let mut part = BytesMut::with_capacity(PART_SIZE);
+        let mut multipart: Option<WriteMultipart> = None;
+        let received = async {
             while let Some(chunk) = limits.next_chunk(&mut body).await? {
                 if hashing.size() + chunk.len() as u64 > limits.max_bytes {
                     return Err(BlobError::TooLarge);
                 }
                 hashing.feed(&chunk).await?;
-                parts
-                    .wait_for_capacity(PARTS_IN_FLIGHT)
-                    .await
-                    .map_err(store_error)?;
-                parts.put(chunk);
+                let mut rest = &chunk[..];
+                while !rest.is_empty() {
+                    let take = (PART_SIZE - part.len()).min(rest.len());
+                    part.extend_from_slice(&rest[..take]);
+                    rest = &rest[take..];
+                    if part.len() < PART_SIZE {
+                        continue;
+                    }
+                    let full = std::mem::replace(&mut part, BytesMut::with_capacity(PART_SIZE));
+                    let parts = match &mut multipart {
+                        Some(parts) => parts,
+                        None => {
+                            let upload =
+                                self.store.put_multipart(key).await.map_err(store_error)?;
+                            multipart.insert(WriteMultipart::new_with_chunk_size(upload, PART_SIZE))
+                        }
+                    };
+                    parts
+                        .wait_for_capacity(PARTS_IN_FLIGHT - 1)
+                        .await
+                        .map_err(store_error)?;
+                    parts.put(full.freeze());
+                }
             }
             Ok(())
         }
         .await;
-        match sent {
-            Ok(()) => parts.finish().await.map(|_| ()).map_err(store_error),
-            Err(error) => {
+        match (received, multipart) {
+            (Ok(()), None) => {
+                self.store
+                    .put(key, PutPayload::from(part.freeze()))
+                    .await
+                    .map_err(store_error)?;
+                Ok(())
+            }
+            (Ok(()), Some(mut parts)) => {
+                if !part.is_empty() {
+                    parts.put(part.freeze());
+                }
+                parts.finish().await.map(|_| ()).map_err(store_error)
+            }
+            (Err(error), Some(parts)) => {
                 let _ = parts.abort().await;
                 Err(error)
             }
+            (Err(error), None) => Err(error),
         }
     }
 }

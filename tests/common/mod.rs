@@ -22,7 +22,7 @@ use relinks::http::HttpConfig;
 /// and with no root token or secret from the environment the tests run in. Each test adds what
 /// it needs (a later `env` or `stdout` wins).
 pub fn relinks_serve(database: &str, port: u16) -> tokio::process::Command {
-    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_relinks"));
+    let mut command = tokio::process::Command::new(relinks_binary());
     command
         .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
         .args(["--database", database])
@@ -50,6 +50,21 @@ pub fn relinks_serve(database: &str, port: u16) -> tokio::process::Command {
         command.arg("--storage").arg(postgres_files_dir(database));
     }
     command
+}
+
+/// The `relinks` binary process tests start: `RELINKS_TEST_BINARY` when set (`scripts/test`
+/// sets the release build it has just made: the build people run, measured as they run it),
+/// else this test build's own.
+pub fn relinks_binary() -> std::path::PathBuf {
+    std::env::var_os("RELINKS_TEST_BINARY").map_or_else(
+        || env!("CARGO_BIN_EXE_relinks").into(),
+        std::path::PathBuf::from,
+    )
+}
+
+/// Whether process tests run the release build (`RELINKS_TEST_BINARY`).
+pub fn testing_release_binary() -> bool {
+    std::env::var_os("RELINKS_TEST_BINARY").is_some()
 }
 
 /// The PostgreSQL server tests create their databases on (trust auth on these machines).
