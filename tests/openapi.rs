@@ -28,7 +28,10 @@ fn the_document_lists_exactly_the_routes_the_server_answers() {
             );
         }
     }
-    assert_eq!(dispatched, 5, "the release pages and permanent links");
+    assert_eq!(
+        dispatched, 7,
+        "the release and package pages and the permanent links"
+    );
     let doc = document();
     let mut documented = BTreeSet::new();
     for (path, item) in doc["paths"].as_object().expect("paths") {
@@ -48,7 +51,7 @@ fn the_document_lists_exactly_the_routes_the_server_answers() {
         phantom.is_empty(),
         "documented operations nobody answers: {phantom:?}"
     );
-    assert_eq!(routed.len(), 87);
+    assert_eq!(routed.len(), 89);
 }
 
 /// `/help/api` shows the document as a page, offline: every operation and every schema, and

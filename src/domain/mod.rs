@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod content;
+pub mod hosted;
 pub mod link;
 pub mod membership;
 pub mod names;

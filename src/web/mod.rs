@@ -9,6 +9,8 @@ pub mod api_docs;
 pub mod assets;
 pub mod csrf;
 pub mod headers;
+pub mod hosted;
+pub mod packages;
 pub mod pages;
 pub mod releases;
 pub mod session;
@@ -47,6 +49,8 @@ pub fn routes<S: Store>() -> Vec<crate::http::routes::Route<S>> {
         dispatched docs::download,
         dispatched docs::latest,
         dispatched docs::latest_suffix,
+        dispatched docs::packages,
+        dispatched docs::package,
     }
 }
 
@@ -82,6 +86,18 @@ pub mod docs {
         params(("full_path" = String, Path), ("suffix" = String, Path, description = "E.g. `downloads/bin/app`")),
         responses((status = 302, description = "Into the latest release"), (status = 404, description = "No release yet", content_type = "text/html")))]
     pub fn latest_suffix() {}
+
+    #[utoipa::path(get, path = "/{full_path}/-/packages", tag = "pages",
+        params(("full_path" = String, Path), ("page" = Option<i64>, Query)),
+        responses((status = 200, description = "The project's packages and their files (size, SHA-256, download), newest first", content_type = "text/html"),
+            (status = 404, description = "No such project, or its packages not visible", content_type = "text/html")))]
+    pub fn packages() {}
+
+    #[utoipa::path(get, path = "/{full_path}/-/packages/{id}", tag = "pages",
+        params(("full_path" = String, Path), ("id" = i64, Path)),
+        responses((status = 200, description = "One package and its files (the `web_path` of the Packages API)", content_type = "text/html"),
+            (status = 404, description = "No such package, or not visible", content_type = "text/html")))]
+    pub fn package() {}
 }
 
 /// A page or redirect, or the 404 page.
@@ -186,11 +202,12 @@ pub async fn dispatch<S: Store>(State(app): State<App<S>>, request: Request) -> 
     let viewer = caller.user.as_ref();
     let forms = PageForms::new(&app, headers, viewer);
     let frame = forms.frame(viewer, &path);
-    let response =
-        match releases::serve_path(&app, &caller, &frame, query.as_deref(), &params).await {
-            Ok(response) => response,
-            Err(error) => render_error(error, &frame),
-        };
+    let served = if packages::parse(&path).is_some() {
+        packages::serve_path(&app, &caller, &frame, &params).await
+    } else {
+        releases::serve_path(&app, &caller, &frame, query.as_deref(), &params).await
+    };
+    let response = served.unwrap_or_else(|error| render_error(error, &frame));
     forms.finish(&app, response)
 }
 

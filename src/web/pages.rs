@@ -24,6 +24,14 @@ pub struct LinkView {
     pub external: bool,
     /// The permanent link, when the link has a filepath.
     pub permanent: Option<String>,
+    /// When the link leads to a file hosted here: its size and SHA-256.
+    pub hosted: Option<HostedView>,
+}
+
+/// A file hosted by this relinks, as a page describes it.
+pub struct HostedView {
+    pub size: String,
+    pub sha256: String,
 }
 
 /// One release as a page shows it.
@@ -112,6 +120,13 @@ fn release_article(release: &ReleaseView, heading_links: bool) -> Markup {
                                 @if link.external { " ↗" span.sr-only { " (external link)" } }
                             }
                             span.badge { (link.link_type) }
+                            @if let Some(file) = &link.hosted {
+                                span.hosted {
+                                    (file.size) " · SHA-256 "
+                                    code.digest { (file.sha256) }
+                                    button type="button" data-copy=(file.sha256) aria-label={ "Copy the SHA-256 of " (link.name) } { "Copy" }
+                                }
+                            }
                             @if let Some(permanent) = &link.permanent {
                                 span.permalink {
                                     span { "Permanent link: " }
@@ -136,7 +151,9 @@ pub fn releases_page(
 ) -> Markup {
     let base = format!("/{project_path}/-/releases");
     let content = html! {
-        nav.crumbs aria-label="Breadcrumb" { (project_path) }
+        nav.crumbs aria-label="Breadcrumb" {
+            (project_path) " · " a href={ "/" (project_path) "/-/packages" } { "packages" }
+        }
         h1 { "Releases of " (project_name) }
         @if releases.is_empty() { p.notice { "No releases yet." } }
         @for release in releases { (release_article(release, true)) }

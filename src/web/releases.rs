@@ -4,7 +4,9 @@
 use axum::http::StatusCode;
 use percent_encoding::percent_decode_str;
 
-use super::pages::{self, Frame, LinkView, ReleaseView};
+use std::collections::HashMap;
+
+use super::pages::{self, Frame, HostedView, LinkView, ReleaseView};
 use super::{html, WebError, WebResult};
 use crate::domain::access::{can_read_release, read_releases_decision, Decision};
 use crate::domain::pagination::{PageInfo, PageRequest};
@@ -96,6 +98,7 @@ fn release_view<S: Store>(
     release: &Release,
     author: Option<&User>,
     links: &[&Link],
+    hosted: &mut HashMap<i64, HostedView>,
 ) -> ReleaseView {
     let full_path = project.full_path();
     let release_urls = ReleaseUrls::new(&app.urls, project, &release.tag);
@@ -120,6 +123,7 @@ fn release_view<S: Store>(
                     url: entity.url,
                     link_type: entity.link_type,
                     external: entity.external,
+                    hosted: hosted.remove(&link.id),
                 }
             })
             .collect(),
@@ -134,6 +138,7 @@ async fn release_views<S: Store>(
 ) -> Result<Vec<ReleaseView>, WebError> {
     let ids: Vec<i64> = releases.iter().map(|r| r.id).collect();
     let links = app.store.links_of_releases(&ids).await?;
+    let mut hosted = super::hosted::hosted_views(app, project, &links).await?;
     let author_ids: Vec<i64> = releases.iter().filter_map(|r| r.author_id).collect();
     let authors = app.store.users_by_ids(&author_ids).await?;
     Ok(releases
@@ -144,7 +149,7 @@ async fn release_views<S: Store>(
                 .filter(|l| l.release_id == release.id)
                 .collect();
             let author = authors.iter().find(|a| Some(a.id) == release.author_id);
-            release_view(app, project, release, author, &own)
+            release_view(app, project, release, author, &own, &mut hosted)
         })
         .collect())
 }

@@ -1,0 +1,71 @@
+//! What the release pages say of the files a project hosts here: for each link whose URL names
+//! a generic package file or an upload of the same project (`domain::hosted`), its size and
+//! SHA-256, looked up in the database. Links to other projects' files are left alone: the page
+//! would otherwise tell a reader of this project about a project they may not see.
+
+use std::collections::HashMap;
+
+use super::pages::HostedView;
+use crate::domain::hosted::{hosted_file, human_size, HostedRef, ProjectRef};
+use crate::http::App;
+use crate::store::{Blob, Link, Project, Store, StoreResult};
+
+fn same_project(reference: &ProjectRef, project: &Project) -> bool {
+    match reference {
+        ProjectRef::Id(id) => *id == project.id,
+        ProjectRef::Path(path) => path.eq_ignore_ascii_case(&project.full_path()),
+    }
+}
+
+async fn blob_of<S: Store>(
+    app: &App<S>,
+    project: &Project,
+    reference: HostedRef,
+) -> StoreResult<Option<Blob>> {
+    Ok(match reference {
+        HostedRef::Package {
+            project: named,
+            name,
+            version,
+            file_name,
+        } if same_project(&named, project) => app
+            .store
+            .generic_package_file(project.id, &name, &version, &file_name)
+            .await?
+            .map(|(_, file)| file.blob),
+        HostedRef::Upload {
+            project: named,
+            secret,
+            filename,
+        } if same_project(&named, project) => app
+            .store
+            .upload_by_secret(project.id, &secret, &filename)
+            .await?
+            .map(|upload| upload.blob),
+        _ => None,
+    })
+}
+
+/// The size and digest of each link's hosted file, by link id.
+pub async fn hosted_views<S: Store>(
+    app: &App<S>,
+    project: &Project,
+    links: &[Link],
+) -> StoreResult<HashMap<i64, HostedView>> {
+    let mut views = HashMap::new();
+    for link in links {
+        let Some(reference) = hosted_file(&link.url, app.urls.base()) else {
+            continue;
+        };
+        if let Some(blob) = blob_of(app, project, reference).await? {
+            views.insert(
+                link.id,
+                HostedView {
+                    size: human_size(blob.size),
+                    sha256: blob.sha256,
+                },
+            );
+        }
+    }
+    Ok(views)
+}
