@@ -79,15 +79,7 @@ async fn referenced_blobs(path: &Path) -> anyhow::Result<Vec<Blob>> {
     .fetch_all(&mut connection)
     .await?;
     connection.close().await?;
-    Ok(rows
-        .into_iter()
-        .map(|(sha256, size, sha1, md5)| Blob {
-            sha256,
-            size,
-            sha1,
-            md5,
-        })
-        .collect())
+    Ok(rows.into_iter().map(Blob::from).collect())
 }
 
 /// Carries the files `database` refers to from `from` into `to`.

@@ -47,6 +47,22 @@ fn sync_directory(directory: &Path) -> std::io::Result<()> {
     std::fs::File::open(directory)?.sync_all()
 }
 
+/// The directory a blob's file goes in, made (durably: the new directories' entries are
+/// fsynced too) when it is the first of its shard.
+fn shard_of<'a>(target: &'a Path, blobs: &Path) -> std::io::Result<&'a Path> {
+    let shard = target
+        .parent()
+        .ok_or_else(|| std::io::Error::other("a blob path without a directory"))?;
+    if !shard.exists() {
+        std::fs::create_dir_all(shard)?;
+        if let Some(upper) = shard.parent() {
+            sync_directory(upper)?;
+        }
+        sync_directory(blobs)?;
+    }
+    Ok(shard)
+}
+
 /// Removes a temporary file unless disarmed: an upload whose request is dropped half-way (its
 /// client went away) leaves nothing behind.
 struct Temporary(Option<PathBuf>);
@@ -121,16 +137,7 @@ impl LocalBlobs {
         let (source, target) = (source.to_path_buf(), self.path_of(sha256));
         let blobs = self.root.join("blobs");
         tokio::task::spawn_blocking(move || {
-            let shard = target
-                .parent()
-                .ok_or_else(|| std::io::Error::other("a blob path without a directory"))?;
-            if !shard.exists() {
-                std::fs::create_dir_all(shard)?;
-                if let Some(upper) = shard.parent() {
-                    sync_directory(upper)?;
-                }
-                sync_directory(&blobs)?;
-            }
+            let shard = shard_of(&target, &blobs)?;
             match std::fs::hard_link(&source, &target) {
                 Ok(()) => {}
                 Err(e) if e.kind() == ErrorKind::AlreadyExists => return Ok(true),
@@ -203,17 +210,7 @@ impl Backend for LocalBlobs {
         let target = self.path_of(sha256);
         let blobs = self.root.join("blobs");
         tokio::task::spawn_blocking(move || {
-            let shard = target
-                .parent()
-                .ok_or_else(|| std::io::Error::other("a blob path without a directory"))?;
-            if !shard.exists() {
-                std::fs::create_dir_all(shard)?;
-                // The new directories' entries must be durable too.
-                if let Some(upper) = shard.parent() {
-                    sync_directory(upper)?;
-                }
-                sync_directory(&blobs)?;
-            }
+            let shard = shard_of(&target, &blobs)?;
             std::fs::rename(&from, &target)?;
             sync_directory(shard)
         })

@@ -12,6 +12,18 @@ pub struct Blob {
     pub md5: String,
 }
 
+impl From<(String, i64, String, String)> for Blob {
+    /// A blob from its columns `sha256, size, sha1, md5`.
+    fn from((sha256, size, sha1, md5): (String, i64, String, String)) -> Self {
+        Self {
+            sha256,
+            size,
+            sha1,
+            md5,
+        }
+    }
+}
+
 /// A generic package: a name and version of a project, holding files.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Package {

@@ -183,15 +183,7 @@ macro_rules! blob_methods {
             )
             .fetch_all(self.reader())
             .await?;
-            Ok(rows
-                .into_iter()
-                .map(|(sha256, size, sha1, md5)| Blob {
-                    sha256,
-                    size,
-                    sha1,
-                    md5,
-                })
-                .collect())
+            Ok(rows.into_iter().map(Blob::from).collect())
         }
 
         async fn blob(&self, sha256: &str) -> StoreResult<Option<Blob>> {
@@ -201,12 +193,7 @@ macro_rules! blob_methods {
             .bind(sha256)
             .fetch_optional(self.reader())
             .await?;
-            Ok(row.map(|(sha256, size, sha1, md5)| Blob {
-                sha256,
-                size,
-                sha1,
-                md5,
-            }))
+            Ok(row.map(Blob::from))
         }
     };
 }

@@ -69,12 +69,7 @@ impl From<PackageFileRow> for PackageFile {
             package_id: r.package_id,
             project_id: r.project_id,
             file_name: r.file_name,
-            blob: Blob {
-                sha256: r.sha256,
-                size: r.size,
-                sha1: r.sha1,
-                md5: r.md5,
-            },
+            blob: Blob::from((r.sha256, r.size, r.sha1, r.md5)),
             created_at: r.created_at,
             updated_at: r.updated_at,
         }
@@ -106,12 +101,7 @@ impl From<UploadRow> for Upload {
             project_id: r.project_id,
             secret: r.secret,
             filename: r.filename,
-            blob: Blob {
-                sha256: r.sha256,
-                size: r.size,
-                sha1: r.sha1,
-                md5: r.md5,
-            },
+            blob: Blob::from((r.sha256, r.size, r.sha1, r.md5)),
             uploaded_by_id: r.uploaded_by_id,
             created_at: r.created_at,
         }
