@@ -5,6 +5,8 @@
 //!   one), so it is also how long an idle keep-alive connection stays open;
 //! - a cap on concurrent connections: beyond it, new connections wait in the listen queue until
 //!   one closes (they are not refused);
+//! - a write-stall time-out: a client that stops reading an answer (a large download, say) for
+//!   that long loses its connection (`stall.rs`);
 //! - a graceful stop that lets in-flight requests finish, for at most a grace period.
 
 use std::future::Future;
@@ -23,6 +25,8 @@ use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use tower::ServiceExt;
 
+use super::stall::StallGuard;
+
 /// How connections are kept.
 #[derive(Debug, Clone, Copy)]
 pub struct ConnectionLimits {
@@ -32,6 +36,9 @@ pub struct ConnectionLimits {
     pub max_connections: usize,
     /// After the stop signal, in-flight requests have this long to finish.
     pub shutdown_grace: Duration,
+    /// A connection whose answer cannot be written for this long (its client reads nothing)
+    /// is closed.
+    pub write_stall_timeout: Duration,
 }
 
 impl Default for ConnectionLimits {
@@ -40,6 +47,7 @@ impl Default for ConnectionLimits {
             header_read_timeout: Duration::from_secs(10),
             max_connections: 1024,
             shutdown_grace: Duration::from_secs(30),
+            write_stall_timeout: Duration::from_secs(60),
         }
     }
 }
@@ -87,8 +95,10 @@ pub async fn serve_connections(
                     .insert(ConnectInfo::<SocketAddr>(peer));
                 request.map(Body::new)
             });
-        let connection =
-            http.serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
+        let connection = http.serve_connection(
+            TokioIo::new(StallGuard::new(stream, limits.write_stall_timeout)),
+            TowerToHyperService::new(service),
+        );
         let watched = graceful.watch(connection);
         tokio::spawn(async move {
             if let Err(error) = watched.await {

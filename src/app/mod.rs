@@ -9,6 +9,7 @@ pub mod connections;
 pub mod engine;
 pub mod openapi;
 pub mod router;
+mod stall;
 pub mod storage;
 
 use std::future::Future;
@@ -89,6 +90,7 @@ impl Settings {
                 header_read_timeout: seconds(config.header_read_timeout_secs),
                 max_connections: config.max_connections.max(1),
                 shutdown_grace: std::time::Duration::from_secs(config.shutdown_grace_secs),
+                write_stall_timeout: seconds(config.transfer_idle_timeout_secs),
             },
             secrets: config.secrets(),
             root_token: config.root_token.clone(),

@@ -166,7 +166,7 @@ impl LocalBlobs {
 }
 
 impl Backend for LocalBlobs {
-    async fn stage<E: std::fmt::Display + Send>(
+    async fn stage<E: std::error::Error + Send + 'static>(
         &self,
         mut body: impl Stream<Item = Result<Bytes, E>> + Unpin + Send,
         limits: BodyLimits,

@@ -78,15 +78,25 @@ impl BodyLimits {
         Self { max_bytes, idle }
     }
 
-    /// The body's next chunk, or `None` at its end.
-    pub async fn next_chunk<E: std::fmt::Display>(
+    /// The body's next chunk, or `None` at its end. A body whose stream fails with
+    /// `ErrorKind::FileTooLarge` (a limit of its own, such as a multipart form's) is too large.
+    pub async fn next_chunk<E: std::error::Error + 'static>(
         &self,
         body: &mut (impl Stream<Item = Result<Bytes, E>> + Unpin),
     ) -> Result<Option<Bytes>, BlobError> {
         match tokio::time::timeout(self.idle, body.next()).await {
             Err(_) => Err(BlobError::Body(format!("nothing for {:?}", self.idle))),
             Ok(None) => Ok(None),
-            Ok(Some(Err(error))) => Err(BlobError::Body(error.to_string())),
+            Ok(Some(Err(error))) => {
+                let too_large = (&error as &(dyn std::error::Error + 'static))
+                    .downcast_ref::<std::io::Error>()
+                    .is_some_and(|e| e.kind() == std::io::ErrorKind::FileTooLarge);
+                Err(if too_large {
+                    BlobError::TooLarge
+                } else {
+                    BlobError::Body(error.to_string())
+                })
+            }
             Ok(Some(Ok(chunk))) => Ok(Some(chunk)),
         }
     }
@@ -107,7 +117,7 @@ pub struct DownloadHeaders {
 pub(crate) trait Backend: Send + Sync {
     /// Receives `body` into a temporary place, hashing it, within `limits`; durable when it
     /// returns. Returns the temporary key.
-    fn stage<E: std::fmt::Display + Send>(
+    fn stage<E: std::error::Error + Send + 'static>(
         &self,
         body: impl Stream<Item = Result<Bytes, E>> + Unpin + Send,
         limits: BodyLimits,
@@ -248,7 +258,7 @@ impl Blobs {
 
     /// Receives a body, hashing it as it arrives, within `limits`. The file is durable but
     /// nameless: [`Self::place`] it, or drop it (its temporary file is then removed).
-    pub async fn stage<E: std::fmt::Display + Send>(
+    pub async fn stage<E: std::error::Error + Send + 'static>(
         &self,
         body: impl Stream<Item = Result<Bytes, E>> + Unpin + Send,
         limits: BodyLimits,

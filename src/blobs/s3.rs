@@ -192,7 +192,7 @@ impl S3Blobs {
     /// request body would keep the whole buffer it was read into alive) and sent as it fills,
     /// at most [`PARTS_IN_FLIGHT`] at a time: an upload holds about `PARTS_IN_FLIGHT + 1`
     /// parts of memory, whatever its size.
-    async fn upload<E: std::fmt::Display + Send>(
+    async fn upload<E: std::error::Error + Send + 'static>(
         &self,
         key: &Path,
         mut body: impl Stream<Item = Result<Bytes, E>> + Unpin + Send,
@@ -299,7 +299,7 @@ fn presigner(
 }
 
 impl Backend for S3Blobs {
-    async fn stage<E: std::fmt::Display + Send>(
+    async fn stage<E: std::error::Error + Send + 'static>(
         &self,
         body: impl Stream<Item = Result<Bytes, E>> + Unpin + Send,
         limits: BodyLimits,

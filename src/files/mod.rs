@@ -123,7 +123,7 @@ impl FileHost {
     ) -> Result<Received<S>, FileError>
     where
         S: HostedFiles + Clone + Send + Sync + 'static,
-        E: std::fmt::Display + Send,
+        E: std::error::Error + Send + 'static,
     {
         let mut staged: Staged = self.blobs.stage(body, limits).await?;
         let blob = Blob {

@@ -47,7 +47,12 @@ pub fn wanted(range: Option<&str>, size: u64) -> Wanted {
         return Wanted::Whole;
     };
     let (first, last) = (first.trim(), last.trim());
-    let parse = |n: &str| n.parse::<u64>().ok();
+    // Digits only (`u64::from_str` would take a leading `+`).
+    let parse = |n: &str| {
+        (!n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| n.parse::<u64>().ok())
+            .flatten()
+    };
     let part = if first.is_empty() {
         // The last `n` bytes.
         let Some(n) = parse(last) else {
@@ -68,7 +73,7 @@ pub fn wanted(range: Option<&str>, size: u64) -> Wanted {
             size
         } else {
             match parse(last) {
-                Some(last) if last >= start => (last + 1).min(size),
+                Some(last) if last >= start => last.saturating_add(1).min(size),
                 _ => return Wanted::Whole,
             }
         };
@@ -243,6 +248,12 @@ mod tests {
         assert_eq!(wanted(Some("items=0-1"), 10), Wanted::Whole);
         assert_eq!(wanted(Some("bytes=5-2"), 10), Wanted::Whole);
         assert_eq!(wanted(Some("bytes=x-"), 10), Wanted::Whole);
+        assert_eq!(wanted(Some("bytes=+1-2"), 10), Wanted::Whole);
+        assert_eq!(
+            wanted(Some("bytes=5-18446744073709551615"), 10),
+            part(5, 10),
+            "a last byte beyond the file is the file's end"
+        );
     }
 
     #[test]

@@ -7,7 +7,9 @@ use axum::body::Body;
 use axum::extract::{FromRequest, Request};
 use axum::http::{header, HeaderMap, StatusCode};
 use bytes::Bytes;
-use futures_util::Stream;
+use std::time::Duration;
+
+use futures_util::{Stream, StreamExt, TryStreamExt};
 use serde_json::Map;
 
 use super::error::ApiError;
@@ -92,16 +94,57 @@ pub fn receive_error(error: FileError, too_large: impl FnOnce() -> ApiError) -> 
     }
 }
 
+/// Room for a multipart body's boundaries and other parts beyond the file itself.
+pub const MULTIPART_OVERHEAD: u64 = 64 * 1024;
+
+/// The request body, failing with `TimedOut` when it sends nothing for `idle`: whatever reads
+/// it (a multipart parser looking for its next part, say) is never kept waiting longer.
+fn stalls_after(
+    body: Body,
+    idle: Duration,
+) -> impl Stream<Item = Result<Bytes, std::io::Error>> + Send + Unpin {
+    Box::pin(futures_util::stream::unfold(
+        Some(body.into_data_stream()),
+        move |stream| async move {
+            let mut stream = stream?;
+            match tokio::time::timeout(idle, stream.next()).await {
+                Err(_) => Some((
+                    Err(std::io::Error::new(
+                        std::io::ErrorKind::TimedOut,
+                        "the body stalled",
+                    )),
+                    None,
+                )),
+                Ok(None) => None,
+                Ok(Some(item)) => Some((item.map_err(std::io::Error::other), Some(stream))),
+            }
+        },
+    ))
+}
+
+/// A multipart error as a body error: a limit passed is "too large" (413).
+fn body_error(error: multer::Error) -> std::io::Error {
+    match error {
+        multer::Error::StreamSizeExceeded { .. } | multer::Error::FieldSizeExceeded { .. } => {
+            std::io::Error::new(std::io::ErrorKind::FileTooLarge, error)
+        }
+        other => std::io::Error::other(other),
+    }
+}
+
 /// The `file` part of a multipart body, as a stream, with the file name its part gave; the
-/// parts before it are skipped. Missing: Grape's `file is missing`; a part without a file name
-/// (a plain value): `file is invalid`.
+/// parts before it are skipped. The whole body may hold `limit` and [`MULTIPART_OVERHEAD`],
+/// and may stall for `idle` at most, wherever it is (413, 400). Missing: Grape's
+/// `file is missing`; a part without a file name (a plain value): `file is invalid`.
 pub async fn multipart_file(
     headers: &HeaderMap,
     body: Body,
+    limit: u64,
+    idle: Duration,
 ) -> Result<
     (
         String,
-        impl Stream<Item = Result<Bytes, multer::Error>> + Unpin + Send,
+        impl Stream<Item = Result<Bytes, std::io::Error>> + Unpin + Send,
     ),
     ApiError,
 > {
@@ -110,13 +153,24 @@ pub async fn multipart_file(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| multer::parse_boundary(v).ok())
         .ok_or_else(|| ApiError::params("file is missing"))?;
-    let mut multipart = multer::Multipart::new(body.into_data_stream(), boundary);
+    let size = multer::SizeLimit::new()
+        .whole_stream(limit.saturating_add(MULTIPART_OVERHEAD))
+        .per_field(MULTIPART_OVERHEAD);
+    let size = size.for_field("file", limit.saturating_add(1));
+    let constraints = multer::Constraints::new().size_limit(size);
+    let mut multipart =
+        multer::Multipart::with_constraints(stalls_after(body, idle), boundary, constraints);
     loop {
-        let field = multipart
-            .next_field()
-            .await
-            .map_err(|_| ApiError::params("file is invalid"))?
-            .ok_or_else(|| ApiError::params("file is missing"))?;
+        let field = match multipart.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => return Err(ApiError::params("file is missing")),
+            Err(error) => {
+                return Err(match body_error(error).kind() {
+                    std::io::ErrorKind::FileTooLarge => entity_too_large(),
+                    _ => ApiError::params("file is invalid"),
+                })
+            }
+        };
         if field.name() != Some("file") {
             continue;
         }
@@ -124,6 +178,6 @@ pub async fn multipart_file(
             return Err(ApiError::params("file is invalid"));
         };
         // The rest of the body is read through this part; parts after it are never read.
-        return Ok((name, field));
+        return Ok((name, field.map_err(body_error)));
     }
 }

@@ -1,12 +1,16 @@
 //! What the release pages say of the files a project hosts here: for each link whose URL names
 //! a generic package file or an upload of the same project (`domain::hosted`), its size and
-//! SHA-256, looked up in the database. Links to other projects' files are left alone: the page
-//! would otherwise tell a reader of this project about a project they may not see.
+//! SHA-256, looked up in the database, when the viewer may download it (package files need
+//! `read_package`; a digest would let a guest confirm a guess of a file they may not fetch).
+//! Links to other projects' files are left alone: the page would otherwise tell a reader of
+//! this project about a project they may not see.
 
 use std::collections::HashMap;
 
 use super::pages::HostedView;
 use crate::domain::hosted::{hosted_file, human_size, HostedRef, ProjectRef};
+use crate::domain::packages::can_read_packages;
+use crate::http::scope::ProjectScope;
 use crate::http::App;
 use crate::store::{Blob, Link, Project, Store, StoreResult};
 
@@ -19,16 +23,18 @@ fn same_project(reference: &ProjectRef, project: &Project) -> bool {
 
 async fn blob_of<S: Store>(
     app: &App<S>,
-    project: &Project,
+    scope: &ProjectScope,
     reference: HostedRef,
 ) -> StoreResult<Option<Blob>> {
+    let project = &scope.project;
+    let packages = can_read_packages(&scope.actor, &scope.settings());
     Ok(match reference {
         HostedRef::Package {
             project: named,
             name,
             version,
             file_name,
-        } if same_project(&named, project) => app
+        } if packages && same_project(&named, project) => app
             .store
             .generic_package_file(project.id, &name, &version, &file_name)
             .await?
@@ -46,10 +52,10 @@ async fn blob_of<S: Store>(
     })
 }
 
-/// The size and digest of each link's hosted file, by link id.
+/// The size and digest of each link's hosted file the viewer may download, by link id.
 pub async fn hosted_views<S: Store>(
     app: &App<S>,
-    project: &Project,
+    scope: &ProjectScope,
     links: &[Link],
 ) -> StoreResult<HashMap<i64, HostedView>> {
     let mut views = HashMap::new();
@@ -57,7 +63,7 @@ pub async fn hosted_views<S: Store>(
         let Some(reference) = hosted_file(&link.url, app.urls.base()) else {
             continue;
         };
-        if let Some(blob) = blob_of(app, project, reference).await? {
+        if let Some(blob) = blob_of(app, scope, reference).await? {
             views.insert(
                 link.id,
                 HostedView {

@@ -133,12 +133,13 @@ fn release_view<S: Store>(
 /// Views of several releases, with their authors and links fetched in two queries.
 async fn release_views<S: Store>(
     app: &App<S>,
-    project: &Project,
+    scope: &ProjectScope,
     releases: &[Release],
 ) -> Result<Vec<ReleaseView>, WebError> {
+    let project = &scope.project;
     let ids: Vec<i64> = releases.iter().map(|r| r.id).collect();
     let links = app.store.links_of_releases(&ids).await?;
-    let mut hosted = super::hosted::hosted_views(app, project, &links).await?;
+    let mut hosted = super::hosted::hosted_views(app, scope, &links).await?;
     let author_ids: Vec<i64> = releases.iter().filter_map(|r| r.author_id).collect();
     let authors = app.store.users_by_ids(&author_ids).await?;
     Ok(releases
@@ -182,7 +183,7 @@ pub(super) async fn serve_path<S: Store>(
                 updated_after: None,
             };
             let (releases, total) = app.store.releases(project.id, &order, request).await?;
-            let views = release_views(app, project, &releases).await?;
+            let views = release_views(app, &scope, &releases).await?;
             let info = PageInfo::new(request, total);
             Ok(html(
                 StatusCode::OK,
@@ -195,7 +196,7 @@ pub(super) async fn serve_path<S: Store>(
                 .release(project.id, &tag)
                 .await?
                 .ok_or(WebError::NotFound)?;
-            let mut views = release_views(app, project, std::slice::from_ref(&release)).await?;
+            let mut views = release_views(app, &scope, std::slice::from_ref(&release)).await?;
             let view = views.pop().ok_or(WebError::NotFound)?;
             Ok(html(
                 StatusCode::OK,

@@ -4,9 +4,10 @@
 //! relinks serves both so that every tool's links work).
 //!
 //! Who may fetch one is who may read the project, as GitLab enforces by default: a browser
-//! signs in (an anonymous visitor of a private project is sent to the sign-in page), and a
-//! script sends one of the API's credentials (`PRIVATE-TOKEN`, `private_token`, a job token,
-//! Basic). A signed-in caller who may not read the project gets the 404 page. Media and PDFs
+//! signs in (an anonymous visitor of a private project is sent to the sign-in page, and so is
+//! one of a project that does not exist: the answer tells nothing of which), and a script sends
+//! one of the API's credentials (`PRIVATE-TOKEN`, `private_token`, a job token, Basic). A
+//! signed-in caller who may not read the project gets the 404 page. Media and PDFs
 //! are shown in the browser; everything else is a download, and nothing is ever served as a
 //! page of this site (see `domain::content`).
 
@@ -18,6 +19,7 @@ use serde_json::Map;
 
 use super::{render_error, PageForms, WebError};
 use crate::domain::content::{content_disposition, upload_presentation};
+use crate::domain::hosted::ProjectRef;
 use crate::domain::uploads::is_secret;
 use crate::http::auth::{authenticate, Caller, RouteAuth};
 use crate::http::download::{serve, Download};
@@ -28,7 +30,7 @@ use crate::http::request::ApiRequest;
 use crate::http::scope::scope_for;
 use crate::http::urls::escape_segment;
 use crate::http::App;
-use crate::store::{Project, Store};
+use crate::store::{Project, Store, StoreResult};
 
 /// Credentials a script may follow an upload's link with (the API's, sessions included).
 const UPLOAD_AUTH: RouteAuth = RouteAuth::PACKAGES;
@@ -53,15 +55,8 @@ pub async fn by_project_id<S: Store>(State(app): State<App<S>>, request: Request
     ) else {
         return not_found(&app, &request, None);
     };
-    let project = match id.parse::<i64>() {
-        Ok(id) => app.store.project(id).await,
-        Err(_) => Ok(None),
-    };
-    match project {
-        Ok(Some(project)) => serve_upload(&app, request, project, secret, filename).await,
-        Ok(None) => not_found(&app, &request, None),
-        Err(error) => ApiError::Store(error).into_response(),
-    }
+    let project = ProjectRef::Id(id.parse().unwrap_or(-1));
+    serve_upload(&app, request, project, secret, filename).await
 }
 
 /// `/<project>/uploads/<secret>/<file>`: the project path and the upload, when `path` has
@@ -83,19 +78,25 @@ pub async fn by_project_path<S: Store>(app: &App<S>, request: Request) -> Respon
     let Some(project_path) = decode(project_path) else {
         return not_found(app, &request, None);
     };
-    let project = match app.store.project_by_full_path(&project_path).await {
-        Ok(Some(project)) => Some(project),
-        Ok(None) => app
-            .store
-            .project_by_redirect(&project_path)
-            .await
-            .ok()
-            .flatten(),
-        Err(error) => return ApiError::Store(error).into_response(),
-    };
-    match project {
-        Some(project) => serve_upload(app, request, project, secret, filename).await,
-        None => not_found(app, &request, None),
+    serve_upload(
+        app,
+        request,
+        ProjectRef::Path(project_path),
+        secret,
+        filename,
+    )
+    .await
+}
+
+/// The project an upload's URL names: by id, or by path (an old path of a renamed project
+/// included).
+async fn find<S: Store>(app: &App<S>, named: ProjectRef) -> StoreResult<Option<Project>> {
+    match named {
+        ProjectRef::Id(id) => app.store.project(id).await,
+        ProjectRef::Path(path) => match app.store.project_by_full_path(&path).await? {
+            Some(project) => Ok(Some(project)),
+            None => app.store.project_by_redirect(&path).await,
+        },
     }
 }
 
@@ -120,7 +121,7 @@ fn not_found<S>(app: &App<S>, request: &Request, caller: Option<&Caller>) -> Res
 async fn serve_upload<S: Store>(
     app: &App<S>,
     request: Request,
-    project: Project,
+    named: ProjectRef,
     secret: &str,
     filename: &str,
 ) -> Response {
@@ -138,7 +139,13 @@ async fn serve_upload<S: Store>(
         Ok(caller) => caller,
         Err(error) => return error.into_response(),
     };
-    let Ok(scope) = scope_for(app, &caller, project).await else {
+    // A project that does not exist and one the caller may not see are answered alike.
+    let scope = match find(app, named).await {
+        Ok(Some(project)) => scope_for(app, &caller, project).await.ok(),
+        Ok(None) => None,
+        Err(error) => return ApiError::Store(error).into_response(),
+    };
+    let Some(scope) = scope else {
         if caller.user.is_none() {
             let back = request
                 .uri()

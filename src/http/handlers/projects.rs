@@ -413,6 +413,8 @@ pub async fn destroy<S: Store>(
     let scope = find_project(&app, &caller, &request, request.path("id")).await?;
     scope.require(access::can_remove_project(&scope.actor))?;
     app.store.delete_project(scope.project.id).await?;
+    // Its packages and uploads went with it: their bytes are the sweep's now.
+    app.files.removed();
     Ok(json_response(
         StatusCode::ACCEPTED,
         &json!({ "message": "202 Accepted" }),

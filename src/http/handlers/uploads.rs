@@ -26,12 +26,11 @@ use crate::http::pagination::paginated;
 use crate::http::params::Declared;
 use crate::http::request::ApiRequest;
 use crate::http::scope::{find_project, ProjectScope};
-use crate::http::transfer::{entity_too_large, multipart_file, receive_error, TransferRequest};
+use crate::http::transfer::{
+    entity_too_large, multipart_file, receive_error, TransferRequest, MULTIPART_OVERHEAD,
+};
 use crate::http::App;
 use crate::store::{NewUpload, Store, Upload};
-
-/// Room for a multipart body's boundaries and part headers beyond the file itself.
-const MULTIPART_OVERHEAD: u64 = 64 * 1024;
 
 async fn scope<S: Store>(app: &App<S>, request: &ApiRequest) -> ApiResult<ProjectScope> {
     let caller = authenticate(app, request, RouteAuth::FILES).await?;
@@ -89,10 +88,11 @@ pub async fn create<S: Store>(
         return Err(entity_too_large());
     }
     let TransferRequest { api, headers, body } = transfer;
-    let (given_name, file) = multipart_file(&headers, body).await?;
+    let idle = app.config.transfers.idle_timeout;
+    let (given_name, file) = multipart_file(&headers, body, limit, idle).await?;
     let filename =
         sanitize_filename(&given_name).ok_or_else(|| ApiError::params("file is invalid"))?;
-    let limits = BodyLimits::new(limit, app.config.transfers.idle_timeout);
+    let limits = BodyLimits::new(limit, idle);
     let received = app
         .files
         .receive(&app.store, file, limits)
