@@ -39,6 +39,7 @@ async fn semantic_release_style_create_without_ref_records_the_tag() {
             "released_at",
             "upcoming_release",
             "author",
+            "commit",
             "tag_path",
             "assets",
             "evidences",
