@@ -1,9 +1,10 @@
 """relinks' benchmark: the file transfer scenarios (bench/harness.py runs them).
 
 - One big file (256 MiB; 16 MiB in quick runs) of random bytes, uploaded (generic package PUT)
-  and downloaded (GET) by curl, several times each: MB/s (10^6 bytes a second, the median of
-  the repetitions) and relinks' peak RSS during each kind of transfer (VmHWM, reset before
-  each through /proc/<pid>/clear_refs, on a relinks started for these scenarios alone).
+  and downloaded (GET) by curl, several times each, to relinks and the baseline in turn (both
+  run side by side): MB/s (10^6 bytes a second, the median of the repetitions) and each
+  server's peak RSS during each kind of transfer (VmHWM, reset before it through
+  /proc/<pid>/clear_refs, on a relinks started for these scenarios alone).
 - 64 concurrent downloads of a 1 MiB file, by wrk: req/s and p99.
 
 Each is compared with a baseline measured in the same run, on the same filesystem: a minimal
@@ -25,7 +26,9 @@ from pathlib import Path
 
 import harness
 
-REPETITIONS = 3
+# Repetitions of each big transfer (a 256 MiB download takes a tenth of a second): the median
+# is reported.
+UPLOADS, DOWNLOADS = 5, 15
 SMALL = 1 << 20
 MB = 1e6
 # Targets: downloads against the file server, uploads against raw SHA-256 + write.
@@ -93,42 +96,53 @@ def download(url, headers):
     return curl([*headers, url], (200,))
 
 
-def transfers(pid, url, headers, source, size, repetitions):
-    """Uploads `source` to `url` then downloads it, `repetitions` times each."""
-    figures = {}
-    for kind, transfer in (("upload", lambda: upload(url, source, headers)),
-                           ("download", lambda: download(url, headers))):
-        before = reset_peak(pid)
-        server_cpu = cpu_seconds(pid)
-        runs, client_cpu, wall = [], 0.0, 0.0
-        for _ in range(repetitions):
-            seconds, cpu, lifetime = transfer()
-            runs.append(size / seconds / MB)
-            client_cpu += cpu
-            wall += lifetime
-        figures[kind] = {
-            "mb_s": statistics.median(runs),
-            "runs": runs,
-            "peak_rss_mb": harness.peak_rss_mb(pid),
-            "rss_before_mb": before,
+class Target:
+    """A server under test: its process, where the big file goes, and the headers it needs."""
+
+    def __init__(self, name, process, base, big_path, small_path, headers):
+        self.name, self.pid, self.base = name, process.pid, base
+        self.big, self.small = base + big_path, small_path
+        self.headers = headers
+        self.figures = {}
+
+
+def transfers(targets, kind, transfer, size, repetitions):
+    """`repetitions` transfers of one kind to each target, taking turns (a drift in the machine's
+    speed falls on both alike); the median MB/s, each target's peak RSS and CPU."""
+    state = {}
+    for t in targets:
+        state[t.name] = {"before": reset_peak(t.pid), "cpu": cpu_seconds(t.pid), "runs": [], "client": 0.0, "wall": 0.0}
+    for _ in range(repetitions):
+        for t in targets:
+            seconds, cpu, lifetime = transfer(t)
+            s = state[t.name]
+            s["runs"].append(size / seconds / MB)
+            s["client"] += cpu
+            s["wall"] += lifetime
+    for t in targets:
+        s = state[t.name]
+        t.figures[kind] = {
+            "mb_s": statistics.median(s["runs"]),
+            "runs": s["runs"],
+            "peak_rss_mb": harness.peak_rss_mb(t.pid),
+            "rss_before_mb": s["before"],
             # CPU seconds per GB moved, and the client's share of one core while it ran.
-            "server_cpu_s_per_gb": (cpu_seconds(pid) - server_cpu) / (size * repetitions / 1e9),
-            "client_cpu_share": client_cpu / wall,
+            "server_cpu_s_per_gb": (cpu_seconds(t.pid) - s["cpu"]) / (size * repetitions / 1e9),
+            "client_cpu_share": s["client"] / s["wall"],
         }
-    return figures
 
 
-def small_downloads(pid, url, path, seconds, connections, warmup):
-    env = {"BENCH_DOWNLOAD_PATH": path}
-    before = reset_peak(pid)
+def small_downloads(target, seconds, connections, warmup):
+    env = {"BENCH_DOWNLOAD_PATH": target.small}
+    before = reset_peak(target.pid)
     if warmup:
-        harness.wrk(url, "download", warmup, connections, 2, env=env)
-    server_cpu = cpu_seconds(pid)
-    result = harness.wrk(url, "download", seconds, connections, 2, env=env)
-    result["server_cpu_us_per_request"] = (cpu_seconds(pid) - server_cpu) / result["requests"] * 1e6
-    result["peak_rss_mb"] = harness.peak_rss_mb(pid)
+        harness.wrk(target.base, "download", warmup, connections, 2, env=env)
+    server_cpu = cpu_seconds(target.pid)
+    result = harness.wrk(target.base, "download", seconds, connections, 2, env=env)
+    result["server_cpu_us_per_request"] = (cpu_seconds(target.pid) - server_cpu) / result["requests"] * 1e6
+    result["peak_rss_mb"] = harness.peak_rss_mb(target.pid)
     result["rss_before_mb"] = before
-    return result
+    target.figures["small"] = result
 
 
 def api(base, method, path, fields=None):
@@ -142,6 +156,7 @@ def api(base, method, path, fields=None):
 def run(binaries, work, quick, seconds, connections, warmup):
     """Runs every file scenario; returns what `report` prints."""
     size = (16 if quick else 256) << 20
+    uploads, downloads = (3, 3) if quick else (UPLOADS, DOWNLOADS)
     data = Path(work) / "files"
     data.mkdir()
     source, small = data / "big.bin", data / "small.bin"
@@ -149,42 +164,45 @@ def run(binaries, work, quick, seconds, connections, warmup):
     random_file(small, SMALL)
     bench = str(binaries / "relinks-bench")
 
-    out = subprocess.run(
-        [bench, "hash-write", "--source", str(source), "--dir", str(data / "hash-write"),
-         "--repetitions", str(REPETITIONS)],
-        check=True, capture_output=True, text=True,
-    )
-    raw = json.loads(out.stdout.strip().splitlines()[-1])
-
+    # The baseline file server, and a relinks of its own on an empty database (its peaks are the
+    # transfers'), both storing into `data`: the same filesystem as the raw figure's.
     port = harness.free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    server = harness.Server([bench, "files-baseline", "--listen", f"127.0.0.1:{port}", "--dir", str(data / "baseline")])
+    baseline = harness.Server([bench, "files-baseline", "--listen", f"127.0.0.1:{port}", "--dir", str(data / "baseline")])
+    servers = [baseline]
     try:
+        base_url = f"http://127.0.0.1:{port}"
         harness.wait_ready(f"{base_url}/ready")
-        baseline = transfers(server.process.pid, f"{base_url}/files/big.bin", [], source, size, REPETITIONS)
-        upload(f"{base_url}/files/small.bin", small, [])
-        baseline["small"] = small_downloads(server.process.pid, base_url, "/files/small.bin", seconds, connections, warmup)
-    finally:
-        server.stop()
-
-    # A relinks of its own, on an empty database: its peaks are the transfers', and its storage
-    # (`<database>.files`) is in the same directory as the baseline's.
-    port = harness.free_port()
-    url = f"http://127.0.0.1:{port}"
-    server, _ = harness.start_relinks(binaries, f"sqlite://{data}/relinks.db", port)
-    try:
+        port = harness.free_port()
+        relinks, _ = harness.start_relinks(binaries, f"sqlite://{data}/relinks.db", port)
+        servers.append(relinks)
+        url = f"http://127.0.0.1:{port}"
         _, _, body = api(url, "POST", "/api/v4/projects", {"name": "files"})
         packages = f"/api/v4/projects/{json.loads(body)['id']}/packages/generic/bench/1.0.0"
-        token = ["-H", f"PRIVATE-TOKEN: {harness.TOKEN}"]
-        relinks = transfers(server.process.pid, f"{url}{packages}/big.bin", token, source, size, REPETITIONS)
+        targets = [
+            Target("baseline", baseline.process, base_url, "/files/big.bin", "/files/small.bin", []),
+            Target("relinks", relinks.process, url, f"{packages}/big.bin", f"{packages}/small.bin",
+                   ["-H", f"PRIVATE-TOKEN: {harness.TOKEN}"]),
+        ]
+
+        out = subprocess.run(
+            [bench, "hash-write", "--source", str(source), "--dir", str(data / "hash-write"),
+             "--repetitions", str(uploads)],
+            check=True, capture_output=True, text=True,
+        )
+        raw = json.loads(out.stdout.strip().splitlines()[-1])
+        transfers(targets, "upload", lambda t: upload(t.big, source, t.headers), size, uploads)
+        transfers(targets, "download", lambda t: download(t.big, t.headers), size, downloads)
         _, headers, _ = api(url, "HEAD", f"{packages}/big.bin")
         if headers.get("ETag") != f'"{digest}"':
             raise RuntimeError(f"relinks stored other bytes: ETag {headers.get('ETag')}, sent {digest}")
-        upload(f"{url}{packages}/small.bin", small, token)
-        relinks["small"] = small_downloads(server.process.pid, url, f"{packages}/small.bin", seconds, connections, warmup)
+        for t in targets:
+            upload(t.base + t.small, small, t.headers)
+            small_downloads(t, seconds, connections, warmup)
     finally:
-        server.stop()
-    return {"size": size, "connections": connections, "raw": raw, "baseline": baseline, "relinks": relinks}
+        for server in servers:
+            server.stop()
+    return {"size": size, "connections": connections, "raw": raw,
+            "baseline": targets[0].figures, "relinks": targets[1].figures}
 
 
 def report(figures):
@@ -213,11 +231,12 @@ def report(figures):
         f"| 1 MiB downloads, {connections} at a time (GET), p99 ms | {rel['small']['p99'] / 1000:.2f} | {base['small']['p99'] / 1000:.2f} "
         f"| | | | |",
     ]
-    runs = lambda r: ", ".join(f"{v:,.0f}" for v in r["runs"])
+    spread = lambda r: f"{min(r['runs']):,.0f}–{max(r['runs']):,.0f}"
     lines.append(
-        f"\nBig transfers by curl from a file in the same directory, {REPETITIONS} repetitions each, the median shown "
-        f"(relinks uploads {runs(rel['upload'])}, downloads {runs(rel['download'])}; baseline uploads "
-        f"{runs(base['upload'])}, downloads {runs(base['download'])} MB/s); MB = 10^6 bytes. "
+        f"\nBig transfers by curl from a file in the same directory, to relinks and the baseline in turn, "
+        f"{len(rel['upload']['runs'])} uploads and {len(rel['download']['runs'])} downloads each: the median shown "
+        f"(ranges: relinks uploads {spread(rel['upload'])}, downloads {spread(rel['download'])}; baseline uploads "
+        f"{spread(base['upload'])}, downloads {spread(base['download'])} MB/s); MB = 10^6 bytes. "
         f"1 MiB downloads: wrk as above (non-2xx: relinks {rel['small']['status_errors']}, "
         f"baseline {base['small']['status_errors']})."
     )
