@@ -307,6 +307,8 @@ def main():
 
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed (Debian: apt-get install wrk)")
+    if args.only != "links" and shutil.which("curl") is None:
+        sys.exit("curl is not installed (Debian: apt-get install curl); the file transfers need it")
     quick = args.quick
     seconds = args.seconds or (1 if quick else 10)
     warm = 0 if quick else 2
