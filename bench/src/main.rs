@@ -5,13 +5,32 @@
 //!   100 links for the list scenarios. Prints what the scenarios need as JSON.
 //! - `baseline`: a minimal axum server on the same runtime settings as relinks, answering a
 //!   fixed link JSON with no database and no auth: the ceiling relinks is compared with.
+//! - `files-baseline`: a minimal axum file server, the ceiling of relinks' file transfers:
+//!   `PUT /files/:name` streams the body into a file of a directory, SHA-256 computed as it
+//!   goes, fsynced, then renamed into place; `GET /files/:name` streams it back with its
+//!   `Content-Length`. No auth, no database.
+//! - `hash-write`: the raw speed of receiving a file on this machine, in-process: SHA-256 and
+//!   a write of the same bytes into a file, then fsync; and each part alone. Prints MB/s as
+//!   JSON.
 
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Instant;
 
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use clap::{Parser, Subcommand};
+use futures_util::StreamExt;
+use md5::Md5;
 use serde_json::json;
+use sha1::Sha1;
+use sha2::{Digest, Sha256};
+use tokio::io::AsyncWriteExt;
 
 use relinks::app::{open, Engine};
 use relinks::config::DatabaseConfig;
@@ -43,6 +62,192 @@ enum Command {
         #[arg(long, default_value = "127.0.0.1:8090")]
         listen: String,
     },
+    FilesBaseline {
+        #[arg(long, default_value = "127.0.0.1:8091")]
+        listen: String,
+        /// Where the files go (made when missing).
+        #[arg(long)]
+        dir: PathBuf,
+    },
+    HashWrite {
+        /// The file whose bytes are hashed and written (read into memory first, not timed).
+        #[arg(long)]
+        source: PathBuf,
+        /// The directory written into (the same filesystem as the servers' storage).
+        #[arg(long)]
+        dir: PathBuf,
+        #[arg(long, default_value_t = 3)]
+        repetitions: usize,
+    },
+}
+
+/// Bytes read from disk at a time when serving a file: relinks' own read size.
+const READ_CHUNK: usize = 256 * 1024;
+
+/// Bytes hashed and written at a time by `hash-write`.
+const WRITE_CHUNK: usize = 256 * 1024;
+
+type Failure = (StatusCode, String);
+
+fn failure(error: &impl std::fmt::Display) -> Failure {
+    (StatusCode::INTERNAL_SERVER_ERROR, error.to_string())
+}
+
+/// A plain file name: nothing that could leave the directory.
+fn file_in(dir: &Path, name: &str) -> Result<PathBuf, Failure> {
+    let plain = !name.is_empty()
+        && !name.starts_with('.')
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'));
+    if plain {
+        Ok(dir.join(name))
+    } else {
+        Err((StatusCode::BAD_REQUEST, "a plain file name, please".into()))
+    }
+}
+
+async fn put_file(
+    State(dir): State<Arc<PathBuf>>,
+    axum::extract::Path(name): axum::extract::Path<String>,
+    body: Body,
+) -> Result<Response, Failure> {
+    let target = file_in(&dir, &name)?;
+    let partial = dir.join(format!(".{name}.{:016x}.part", rand::random::<u64>()));
+    let mut file = tokio::fs::File::create(&partial)
+        .await
+        .map_err(|e| failure(&e))?;
+    let mut sha256 = Sha256::new();
+    let mut size = 0_u64;
+    let mut body = body.into_data_stream();
+    while let Some(chunk) = body.next().await {
+        let chunk = chunk.map_err(|e| (StatusCode::BAD_REQUEST, e.to_string()))?;
+        sha256.update(&chunk);
+        size += chunk.len() as u64;
+        file.write_all(&chunk).await.map_err(|e| failure(&e))?;
+    }
+    file.sync_all().await.map_err(|e| failure(&e))?;
+    drop(file);
+    tokio::fs::rename(&partial, &target)
+        .await
+        .map_err(|e| failure(&e))?;
+    let answer = json!({ "sha256": hex::encode(sha256.finalize()), "size": size });
+    Ok((StatusCode::CREATED, axum::Json(answer)).into_response())
+}
+
+async fn get_file(
+    State(dir): State<Arc<PathBuf>>,
+    axum::extract::Path(name): axum::extract::Path<String>,
+) -> Result<Response, Failure> {
+    let path = file_in(&dir, &name)?;
+    let file = tokio::fs::File::open(&path)
+        .await
+        .map_err(|e| (StatusCode::NOT_FOUND, e.to_string()))?;
+    let size = file.metadata().await.map_err(|e| failure(&e))?.len();
+    let body = Body::from_stream(tokio_util::io::ReaderStream::with_capacity(
+        file, READ_CHUNK,
+    ));
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/octet-stream".to_owned()),
+            (header::CONTENT_LENGTH, size.to_string()),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+async fn files_baseline(listen: &str, dir: PathBuf) -> anyhow::Result<()> {
+    use axum::serve::ListenerExt;
+    tokio::fs::create_dir_all(&dir).await?;
+    let app = Router::new()
+        .route("/files/{name}", get(get_file).put(put_file))
+        .route("/ready", get(|| async { "ready" }))
+        .with_state(Arc::new(dir));
+    // No body size limit (axum's default is 2 MB for extractors; a streamed body has none,
+    // but say so), and TCP_NODELAY as relinks sets it.
+    let app = app.layer(axum::extract::DefaultBodyLimit::disable());
+    let listener = tokio::net::TcpListener::bind(listen).await?.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
+    axum::serve(listener, app).await?;
+    Ok(())
+}
+
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values.get(values.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
+/// MB/s (10^6 bytes) of `work` over `bytes`, the median of `repetitions` runs.
+fn rate(
+    bytes: usize,
+    repetitions: usize,
+    mut work: impl FnMut(usize) -> std::io::Result<()>,
+) -> std::io::Result<(f64, Vec<f64>)> {
+    let mut runs = Vec::new();
+    for run in 0..repetitions.max(1) {
+        let started = Instant::now();
+        work(run)?;
+        runs.push(bytes as f64 / 1e6 / started.elapsed().as_secs_f64());
+    }
+    let mut sorted = runs.clone();
+    Ok((median(&mut sorted), runs))
+}
+
+fn hash_only<D: Digest>(data: &[u8]) -> String {
+    let mut digest = D::new();
+    for chunk in data.chunks(WRITE_CHUNK) {
+        digest.update(chunk);
+    }
+    hex::encode(digest.finalize())
+}
+
+fn hash_write(source: &Path, dir: &Path, repetitions: usize) -> anyhow::Result<()> {
+    let data = std::fs::read(source)?;
+    std::fs::create_dir_all(dir)?;
+    let bytes = data.len();
+    let write = |path: &Path, hash: bool| -> std::io::Result<()> {
+        let mut file = std::fs::File::create(path)?;
+        let mut sha256 = Sha256::new();
+        for chunk in data.chunks(WRITE_CHUNK) {
+            if hash {
+                sha256.update(chunk);
+            }
+            file.write_all(chunk)?;
+        }
+        file.sync_all()?;
+        std::hint::black_box(sha256.finalize());
+        drop(file);
+        std::fs::remove_file(path)
+    };
+    let (mb_s, runs) = rate(bytes, repetitions, |run| {
+        write(&dir.join(format!("hash-write-{run}.bin")), true)
+    })?;
+    let (write_mb_s, _) = rate(bytes, repetitions, |run| {
+        write(&dir.join(format!("write-{run}.bin")), false)
+    })?;
+    let (sha256_mb_s, _) = rate(bytes, repetitions, |_| {
+        std::hint::black_box(hash_only::<Sha256>(&data));
+        Ok(())
+    })?;
+    let (sha1_mb_s, _) = rate(bytes, repetitions, |_| {
+        std::hint::black_box(hash_only::<Sha1>(&data));
+        Ok(())
+    })?;
+    let (md5_mb_s, _) = rate(bytes, repetitions, |_| {
+        std::hint::black_box(hash_only::<Md5>(&data));
+        Ok(())
+    })?;
+    println!(
+        "{}",
+        json!({
+            "bytes": bytes, "repetitions": repetitions, "mb_s": mb_s, "runs": runs,
+            "write_fsync_mb_s": write_mb_s, "sha256_mb_s": sha256_mb_s,
+            "sha1_mb_s": sha1_mb_s, "md5_mb_s": md5_mb_s,
+        })
+    );
+    Ok(())
 }
 
 fn table(name: &str) -> &'static Table {
@@ -268,5 +473,13 @@ fn main() -> anyhow::Result<()> {
             axum::serve(listener, app).await?;
             Ok(())
         }),
+        Command::FilesBaseline { listen, dir } => {
+            runtime().block_on(files_baseline(&listen, dir))
+        }
+        Command::HashWrite {
+            source,
+            dir,
+            repetitions,
+        } => hash_write(&source, &dir, repetitions),
     }
 }
