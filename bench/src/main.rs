@@ -3,8 +3,12 @@
 //! - `seed`: fills an empty database through the store's loader (the path `relinks copy`
 //!   takes): 1 group, N projects, releases and links, a root token, one release with exactly
 //!   100 links for the list scenarios. Prints what the scenarios need as JSON.
+//!   With `--fresh-releases K` and `--grow-links N`, project 2 also gets K empty releases
+//!   (`v-fresh1`…) and one release `v-grow` with N links, for the growing-release scenario.
 //! - `baseline`: a minimal axum server on the same runtime settings as relinks, answering a
 //!   fixed link JSON with no database and no auth: the ceiling relinks is compared with.
+//! - `pg-baseline`: PostgreSQL's own ceiling, a minimal axum + sqlx server answering GET of a
+//!   link with one prepared `SELECT` and POST with one `INSERT … RETURNING` (pg_baseline.rs).
 //! - `files-baseline`: a minimal axum file server, the ceiling of relinks' file transfers:
 //!   `PUT /files/:name` streams the body into a file of a directory, SHA-256 computed as it
 //!   goes, fsynced, then renamed into place; `GET /files/:name` streams it back with its
@@ -37,6 +41,12 @@ use relinks::config::DatabaseConfig;
 use relinks::domain::token;
 use relinks::store::transfer::{Cell, Loader, Table, Transfer, TABLES};
 
+mod pg_baseline;
+
+/// relinks' allocator, so that the baselines allocate as relinks does.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 struct Cli {
     #[command(subcommand)]
@@ -57,10 +67,23 @@ enum Command {
         /// The root token the scenarios use.
         #[arg(long)]
         token: String,
+        /// Empty releases `v-fresh1`… in project 2, for creates into new releases.
+        #[arg(long, default_value_t = 0)]
+        fresh_releases: i64,
+        /// Links of the release `v-grow` in project 2 (none: no such release).
+        #[arg(long, default_value_t = 0)]
+        grow_links: i64,
     },
     Baseline {
         #[arg(long, default_value = "127.0.0.1:8090")]
         listen: String,
+    },
+    PgBaseline {
+        #[arg(long, default_value = "127.0.0.1:8092")]
+        listen: String,
+        /// The seeded PostgreSQL database.
+        #[arg(long)]
+        database: String,
     },
     FilesBaseline {
         #[arg(long, default_value = "127.0.0.1:8091")]
@@ -256,13 +279,52 @@ fn table(name: &str) -> &'static Table {
 
 const T0: i64 = 1_700_000_000_000_000;
 
-async fn seed<B: Transfer>(
-    store: &B,
+/// What `seed` makes.
+struct Shape {
     projects: i64,
     releases: i64,
     links: i64,
-    secret: &str,
-) -> anyhow::Result<()> {
+    fresh_releases: i64,
+    grow_links: i64,
+}
+
+fn release_row(id: i64, project: i64, tag: &str) -> Vec<Cell> {
+    let text = |s: &str| Cell::Text(s.to_owned());
+    vec![
+        Cell::Int(id),
+        Cell::Int(project),
+        text(tag),
+        text(tag),
+        text("Release notes"),
+        Cell::Int(1),
+        Cell::Null,
+        Cell::Int(T0 + id),
+        Cell::Int(T0 + id),
+        Cell::Int(T0 + id),
+    ]
+}
+
+fn link_row(id: i64, release: i64, name: &str) -> Vec<Cell> {
+    vec![
+        Cell::Int(id),
+        Cell::Int(release),
+        Cell::Text(name.to_owned()),
+        Cell::Text(format!("https://downloads.example.com/{release}/{name}")),
+        Cell::Text(format!("/bin/{name}")),
+        Cell::Int(2),
+        Cell::Int(T0 + id),
+        Cell::Int(T0 + id),
+    ]
+}
+
+async fn seed<B: Transfer>(store: &B, shape: &Shape, secret: &str) -> anyhow::Result<()> {
+    let Shape {
+        projects,
+        releases,
+        links,
+        fresh_releases,
+        grow_links,
+    } = *shape;
     let started = Instant::now();
     let mut loader = store.loader().await?;
     let text = |s: &str| Cell::Text(s.to_owned());
@@ -381,18 +443,7 @@ async fn seed<B: Transfer>(
         } else {
             format!("v{r}")
         };
-        batch_releases.push(vec![
-            Cell::Int(r),
-            Cell::Int(project),
-            text(&tag),
-            text(&tag),
-            text("Release notes"),
-            Cell::Int(1),
-            Cell::Null,
-            Cell::Int(T0 + r),
-            Cell::Int(T0 + r),
-            Cell::Int(T0 + r),
-        ]);
+        batch_releases.push(release_row(r, project, &tag));
         let count = if r == 1 {
             big
         } else if r == releases {
@@ -402,16 +453,7 @@ async fn seed<B: Transfer>(
         };
         for n in 0..count {
             link_id += 1;
-            batch_links.push(vec![
-                Cell::Int(link_id),
-                Cell::Int(r),
-                text(&format!("file{n}")),
-                text(&format!("https://downloads.example.com/{r}/file{n}")),
-                text(&format!("/bin/file{n}")),
-                Cell::Int(2),
-                Cell::Int(T0 + link_id),
-                Cell::Int(T0 + link_id),
-            ]);
+            batch_links.push(link_row(link_id, r, &format!("file{n}")));
         }
         if batch_links.len() >= 5_000 || r == releases {
             loader
@@ -423,12 +465,40 @@ async fn seed<B: Transfer>(
             batch_links.clear();
         }
     }
+    // The growing-release scenario's releases, in project 2 (1 when there is only one).
+    let extra_project = projects.min(2);
+    let mut release_id = releases;
+    let fresh: Vec<Vec<Cell>> = (1..=fresh_releases)
+        .map(|k| {
+            release_id += 1;
+            release_row(release_id, extra_project, &format!("v-fresh{k}"))
+        })
+        .collect();
+    for chunk in fresh.chunks(2_000) {
+        loader.insert(table("releases"), chunk).await?;
+    }
+    if grow_links > 0 {
+        release_id += 1;
+        loader
+            .insert(
+                table("releases"),
+                &[release_row(release_id, extra_project, "v-grow")],
+            )
+            .await?;
+        let rows: Vec<Vec<Cell>> = (0..grow_links)
+            .map(|n| link_row(link_id + 1 + n, release_id, &format!("grow{n}")))
+            .collect();
+        link_id += grow_links;
+        for chunk in rows.chunks(2_000) {
+            loader.insert(table("release_links"), chunk).await?;
+        }
+    }
     for t in TABLES.iter().filter(|t| t.identity) {
         let next = match t.name {
             "users" | "personal_access_tokens" => 2,
             "namespaces" => 3,
             "projects" => projects + 1,
-            "releases" => releases + 1,
+            "releases" => release_id + 1,
             "release_links" => link_id + 1,
             _ => 1,
         };
@@ -439,8 +509,10 @@ async fn seed<B: Transfer>(
         "{}",
         json!({
             "seconds": started.elapsed().as_secs_f64(),
-            "projects": projects, "releases": releases, "links": link_id,
-            "project_path": "bench/app1", "big_release": "v-big", "first_link": 1
+            "projects": projects, "releases": releases, "links": link_id - grow_links,
+            "project_path": "bench/app1", "big_release": "v-big", "first_link": 1,
+            "extra_project": extra_project, "fresh_releases": fresh_releases,
+            "grow_release": (grow_links > 0).then_some("v-grow"), "grow_links": grow_links,
         })
     );
     Ok(())
@@ -456,23 +528,45 @@ fn runtime() -> tokio::runtime::Runtime {
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
-        Command::Seed { database, projects, releases, links, token } => runtime().block_on(async {
+        Command::Seed {
+            database,
+            projects,
+            releases,
+            links,
+            token,
+            fresh_releases,
+            grow_links,
+        } => runtime().block_on(async {
+            let shape = Shape {
+                projects,
+                releases,
+                links,
+                fresh_releases,
+                grow_links,
+            };
             match open(&DatabaseConfig::new(&database)).await? {
-                Engine::Sqlite(store) => seed(&store, projects, releases, links, &token).await,
-                Engine::Postgres(store) => seed(&store, projects, releases, links, &token).await,
+                Engine::Sqlite(store) => seed(&store, &shape, &token).await,
+                Engine::Postgres(store) => seed(&store, &shape, &token).await,
             }
         }),
         Command::Baseline { listen } => runtime().block_on(async {
+            use axum::serve::ListenerExt;
             // The same answer relinks gives for one link, as fixed bytes.
             let body = r#"{"id":1,"name":"file0","url":"https://downloads.example.com/1/file0","direct_asset_url":"http://127.0.0.1:8080/bench/app1/-/releases/v-big/downloads/bin/file0","external":true,"link_type":"package"}"#;
             let app = Router::new().route(
                 "/fixed",
                 get(move || async move { ([(axum::http::header::CONTENT_TYPE, "application/json")], body) }),
             );
-            let listener = tokio::net::TcpListener::bind(&listen).await?;
+            // TCP_NODELAY, as relinks sets it.
+            let listener = tokio::net::TcpListener::bind(&listen).await?.tap_io(|tcp| {
+                let _ = tcp.set_nodelay(true);
+            });
             axum::serve(listener, app).await?;
             Ok(())
         }),
+        Command::PgBaseline { listen, database } => {
+            runtime().block_on(pg_baseline::serve(&listen, &database))
+        }
         Command::FilesBaseline { listen, dir } => {
             runtime().block_on(files_baseline(&listen, dir))
         }
