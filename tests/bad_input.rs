@@ -463,6 +463,29 @@ async fn a_release_holds_at_most_the_configured_number_of_links() {
         full.expect(400),
         &json!({"message": ["Release has too many links (maximum is 3)"]})
     );
+    // The count follows deletes: one gone, one more fits, and the release is full again.
+    let first = app.get(&app.root, &path).await.expect(200)[0]["id"].clone();
+    app.delete(&app.root, &format!("{path}/{first}"))
+        .await
+        .expect(200);
+    app.post(
+        &app.root,
+        &path,
+        json!({"name": "l3", "url": "https://e.x/3"}),
+    )
+    .await
+    .expect(201);
+    let full = app
+        .post(
+            &app.root,
+            &path,
+            json!({"name": "l4", "url": "https://e.x/4"}),
+        )
+        .await;
+    assert_eq!(
+        full.expect(400),
+        &json!({"message": ["Release has too many links (maximum is 3)"]})
+    );
     assert_eq!(
         app.get(&app.root, &path)
             .await

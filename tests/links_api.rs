@@ -408,6 +408,74 @@ async fn renaming_into_a_taken_name_is_refused_but_keeping_ones_own_is_fine() {
 }
 
 #[tokio::test]
+async fn an_update_answers_in_gitlabs_order_without_reading_the_link_first() {
+    let w = World::new("private").await;
+    // A link that is not there: 404 whether the change is valid or not (404 comes first).
+    for body in [
+        json!({"name": "fine"}),
+        json!({"url": "javascript:alert(1)"}),
+    ] {
+        assert_eq!(
+            w.app
+                .put(&w.developer, &w.link(999_999), body)
+                .await
+                .expect(404),
+            &json!({"message": "404 Not found"})
+        );
+    }
+    // A bad change and a taken URL: every message of the link as it would be.
+    let second = w
+        .app
+        .post(
+            &w.developer,
+            &w.links(),
+            json!({"name": "second", "url": "https://e.x/2"}),
+        )
+        .await;
+    let id = second.expect(201)["id"].as_i64().expect("id");
+    let both = w
+        .app
+        .put(
+            &w.developer,
+            &w.link(id),
+            json!({"name": " ", "url": "https://e.x/2"}),
+        )
+        .await;
+    assert_eq!(
+        both.expect(400),
+        &json!({"message": ["Name can't be blank"]})
+    );
+    let taken_and_bad = w
+        .app
+        .put(
+            &w.developer,
+            &w.link(w.link_id),
+            json!({"name": " ", "url": "https://e.x/2"}),
+        )
+        .await;
+    assert_eq!(
+        taken_and_bad.expect(400),
+        &json!({"message": ["Url has already been taken", "Name can't be blank"]})
+    );
+    // A valid change that takes a URL: found by the unique rule, the same message.
+    let taken = w
+        .app
+        .put(
+            &w.developer,
+            &w.link(w.link_id),
+            json!({"url": "https://e.x/2"}),
+        )
+        .await;
+    assert_eq!(
+        taken.expect(400),
+        &json!({"message": ["Url has already been taken"]})
+    );
+    // What failed changed nothing.
+    let first = w.app.get(&w.developer, &w.link(w.link_id)).await;
+    assert_ne!(first.expect(200)["url"], "https://e.x/2");
+}
+
+#[tokio::test]
 async fn missing_release_and_link_are_lowercase_not_found() {
     let w = World::new("private").await;
     let path = format!("/projects/{}/releases/v9.9/assets/links", w.project_id);

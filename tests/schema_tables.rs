@@ -15,12 +15,15 @@ use relinks::store::{Constraint, Store};
 use common::TestDatabase;
 
 /// Unique indexes no write can break, as PostgreSQL names them: their rows are written with
-/// `ON CONFLICT` only.
-const WRITTEN_WITH_ON_CONFLICT: [&str; 4] = [
+/// `ON CONFLICT` only (by the store, or by triggers: each release's count of links), or only
+/// by their migration (the one row of the caches' generations).
+const WRITTEN_WITH_ON_CONFLICT: [&str; 6] = [
     "server_settings_pkey",
     "rate_limit_counts_pkey",
     "blobs_pkey",
     "packages_name_version_unique",
+    "release_link_counts_pkey",
+    "cache_generations_pkey",
 ];
 
 /// Creates and migrates the schema the way the server does.

@@ -153,9 +153,16 @@ pub async fn build(settings: &Settings, external_url: &str) -> anyhow::Result<Bu
                 closer: Closer::Sqlite(store),
             })
         }
+        Engine::Postgres(store) if settings.read_cache => {
+            // PostgreSQL is shared with other instances: the cache checks the database's
+            // generations once per request.
+            let router = assemble(Cached::shared(store.clone()), settings, external_url).await?;
+            Ok(Built {
+                router,
+                closer: Closer::Postgres(store),
+            })
+        }
         Engine::Postgres(store) => {
-            // PostgreSQL is shared with other instances: it is always asked, and rate-limit
-            // counts are shared through it.
             let router = assemble(store.clone(), settings, external_url).await?;
             Ok(Built {
                 router,

@@ -93,7 +93,7 @@ pub fn router<S: Store>(app: App<S>) -> Router {
             limiter,
             middleware::rate_limit,
         ))
-        .layer(axum::middleware::from_fn(middleware::audit_scope))
+        .layer(axum::middleware::from_fn(middleware::store_scope))
         .layer(axum::middleware::from_fn_with_state(
             limits,
             middleware::guard_limits,

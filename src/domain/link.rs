@@ -270,39 +270,79 @@ pub struct LinkCandidate<'a> {
 
 /// GitLab's full messages for a candidate link, in validator order. Empty means valid.
 pub fn validation_messages(link: &LinkCandidate<'_>, conflicts: &LinkConflicts) -> Vec<String> {
-    let mut messages = Vec::new();
-    match link.url {
-        Some(url) if !is_blank(url) => {
-            if let Err(blocked) = check_url(url) {
-                messages.push(format!("Url is blocked: {}", blocked.reason()));
-            }
-        }
-        _ => {
-            messages.push("Url can't be blank".to_owned());
-            messages.push("Url must be a valid URL".to_owned());
-        }
-    }
+    let mut messages = url_messages(link.url);
     if conflicts.url {
         messages.push("Url has already been taken".to_owned());
     }
-    if link.name.is_none_or(is_blank) {
-        messages.push("Name can't be blank".to_owned());
-    }
+    messages.extend(name_messages(link.name));
     if conflicts.name {
         messages.push("Name has already been taken".to_owned());
     }
     if conflicts.filepath {
         messages.push("Filepath has already been taken".to_owned());
     }
-    if let Some(problem) = link.filepath.and_then(filepath_problem) {
-        messages.push(format!("Filepath {problem}"));
-    }
+    messages.extend(filepath_messages(link.filepath));
     messages
+}
+
+/// Whether the fields an update changes (`Some`) break none of the rules that concern one
+/// field alone; fields it leaves (`None`) are not looked at. Taken names, URLs and filepaths
+/// are the store's unique rules.
+pub fn changes_are_valid(
+    name: Option<&str>,
+    url: Option<&str>,
+    filepath: Option<Option<&str>>,
+) -> bool {
+    name.is_none_or(|name| name_messages(Some(name)).is_empty())
+        && url.is_none_or(|url| url_messages(Some(url)).is_empty())
+        && filepath.is_none_or(|filepath| filepath_messages(filepath).is_empty())
+}
+
+fn url_messages(url: Option<&str>) -> Vec<String> {
+    match url {
+        Some(url) if !is_blank(url) => match check_url(url) {
+            Err(blocked) => vec![format!("Url is blocked: {}", blocked.reason())],
+            Ok(_) => Vec::new(),
+        },
+        _ => vec![
+            "Url can't be blank".to_owned(),
+            "Url must be a valid URL".to_owned(),
+        ],
+    }
+}
+
+fn name_messages(name: Option<&str>) -> Vec<String> {
+    if name.is_none_or(is_blank) {
+        vec!["Name can't be blank".to_owned()]
+    } else {
+        Vec::new()
+    }
+}
+
+fn filepath_messages(filepath: Option<&str>) -> Vec<String> {
+    filepath
+        .and_then(filepath_problem)
+        .map(|problem| format!("Filepath {problem}"))
+        .into_iter()
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_update_is_judged_by_the_fields_it_changes() {
+        assert!(changes_are_valid(None, None, None));
+        assert!(changes_are_valid(Some("new name"), None, None));
+        assert!(!changes_are_valid(Some("  "), None, None));
+        assert!(changes_are_valid(None, Some("https://example.com/a"), None));
+        assert!(!changes_are_valid(None, Some("javascript:alert(1)"), None));
+        assert!(!changes_are_valid(None, Some(""), None));
+        assert!(changes_are_valid(None, None, Some(None)));
+        assert!(changes_are_valid(None, None, Some(Some("/bin/app"))));
+        assert!(!changes_are_valid(None, None, Some(Some("bin/app"))));
+    }
 
     #[test]
     fn filepath_table_from_gitlab_spec() {

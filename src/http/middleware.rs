@@ -138,10 +138,15 @@ pub fn receives_a_file(method: &Method, path: &str) -> bool {
     }
 }
 
-/// Opens the request's audit context: its address and request id (the author is named when
-/// the caller is authenticated). Writes made while answering are recorded with it. GET and
-/// HEAD never write, so they pay for no context.
-pub async fn audit_scope(request: Request, next: Next) -> Response {
+/// Opens the request's scopes in the store: one unit of freshness for the read cache, and the
+/// audit context (its address and request id; the author is named when the caller is
+/// authenticated), with which writes made while answering are recorded. GET and HEAD never
+/// write, so they pay for no context.
+pub async fn store_scope(request: Request, next: Next) -> Response {
+    crate::store::cached::request_scope(audit_scope(request, next)).await
+}
+
+async fn audit_scope(request: Request, next: Next) -> Response {
     if matches!(*request.method(), Method::GET | Method::HEAD) {
         return next.run(request).await;
     }

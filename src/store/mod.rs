@@ -58,10 +58,17 @@ pub trait Store:
     fn ping(&self) -> impl Future<Output = StoreResult<()>> + Send;
 
     /// A cache for values computed from links and the releases and projects they belong to
-    /// (rendered JSON), emptied by every write that could change them. `None` when other
-    /// processes write the database too (PostgreSQL): then nothing derived from stored data may
-    /// outlive its request.
-    fn content_memo(&self) -> Option<&cached::ReadCache> {
-        None
+    /// (rendered JSON), emptied by every write that could change them. `None` for a store
+    /// without a read cache, and when the cache's values may not be served now (a shared cache
+    /// outside a request): then nothing derived from stored data may outlive its request.
+    fn content_memo(&self) -> impl Future<Output = StoreResult<Option<&cached::ReadCache>>> + Send {
+        async { Ok(None) }
+    }
+
+    /// The generations of the read caches' parts (who may do what, releases, links) as the
+    /// database keeps them, for a database that several processes write (PostgreSQL); `None`
+    /// where the one writer keeps them in memory.
+    fn cache_generations(&self) -> impl Future<Output = StoreResult<Option<[i64; 3]>>> + Send {
+        async { Ok(None) }
     }
 }

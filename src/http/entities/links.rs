@@ -147,7 +147,7 @@ where
     T: Clone + Send + Sync + 'static,
     F: Future<Output = ApiResult<T>>,
 {
-    match store.content_memo() {
+    match store.content_memo().await? {
         Some(memo) => memo.read_sized(key(), size, compute).await,
         None => compute.await,
     }

@@ -135,8 +135,29 @@ async fn require_write<S: Store>(
     scope: &ProjectScope,
     release: &Release,
 ) -> ApiResult<()> {
+    scope.require(may_write(app, scope, release).await?)
+}
+
+async fn may_write<S: Store>(
+    app: &App<S>,
+    scope: &ProjectScope,
+    release: &Release,
+) -> ApiResult<bool> {
     let protected = app.store.protected_tags(scope.project.id).await?;
-    scope.require(scope.can_write_release(&release.tag, &protected))
+    Ok(scope.can_write_release(&release.tag, &protected))
+}
+
+/// Whether an update's changed fields pass the rules of one field (relinks' name length
+/// included); the fields it leaves are not looked at.
+fn changes_are_valid(changes: &LinkChanges, max_name: usize) -> bool {
+    link::changes_are_valid(
+        changes.name.as_deref(),
+        changes.url.as_deref(),
+        changes.filepath.as_ref().map(Option::as_deref),
+    ) && changes
+        .name
+        .as_deref()
+        .is_none_or(|name| release::too_long(Some(name), max_name).is_none())
 }
 
 /// Finds the project and release a links request names, checking read access on the way.
@@ -327,18 +348,29 @@ pub async fn update<S: Store>(
     let input = LinkInput::read(&mut d, false);
     d.finish()?;
     let (scope, release) = locate(&app, &request).await?;
-    let existing = link_of(&app, &release, id.unwrap_or_default()).await?;
-    require_write(&app, &scope, &release).await?;
-
+    let id = id.unwrap_or_default();
     let changes = input.changes();
-    let candidate = NewLink::from(existing.with_changes(&changes));
-    check(&app, release.id, &candidate, Some(existing.id)).await?;
-    let updated = app
-        .store
-        .update_link(release.id, existing.id, &changes)
-        .await
-        .map_err(|e| conflict_to_error(&candidate, e, app.config.max_name_length))?
-        .ok_or_else(ApiError::record_not_found)?;
+    let max_name = app.config.max_name_length;
+    // A writer's valid change goes straight to the store, without reading the link first: its
+    // stored fields passed these rules when they were stored, so the changed ones decide, the
+    // unique indexes report what is taken, and a link that is not there changes nothing (404).
+    // Anything else takes GitLab's order (link 404, then 403, then every 400 message).
+    if !may_write(&app, &scope, &release).await? || !changes_are_valid(&changes, max_name) {
+        let existing = link_of(&app, &release, id).await?;
+        require_write(&app, &scope, &release).await?;
+        let candidate = NewLink::from(existing.with_changes(&changes));
+        check(&app, release.id, &candidate, Some(existing.id)).await?;
+    }
+    let updated = match app.store.update_link(release.id, id, &changes).await {
+        Ok(updated) => updated.ok_or_else(ApiError::record_not_found)?,
+        Err(error @ StoreError::LinkConflict(_)) => {
+            // Every message of a taken name, URL or filepath needs the link as it would be.
+            let existing = link_of(&app, &release, id).await?;
+            let candidate = NewLink::from(existing.with_changes(&changes));
+            return Err(conflict_to_error(&candidate, error, max_name));
+        }
+        Err(error) => return Err(error.into()),
+    };
     Ok(json_response(
         StatusCode::OK,
         &present(&app, &scope, &release, &updated),
@@ -361,11 +393,15 @@ pub async fn destroy<S: Store>(
     let id = link_id(&mut d);
     d.finish()?;
     let (scope, release) = locate(&app, &request).await?;
-    let existing = link_of(&app, &release, id.unwrap_or_default()).await?;
-    require_write(&app, &scope, &release).await?;
+    let id = id.unwrap_or_default();
+    // A writer's delete needs no read first: a link that is not there deletes nothing (404).
+    if !may_write(&app, &scope, &release).await? {
+        link_of(&app, &release, id).await?;
+        return Err(ApiError::forbidden());
+    }
     let deleted = app
         .store
-        .delete_link(release.id, existing.id)
+        .delete_link(release.id, id)
         .await?
         .ok_or_else(ApiError::record_not_found)?;
     Ok(json_response(StatusCode::OK, &present(&app, &scope, &release, &deleted)).into_response())

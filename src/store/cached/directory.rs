@@ -23,7 +23,7 @@ impl<S: Store> Directory for Cached<S> {
 
     async fn user(&self, id: i64) -> StoreResult<Option<User>> {
         let key = format!("user:{id}");
-        self.access.read(key, self.inner.user(id)).await
+        self.read(&self.access, key, self.inner.user(id)).await
     }
 
     async fn user_by_username(&self, username: &str) -> StoreResult<Option<User>> {
@@ -36,7 +36,8 @@ impl<S: Store> Directory for Cached<S> {
 
     async fn users_by_ids(&self, ids: &[i64]) -> StoreResult<Vec<User>> {
         let key = format!("users:{ids:?}");
-        self.access.read(key, self.inner.users_by_ids(ids)).await
+        self.read(&self.access, key, self.inner.users_by_ids(ids))
+            .await
     }
 
     async fn create_personal_token(&self, token: &NewPersonalToken) -> StoreResult<PersonalToken> {
@@ -47,14 +48,18 @@ impl<S: Store> Directory for Cached<S> {
 
     async fn personal_token(&self, id: i64) -> StoreResult<Option<PersonalToken>> {
         let key = format!("token:{id}");
-        self.access.read(key, self.inner.personal_token(id)).await
+        self.read(&self.access, key, self.inner.personal_token(id))
+            .await
     }
 
     async fn personal_token_by_digest(&self, digest: &str) -> StoreResult<Option<PersonalToken>> {
         let key = format!("token-digest:{digest}");
-        self.access
-            .read(key, self.inner.personal_token_by_digest(digest))
-            .await
+        self.read(
+            &self.access,
+            key,
+            self.inner.personal_token_by_digest(digest),
+        )
+        .await
     }
 
     async fn touch_personal_token(
@@ -123,8 +128,7 @@ impl<S: Store> Directory for Cached<S> {
 
     async fn job_token_by_digest(&self, digest: &str) -> StoreResult<Option<JobToken>> {
         let key = format!("job-digest:{digest}");
-        self.access
-            .read(key, self.inner.job_token_by_digest(digest))
+        self.read(&self.access, key, self.inner.job_token_by_digest(digest))
             .await
     }
 
@@ -145,8 +149,7 @@ impl<S: Store> Directory for Cached<S> {
 
     async fn session_by_digest(&self, digest: &str) -> StoreResult<Option<Session>> {
         let key = format!("session:{digest}");
-        self.access
-            .read(key, self.inner.session_by_digest(digest))
+        self.read(&self.access, key, self.inner.session_by_digest(digest))
             .await
     }
 
@@ -164,20 +167,22 @@ impl<S: Store> Directory for Cached<S> {
 
     async fn namespace(&self, id: i64) -> StoreResult<Option<Namespace>> {
         let key = format!("namespace:{id}");
-        self.access.read(key, self.inner.namespace(id)).await
+        self.read(&self.access, key, self.inner.namespace(id)).await
     }
 
     async fn namespace_by_full_path(&self, full_path: &str) -> StoreResult<Option<Namespace>> {
         let key = format!("namespace-path:{}", full_path.to_lowercase());
-        self.access
-            .read(key, self.inner.namespace_by_full_path(full_path))
-            .await
+        self.read(
+            &self.access,
+            key,
+            self.inner.namespace_by_full_path(full_path),
+        )
+        .await
     }
 
     async fn user_namespace(&self, user_id: i64) -> StoreResult<Option<Namespace>> {
         let key = format!("user-namespace:{user_id}");
-        self.access
-            .read(key, self.inner.user_namespace(user_id))
+        self.read(&self.access, key, self.inner.user_namespace(user_id))
             .await
     }
 }

@@ -1,28 +1,39 @@
-//! A read cache in front of a store that is the only writer of its database (SQLite: one
-//! process owns the file). Hot reads (tokens, users, projects, memberships, protected tags,
-//! tags, releases, links) are answered from memory. The cache has three parts: who may do what
-//! (users, tokens, sessions, namespaces, projects, memberships, protected tags), releases (tags
-//! and releases) and links (links, and the HTTP layer's rendered JSON of them). A write starts
-//! a new generation of every part it can change, before it is acknowledged: a link write
+//! A read cache in front of a store. Hot reads (tokens, users, projects, memberships, protected
+//! tags, tags, releases, links) are answered from memory. The cache has three parts: who may do
+//! what (users, tokens, sessions, namespaces, projects, memberships, protected tags), releases
+//! (tags and releases) and links (links, and the HTTP layer's rendered JSON of them). A write
+//! starts a new generation of every part it can change, before it is acknowledged: a link write
 //! leaves the other parts alone (links come and go all day while releases, tokens and
 //! memberships stay), a tag or release write starts releases and links, any other write starts
 //! all three.
 //!
 //! Why this is safe: an entry is stored under the generation read *before* its database read,
-//! and is only ever served while that generation is still current. A write bumps the
-//! generation after its commit and before it returns, so once a write is acknowledged no read
-//! can be served a value from before it. Nothing time-dependent is cached as a decision: token
-//! and session expiry are checked on every request from the cached row, and memberships are
-//! kept with their expiry dates, judged on the day of each request. One field is exempt: a
-//! link write touches its release's `updated_at` in the database (GitLab's `touch: true`) but
-//! leaves cached releases alone; no answer shows a release's `updated_at`, and the filters on it
-//! are run in the database. PostgreSQL stores are never wrapped: other instances write there
-//! too.
+//! and is only ever served while that generation is still current. Nothing time-dependent is
+//! cached as a decision: token and session expiry are checked on every request from the cached
+//! row, and memberships are kept with their expiry dates, judged on the day of each request. One
+//! field is exempt: a link write touches its release's `updated_at` in the database (GitLab's
+//! `touch: true`) but leaves cached releases alone; no answer shows a release's `updated_at`,
+//! and the filters on it are run in the database.
+//!
+//! Where the generations come from depends on who writes the database:
+//! - **One writer** ([`Cached::new`], SQLite: one process owns the file). The generations are
+//!   counters in memory; a write moves them after its commit and before it returns, so once a
+//!   write is acknowledged no read can be served a value from before it.
+//! - **Shared** ([`Cached::shared`], PostgreSQL: other instances write too). The database keeps
+//!   the generations in one row that triggers move in every write's own transaction
+//!   (`cache_generations`). A request reads that row once, before its first cached read (one
+//!   round trip, [`Cached::fresh`]), and raises the counters in memory to it: a write committed
+//!   by any instance before the request began has moved the row, so entries kept from before it
+//!   are no longer current. The counters in memory are the database's generation times
+//!   2^[`LOCAL_BITS`] plus this instance's own writes since, which must be seen by the rest of
+//!   the request that made them. Outside a request (background work) nothing is served from
+//!   memory: there is no moment the values could be checked against.
 //!
 //! `read_cache.rs` is the cache itself; `directory.rs`, `projects.rs` and `releases.rs` say,
 //! for each operation of the store's part of that name, what is kept and which part a write
 //! starts anew.
 
+use std::future::Future;
 use std::sync::Arc;
 
 use super::{Store, StoreResult};
@@ -35,6 +46,21 @@ mod releases;
 
 pub use read_cache::ReadCache;
 
+/// The low bits of a shared cache's generation: this instance's own writes since the
+/// database's generation was last read.
+pub const LOCAL_BITS: u32 = 20;
+
+tokio::task_local! {
+    /// Set once the current request has read the database's generations (shared caches).
+    static REQUEST: Arc<tokio::sync::OnceCell<()>>;
+}
+
+/// Runs `work` (one request) as one unit of freshness: a shared cache reads the database's
+/// generations once in it, before the first value it serves.
+pub async fn request_scope<F: Future>(work: F) -> F::Output {
+    REQUEST.scope(Arc::default(), work).await
+}
+
 /// A store with a [`ReadCache`] for each part in front.
 #[derive(Clone)]
 pub struct Cached<S> {
@@ -45,15 +71,27 @@ pub struct Cached<S> {
     releases: Arc<ReadCache>,
     /// Links, and what the HTTP layer renders from them.
     links: Arc<ReadCache>,
+    /// Other processes write the database too: its generations are read once per request.
+    shared: bool,
 }
 
 impl<S> Cached<S> {
+    /// A cache in front of a store that is the only writer of its database.
     pub fn new(inner: S) -> Self {
         Self {
             inner,
             access: Arc::default(),
             releases: Arc::default(),
             links: Arc::default(),
+            shared: false,
+        }
+    }
+
+    /// A cache in front of a database other processes write too.
+    pub fn shared(inner: S) -> Self {
+        Self {
+            shared: true,
+            ..Self::new(inner)
         }
     }
 
@@ -70,6 +108,60 @@ impl<S> Cached<S> {
     }
 }
 
+impl<S: Store> Cached<S> {
+    /// Whether values kept in memory may be served now. Always for a store that is the only
+    /// writer; for a shared one, within a request, once the request has read the database's
+    /// generations (the first call in a request reads them: one round trip).
+    pub async fn fresh(&self) -> StoreResult<bool> {
+        if !self.shared {
+            return Ok(true);
+        }
+        let Ok(observed) = REQUEST.try_with(Arc::clone) else {
+            return Ok(false);
+        };
+        observed
+            .get_or_try_init(|| async {
+                if let Some([access, releases, links]) = self.inner.cache_generations().await? {
+                    self.access.observe(access);
+                    self.releases.observe(releases);
+                    self.links.observe(links);
+                }
+                StoreResult::Ok(())
+            })
+            .await?;
+        Ok(true)
+    }
+
+    /// `part`'s value for `key`, or `read`'s when nothing may be served from memory now.
+    async fn read<T, F>(&self, part: &ReadCache, key: String, read: F) -> StoreResult<T>
+    where
+        T: Clone + Send + Sync + 'static,
+        F: Future<Output = StoreResult<T>>,
+    {
+        self.read_sized(part, key, |_| std::mem::size_of::<T>(), read)
+            .await
+    }
+
+    /// [`Self::read`] for values that hold more than their own size (`size` estimates it).
+    async fn read_sized<T, F>(
+        &self,
+        part: &ReadCache,
+        key: String,
+        size: impl FnOnce(&T) -> usize,
+        read: F,
+    ) -> StoreResult<T>
+    where
+        T: Clone + Send + Sync + 'static,
+        F: Future<Output = StoreResult<T>>,
+    {
+        if self.fresh().await? {
+            part.read_sized(key, size, read).await
+        } else {
+            read.await
+        }
+    }
+}
+
 impl<S: std::fmt::Debug> std::fmt::Debug for Cached<S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Cached")
@@ -83,8 +175,8 @@ impl<S: Store> Store for Cached<S> {
         self.inner.close().await;
     }
 
-    fn content_memo(&self) -> Option<&ReadCache> {
-        Some(&self.links)
+    async fn content_memo(&self) -> StoreResult<Option<&ReadCache>> {
+        Ok(self.fresh().await?.then_some(&*self.links))
     }
 
     fn pool_usage(&self) -> (u32, usize) {

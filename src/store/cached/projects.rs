@@ -24,20 +24,22 @@ impl<S: Store> Projects for Cached<S> {
 
     async fn project(&self, id: i64) -> StoreResult<Option<Project>> {
         let key = format!("project:{id}");
-        self.access.read(key, self.inner.project(id)).await
+        self.read(&self.access, key, self.inner.project(id)).await
     }
 
     async fn project_by_full_path(&self, full_path: &str) -> StoreResult<Option<Project>> {
         let key = format!("project-path:{}", full_path.to_lowercase());
-        self.access
-            .read(key, self.inner.project_by_full_path(full_path))
-            .await
+        self.read(
+            &self.access,
+            key,
+            self.inner.project_by_full_path(full_path),
+        )
+        .await
     }
 
     async fn project_by_redirect(&self, full_path: &str) -> StoreResult<Option<Project>> {
         let key = format!("project-redirect:{}", full_path.to_lowercase());
-        self.access
-            .read(key, self.inner.project_by_redirect(full_path))
+        self.read(&self.access, key, self.inner.project_by_redirect(full_path))
             .await
     }
 
@@ -77,13 +79,13 @@ impl<S: Store> Projects for Cached<S> {
         // The memberships with their dates, never the levels of one day: a membership that
         // ends at midnight stops counting at midnight whatever is kept here.
         let key = format!("grants:{user_id}:{}", project.id);
-        self.access
-            .read_sized(
-                key,
-                |g: &MemberGrants| grants_size(&g.groups),
-                self.inner.member_grants(user_id, project),
-            )
-            .await
+        self.read_sized(
+            &self.access,
+            key,
+            |g: &MemberGrants| grants_size(&g.groups),
+            self.inner.member_grants(user_id, project),
+        )
+        .await
     }
 
     async fn group_owners(&self, group: &Namespace, today: chrono::NaiveDate) -> StoreResult<i64> {
@@ -93,13 +95,13 @@ impl<S: Store> Projects for Cached<S> {
 
     async fn group_grants(&self, user_id: i64, group: &Namespace) -> StoreResult<Vec<Grant>> {
         let key = format!("group-grants:{user_id}:{}", group.id);
-        self.access
-            .read_sized(
-                key,
-                |g: &Vec<Grant>| grants_size(g),
-                self.inner.group_grants(user_id, group),
-            )
-            .await
+        self.read_sized(
+            &self.access,
+            key,
+            |g: &Vec<Grant>| grants_size(g),
+            self.inner.group_grants(user_id, group),
+        )
+        .await
     }
 
     async fn members(&self, source: MemberSource, page: PageRequest) -> StoreResult<Page<Member>> {
@@ -156,8 +158,7 @@ impl<S: Store> Projects for Cached<S> {
 
     async fn protected_tags(&self, project_id: i64) -> StoreResult<Vec<ProtectedTag>> {
         let key = format!("protected:{project_id}");
-        self.access
-            .read(key, self.inner.protected_tags(project_id))
+        self.read(&self.access, key, self.inner.protected_tags(project_id))
             .await
     }
 
@@ -183,8 +184,7 @@ impl<S: Store> Projects for Cached<S> {
 
     async fn tag(&self, project_id: i64, name: &str) -> StoreResult<Option<Tag>> {
         let key = format!("tag:{project_id}:{name}");
-        self.releases
-            .read(key, self.inner.tag(project_id, name))
+        self.read(&self.releases, key, self.inner.tag(project_id, name))
             .await
     }
 

@@ -46,6 +46,13 @@ impl ReadCache {
         self.generation.fetch_add(1, Ordering::AcqRel);
     }
 
+    /// The database's generation of this part, read by a request (shared caches): values kept
+    /// under an older one are stale from now on. A generation already as new is left alone.
+    pub fn observe(&self, database: i64) {
+        let generation = u64::try_from(database).unwrap_or_default() << super::LOCAL_BITS;
+        self.generation.fetch_max(generation, Ordering::AcqRel);
+    }
+
     fn get<T: Clone + 'static>(&self, key: &str, generation: u64) -> Option<T> {
         {
             // Readers share the lock; only a new generation needs it alone, to empty the map.

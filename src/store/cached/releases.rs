@@ -32,9 +32,13 @@ impl<S: Store> Releases for Cached<S> {
                     + r.description.as_ref().map_or(0, String::len)
             })
         };
-        self.releases
-            .read_sized(key, size, self.inner.release(project_id, tag))
-            .await
+        self.read_sized(
+            &self.releases,
+            key,
+            size,
+            self.inner.release(project_id, tag),
+        )
+        .await
     }
 
     async fn releases_for_tags(
@@ -83,24 +87,26 @@ impl<S: Store> Releases for Cached<S> {
     async fn links_of_releases(&self, release_ids: &[i64]) -> StoreResult<Vec<Link>> {
         let key = format!("release-links:{release_ids:?}");
         let size = |links: &Vec<Link>| links_size(links);
-        self.links
-            .read_sized(key, size, self.inner.links_of_releases(release_ids))
-            .await
+        self.read_sized(
+            &self.links,
+            key,
+            size,
+            self.inner.links_of_releases(release_ids),
+        )
+        .await
     }
 
     async fn links(&self, release_id: i64, page: PageRequest) -> StoreResult<Page<Link>> {
         let key = format!("links:{release_id}:{}:{}", page.page, page.per_page);
         let size = |page: &Page<Link>| links_size(&page.0);
-        self.links
-            .read_sized(key, size, self.inner.links(release_id, page))
+        self.read_sized(&self.links, key, size, self.inner.links(release_id, page))
             .await
     }
 
     async fn link(&self, release_id: i64, link_id: i64) -> StoreResult<Option<Link>> {
         let key = format!("link:{release_id}:{link_id}");
         let size = |link: &Option<Link>| link.as_ref().map_or(0, link_size);
-        self.links
-            .read_sized(key, size, self.inner.link(release_id, link_id))
+        self.read_sized(&self.links, key, size, self.inner.link(release_id, link_id))
             .await
     }
 
@@ -145,9 +151,12 @@ impl<S: Store> Releases for Cached<S> {
 
     async fn link_by_filepath(&self, release_id: i64, filepath: &str) -> StoreResult<Option<Link>> {
         let key = format!("link-path:{release_id}:{filepath}");
-        self.links
-            .read(key, self.inner.link_by_filepath(release_id, filepath))
-            .await
+        self.read(
+            &self.links,
+            key,
+            self.inner.link_by_filepath(release_id, filepath),
+        )
+        .await
     }
 
     async fn counts(&self) -> StoreResult<Counts> {

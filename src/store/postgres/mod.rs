@@ -17,7 +17,11 @@ use super::sql::{
 };
 use super::{BoxFuture, StoreError, StoreResult};
 
+mod begin;
 mod instance;
+
+/// A pooled connection idle for this long is pinged before a request may use it.
+const IDLE_BEFORE_CHECK: Duration = Duration::from_secs(1);
 
 /// How a PostgreSQL pool behaves.
 #[derive(Debug, Clone)]
@@ -60,8 +64,18 @@ impl PgStore {
         let pool = PgPoolOptions::new()
             .max_connections(settings.max_connections)
             .acquire_timeout(settings.acquire_timeout)
-            // A connection broken by a database restart is noticed before use, not by a request.
-            .test_before_acquire(true)
+            // A connection that has been idle may have been broken by a database restart: it
+            // is checked before use, not by a request. One that was used a moment ago is not
+            // (a check is a round trip: under load it would double every query's).
+            .test_before_acquire(false)
+            .before_acquire(|conn, meta| {
+                Box::pin(async move {
+                    if meta.idle_for >= IDLE_BEFORE_CHECK {
+                        sqlx::Connection::ping(conn).await?;
+                    }
+                    Ok(true)
+                })
+            })
             .connect_with(options)
             .await?;
         MIGRATOR
@@ -80,7 +94,8 @@ impl SqlEngine for PgStore {
     type Database = sqlx::Postgres;
     const BYTE_ORDER: &'static str = "\"C\"";
     const FOR_UPDATE: &'static str = " FOR UPDATE";
-    const AUDIT_FROM_8: Option<&'static str> = None;
+    const AUDITED_ROWS: &'static str = "audit";
+    const WRITES_IN_WITH: bool = true;
     const SNAPSHOT: Option<&'static str> =
         Some("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
     const NEXT_ID: &'static str = "SELECT COALESCE(pg_sequence_last_value(\
@@ -110,6 +125,19 @@ impl SqlEngine for PgStore {
         .await?)
     }
 
+    fn audited(first: usize) -> String {
+        format!(
+            "WITH audit AS (SELECT \
+             set_config('relinks.author_id', COALESCE(${first}::text, ''), true), \
+             set_config('relinks.author_name', COALESCE(${}, ''), true), \
+             set_config('relinks.ip_address', COALESCE(${}, ''), true), \
+             set_config('relinks.request_id', COALESCE(${}, ''), true)) ",
+            first + 1,
+            first + 2,
+            first + 3
+        )
+    }
+
     fn reader(&self) -> &PgPool {
         &self.reader
     }
@@ -118,27 +146,15 @@ impl SqlEngine for PgStore {
         &self.writer
     }
 
-    /// Commits when `work` succeeds, rolls back when it fails.
+    /// Commits when `work` succeeds, rolls back when it fails. The transaction starts with the
+    /// request's audit context set, in the `BEGIN`'s own round trip.
     async fn write<T, F>(&self, work: F) -> StoreResult<T>
     where
         T: Send + 'static,
         F: for<'c> FnOnce(&'c mut PgConnection) -> BoxFuture<'c, StoreResult<T>> + Send + 'static,
     {
-        let mut tx = self.writer.begin().await?;
-        // Who is writing, for the audit triggers; local to this transaction.
-        let context = super::audit::current();
-        sqlx::query(
-            "SELECT set_config('relinks.author_id', COALESCE($1::text, ''), true), \
-                    set_config('relinks.author_name', COALESCE($2, ''), true), \
-                    set_config('relinks.ip_address', COALESCE($3, ''), true), \
-                    set_config('relinks.request_id', COALESCE($4, ''), true)",
-        )
-        .bind(context.author_id)
-        .bind(&context.author_name)
-        .bind(&context.ip_address)
-        .bind(&context.request_id)
-        .execute(&mut *tx)
-        .await?;
+        let begin = begin::statement(&super::audit::current());
+        let mut tx = self.writer.begin_with(begin).await?;
         match work(&mut tx).await {
             Ok(value) => {
                 tx.commit().await?;
@@ -150,7 +166,9 @@ impl SqlEngine for PgStore {
             }
         }
     }
-    /// One statement is a transaction by itself; it is run like any other write.
+
+    /// One statement is a transaction by itself; it is run like any other write (its triggers
+    /// need the audit context).
     async fn write_one<T, F>(&self, work: F) -> StoreResult<T>
     where
         T: Send + 'static,
@@ -159,7 +177,8 @@ impl SqlEngine for PgStore {
         self.write(work).await
     }
 
-    /// [`Self::write`] has set the audit context already: `work` gets an empty one.
+    /// The statement sets the audit context itself ([`SqlEngine::AUDIT_FROM_8`]): it runs alone,
+    /// its own transaction, one round trip.
     async fn write_one_audited<T, F>(&self, work: F) -> StoreResult<T>
     where
         T: Send + 'static,
@@ -167,8 +186,8 @@ impl SqlEngine for PgStore {
             + Send
             + 'static,
     {
-        self.write(move |conn| work(conn, AuditContext::default()))
-            .await
+        let mut conn = self.writer.acquire().await?;
+        work(&mut conn, super::audit::current()).await
     }
 }
 
@@ -185,6 +204,14 @@ impl super::Store for PgStore {
 
     fn pool_usage(&self) -> (u32, usize) {
         (self.writer.size(), self.writer.num_idle())
+    }
+
+    async fn cache_generations(&self) -> StoreResult<Option<[i64; 3]>> {
+        let (access, releases, links): (i64, i64, i64) =
+            sqlx::query_as("SELECT access, releases, links FROM cache_generations WHERE id = 1")
+                .fetch_one(&self.reader)
+                .await?;
+        Ok(Some([access, releases, links]))
     }
 
     async fn ping(&self) -> Result<(), StoreError> {

@@ -25,10 +25,20 @@ pub(crate) trait SqlEngine {
     /// one writer already serialises writes, and has no such clause.
     const FOR_UPDATE: &'static str;
 
-    /// SQL to put before a statement binding `$1` to `$7`, setting the audit context from
-    /// `$8` to `$11` in the same call: SQLite saves a trip to its thread that way. `None` when
-    /// [`Self::write`] sets the context per transaction already (PostgreSQL).
-    const AUDIT_FROM_8: Option<&'static str>;
+    /// SQL to put before a statement, setting the audit context from parameters `$first` to
+    /// `$first + 3` (author id, author name, address, request id) in the same call, so that
+    /// the write is one round trip. SQLite runs an `UPDATE` of its context row first (two
+    /// statements, one call to its thread, parameters numbered across them); PostgreSQL opens
+    /// the statement with `WITH audit AS (SELECT set_config(…))`, whose one row the statement
+    /// must read ([`Self::AUDITED_ROWS`]) before it writes any, in its own transaction.
+    fn audited(first: usize) -> String;
+
+    /// What a statement opened by [`Self::audited`] reads the context's one row `FROM`.
+    const AUDITED_ROWS: &'static str;
+
+    /// Whether a `WITH` may hold `UPDATE`s and `INSERT`s (PostgreSQL): then a write that reads
+    /// a row, changes it and records its old permanent link is one statement.
+    const WRITES_IN_WITH: bool;
 
     /// Run first in the transaction of a copy's snapshot, to make it one consistent view.
     /// PostgreSQL needs `REPEATABLE READ`; a deferred SQLite transaction's first read fixes
@@ -92,10 +102,11 @@ pub(crate) trait SqlEngine {
             + Send
             + 'static;
 
-    /// [`Self::write_one`] for a statement that may set the audit context itself (with
-    /// [`Self::AUDIT_FROM_8`] before it): `work` is handed the context to bind. On SQLite that
-    /// is one call instead of two on the hottest write (creating a link); PostgreSQL has set
-    /// it already and hands an empty one.
+    /// [`Self::write_one`] for a statement that sets the audit context itself (opened by
+    /// [`Self::audited`]): `work` is handed the context to bind. The hottest writes (a link's
+    /// create, update and delete) are then one call: on SQLite one trip to its thread instead
+    /// of two, on PostgreSQL one round trip instead of four (`BEGIN`, context, statement,
+    /// `COMMIT`).
     fn write_one_audited<T, F>(&self, work: F) -> impl Future<Output = StoreResult<T>> + Send
     where
         T: Send + 'static,

@@ -86,7 +86,8 @@ impl SqlEngine for SqliteStore {
     type Database = sqlx::Sqlite;
     const BYTE_ORDER: &'static str = "BINARY";
     const FOR_UPDATE: &'static str = "";
-    const AUDIT_FROM_8: Option<&'static str> = Some(writer::SET_AUDIT_CONTEXT_FROM_8);
+    const AUDITED_ROWS: &'static str = "(SELECT 1)";
+    const WRITES_IN_WITH: bool = false;
     const SNAPSHOT: Option<&'static str> = None;
     const NEXT_ID: &'static str =
         "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = '{table}'), 0) + 1";
@@ -104,6 +105,10 @@ impl SqlEngine for SqliteStore {
 
     async fn other_instances(&self, _instance: i64) -> StoreResult<i64> {
         Ok(0)
+    }
+
+    fn audited(first: usize) -> String {
+        writer::set_audit_context_from(first)
     }
 
     fn reader(&self) -> &SqlitePool {

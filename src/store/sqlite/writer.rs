@@ -21,10 +21,18 @@ const MAX_BATCH: usize = 256;
 const SET_AUDIT_CONTEXT: &str =
     "UPDATE audit_context SET author_id = $1, author_name = $2, ip_address = $3, request_id = $4";
 
-/// The same, from parameters $8 to $11, to go before a statement that binds $1 to $7 (SQLite
-/// runs the statements of one call in order, numbered parameters bound across them).
-pub const SET_AUDIT_CONTEXT_FROM_8: &str = "UPDATE audit_context SET author_id = $8, \
-     author_name = $9, ip_address = $10, request_id = $11; ";
+/// The same, from parameters `$first` to `$first + 3`, to go before a statement that binds
+/// the ones before (SQLite runs the statements of one call in order, numbered parameters bound
+/// across them).
+pub fn set_audit_context_from(first: usize) -> String {
+    format!(
+        "UPDATE audit_context SET author_id = ${first}, author_name = ${}, ip_address = ${}, \
+         request_id = ${}; ",
+        first + 1,
+        first + 2,
+        first + 3
+    )
+}
 
 /// What a job leaves behind: whether its work succeeded (so its savepoint is kept), and how to
 /// hand over its result once the fate of the batch is known.
@@ -200,6 +208,6 @@ mod tests {
             .replace("= $2,", "= $9,")
             .replace("= $3,", "= $10,")
             .replace("= $4", "= $11");
-        assert_eq!(format!("{renumbered}; "), SET_AUDIT_CONTEXT_FROM_8);
+        assert_eq!(format!("{renumbered}; "), set_audit_context_from(8));
     }
 }

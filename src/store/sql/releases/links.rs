@@ -80,6 +80,119 @@ macro_rules! link_helpers {
             Ok(row.into())
         }
 
+        /// A link's update where a `WITH` may write (PostgreSQL): one statement locks the
+        /// link, changes it, and keeps its old filepath as a permanent link that still leads
+        /// to it, with the audit context set first.
+        async fn update_link_at_once(
+            conn: &mut <$db as sqlx::Database>::Connection,
+            release_id: i64,
+            link_id: i64,
+            changes: &LinkChanges,
+            audit: AuditContext,
+        ) -> StoreResult<Option<Link>> {
+            let sql = format!(
+                "{}, before AS (SELECT id, filepath FROM release_links \
+                 WHERE release_id = $1 AND id = $2 FOR UPDATE), \
+                 changed AS (UPDATE release_links l SET name = COALESCE($3, l.name), \
+                 url = COALESCE($4, l.url), \
+                 filepath = CASE WHEN $5 THEN $6 ELSE l.filepath END, \
+                 link_type = COALESCE($7, l.link_type), updated_at = $8 \
+                 FROM before, {} WHERE l.id = before.id \
+                 RETURNING l.*, before.filepath AS old_filepath), \
+                 alias AS (INSERT INTO link_filepath_aliases \
+                 (release_id, filepath, link_id, created_at) \
+                 SELECT $1, old_filepath, id, $8 FROM changed \
+                 WHERE old_filepath IS NOT NULL AND old_filepath IS DISTINCT FROM filepath \
+                 ON CONFLICT (release_id, filepath) DO UPDATE \
+                 SET link_id = excluded.link_id, created_at = excluded.created_at) \
+                 SELECT {LINK_COLUMNS} FROM changed",
+                <$store as SqlEngine>::audited(9).trim_end(),
+                <$store as SqlEngine>::AUDITED_ROWS,
+            );
+            let row: Option<LinkRow> = sqlx::query_as(&sql)
+                .bind(release_id)
+                .bind(link_id)
+                .bind(&changes.name)
+                .bind(&changes.url)
+                .bind(changes.filepath.is_some())
+                .bind(changes.filepath.clone().flatten())
+                .bind(changes.link_type.map(|t| t.code()))
+                .bind(now_micros())
+                .bind(audit.author_id)
+                .bind(audit.author_name)
+                .bind(audit.ip_address)
+                .bind(audit.request_id)
+                .fetch_optional(&mut *conn)
+                .await?;
+            Ok(row.map(Into::into))
+        }
+
+        /// A link's update statement by statement, in a write transaction (SQLite): the link
+        /// read, changed, and its old filepath kept as a permanent link that still leads to it.
+        async fn update_link_in_steps(
+            conn: &mut <$db as sqlx::Database>::Connection,
+            release_id: i64,
+            link_id: i64,
+            changes: &LinkChanges,
+        ) -> StoreResult<Option<Link>> {
+            let Some(before) = link_in(
+                &mut *conn,
+                release_id,
+                link_id,
+                <$store as SqlEngine>::FOR_UPDATE,
+            )
+            .await?
+            else {
+                return Ok(None);
+            };
+            let after = before.with_changes(changes);
+            let sql = format!(
+                "UPDATE release_links SET name = $1, url = $2, filepath = $3, \
+                 link_type = $4, updated_at = $5 WHERE id = $6 \
+                 RETURNING {LINK_COLUMNS}"
+            );
+            let row: Option<LinkRow> = sqlx::query_as(&sql)
+                .bind(&after.name)
+                .bind(&after.url)
+                .bind(&after.filepath)
+                .bind(after.link_type.code())
+                .bind(now_micros())
+                .bind(link_id)
+                .fetch_optional(&mut *conn)
+                .await?;
+            // Deleted since it was read (when the delete committed first).
+            let Some(row) = row else {
+                return Ok(None);
+            };
+            // The old permanent link keeps leading to this link.
+            if let Some(old) = before
+                .filepath
+                .as_ref()
+                .filter(|old| after.filepath.as_ref() != Some(*old))
+            {
+                sqlx::query(
+                    "DELETE FROM link_filepath_aliases WHERE release_id = $1 \
+                     AND filepath = $2",
+                )
+                .bind(release_id)
+                .bind(old)
+                .execute(&mut *conn)
+                .await?;
+                sqlx::query(
+                    "INSERT INTO link_filepath_aliases \
+                     (release_id, filepath, link_id, created_at) \
+                     VALUES ($1, $2, $3, $4)",
+                )
+                .bind(release_id)
+                .bind(old)
+                .bind(link_id)
+                .bind(now_micros())
+                .execute(&mut *conn)
+                .await?;
+            }
+            Ok(Some(row.into()))
+        }
+
         impl $store {
             /// A write that broke a unique rule although the check in its transaction passed:
             /// another transaction (on PostgreSQL, perhaps on another instance) committed the same
@@ -195,34 +308,32 @@ macro_rules! link_methods {
             let written = self
                 .write_one_audited(move |conn, audit| {
                     Box::pin(async move {
-                        // One statement (the release is touched by a trigger); the unique
-                        // indexes decide, `lost_race` tells which rule was hit. The count of
-                        // links is read in the same statement: no row back means full.
-                        // The engine may set the audit context in the same call ($8…$11).
+                        // One statement (triggers touch the release and count its links);
+                        // the unique indexes decide, `lost_race` tells which rule was hit. The
+                        // release's count of links is read in the same statement: no row back
+                        // means full. The statement sets the audit context itself ($8…$11).
                         let sql = format!(
                             "{}INSERT INTO release_links (release_id, name, url, \
                              filepath, link_type, created_at, updated_at) \
-                             SELECT $1, $2, $3, $4, $5, $6, $6 \
-                             WHERE (SELECT COUNT(*) FROM release_links \
-                             WHERE release_id = $1) < $7 \
+                             SELECT $1, $2, $3, $4, $5, $6, $6 FROM {} \
+                             WHERE COALESCE((SELECT links FROM release_link_counts \
+                             WHERE release_id = $1), 0) < $7 \
                              RETURNING {LINK_COLUMNS}",
-                            <$store as SqlEngine>::AUDIT_FROM_8.unwrap_or_default()
+                            <$store as SqlEngine>::audited(8),
+                            <$store as SqlEngine>::AUDITED_ROWS,
                         );
-                        let mut query = sqlx::query_as(&sql)
+                        let query = sqlx::query_as(&sql)
                             .bind(release_id)
                             .bind(&candidate.name)
                             .bind(&candidate.url)
                             .bind(&candidate.filepath)
                             .bind(candidate.link_type.code())
                             .bind(now_micros())
-                            .bind(max_links);
-                        if <$store as SqlEngine>::AUDIT_FROM_8.is_some() {
-                            query = query
-                                .bind(audit.author_id)
-                                .bind(audit.author_name)
-                                .bind(audit.ip_address)
-                                .bind(audit.request_id);
-                        }
+                            .bind(max_links)
+                            .bind(audit.author_id)
+                            .bind(audit.author_name)
+                            .bind(audit.ip_address)
+                            .bind(audit.request_id);
                         let row: Option<LinkRow> = query.fetch_optional(&mut *conn).await?;
                         row.map(Into::into).ok_or(StoreError::Full(max_links))
                     })
@@ -242,68 +353,21 @@ macro_rules! link_methods {
         ) -> StoreResult<Option<Link>> {
             let changes_for_race = changes.clone();
             let changes = changes.clone();
-            let written = self
-                .write(move |conn| {
+            let written = if <$store as SqlEngine>::WRITES_IN_WITH {
+                self.write_one_audited(move |conn, audit| {
                     Box::pin(async move {
-                        let Some(before) = link_in(
-                            &mut *conn,
-                            release_id,
-                            link_id,
-                            <$store as SqlEngine>::FOR_UPDATE,
-                        )
-                        .await?
-                        else {
-                            return Ok(None);
-                        };
-                        let after = before.with_changes(&changes);
-                        let sql = format!(
-                            "UPDATE release_links SET name = $1, url = $2, filepath = $3, \
-                             link_type = $4, updated_at = $5 WHERE id = $6 \
-                             RETURNING {LINK_COLUMNS}"
-                        );
-                        let row: Option<LinkRow> = sqlx::query_as(&sql)
-                            .bind(&after.name)
-                            .bind(&after.url)
-                            .bind(&after.filepath)
-                            .bind(after.link_type.code())
-                            .bind(now_micros())
-                            .bind(link_id)
-                            .fetch_optional(&mut *conn)
-                            .await?;
-                        // Deleted since it was read (PostgreSQL, when the delete committed first).
-                        let Some(row) = row else {
-                            return Ok(None);
-                        };
-                        // The old permanent link keeps leading to this link.
-                        if let Some(old) = before
-                            .filepath
-                            .as_ref()
-                            .filter(|old| after.filepath.as_ref() != Some(*old))
-                        {
-                            sqlx::query(
-                                "DELETE FROM link_filepath_aliases WHERE release_id = $1 \
-                                 AND filepath = $2",
-                            )
-                            .bind(release_id)
-                            .bind(old)
-                            .execute(&mut *conn)
-                            .await?;
-                            sqlx::query(
-                                "INSERT INTO link_filepath_aliases \
-                                 (release_id, filepath, link_id, created_at) \
-                                 VALUES ($1, $2, $3, $4)",
-                            )
-                            .bind(release_id)
-                            .bind(old)
-                            .bind(link_id)
-                            .bind(now_micros())
-                            .execute(&mut *conn)
-                            .await?;
-                        }
-                        Ok(Some(row.into()))
+                        update_link_at_once(conn, release_id, link_id, &changes, audit).await
                     })
                 })
-                .await;
+                .await
+            } else {
+                self.write(move |conn| {
+                    Box::pin(async move {
+                        update_link_in_steps(conn, release_id, link_id, &changes).await
+                    })
+                })
+                .await
+            };
             match written {
                 Ok(found) => Ok(found),
                 Err(error @ StoreError::Database(_)) => {
@@ -321,15 +385,21 @@ macro_rules! link_methods {
         }
 
         async fn delete_link(&self, release_id: i64, link_id: i64) -> StoreResult<Option<Link>> {
-            self.write(move |conn| {
+            self.write_one_audited(move |conn, audit| {
                 Box::pin(async move {
                     let sql = format!(
-                        "DELETE FROM release_links WHERE release_id = $1 AND id = $2 \
-                         RETURNING {LINK_COLUMNS}"
+                        "{}DELETE FROM release_links WHERE release_id = $1 AND id = $2 \
+                         AND EXISTS (SELECT 1 FROM {}) RETURNING {LINK_COLUMNS}",
+                        <$store as SqlEngine>::audited(3),
+                        <$store as SqlEngine>::AUDITED_ROWS,
                     );
                     let row: Option<LinkRow> = sqlx::query_as(&sql)
                         .bind(release_id)
                         .bind(link_id)
+                        .bind(audit.author_id)
+                        .bind(audit.author_name)
+                        .bind(audit.ip_address)
+                        .bind(audit.request_id)
                         .fetch_optional(&mut *conn)
                         .await?;
                     Ok(row.map(Into::into))
