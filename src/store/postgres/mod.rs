@@ -147,24 +147,33 @@ impl SqlEngine for PgStore {
     }
 
     /// Commits when `work` succeeds, rolls back when it fails. The transaction starts with the
-    /// request's audit context set, in the `BEGIN`'s own round trip.
+    /// request's audit context set, in the `BEGIN`'s own round trip. It runs in a task of its
+    /// own: a request dropped mid-way (its client went away) does not cut it short between
+    /// `COMMIT` and its answer, which left sqlx to send a `ROLLBACK` after the `COMMIT`
+    /// ("there is no transaction in progress"); once begun, a write ends as it would have.
     async fn write<T, F>(&self, work: F) -> StoreResult<T>
     where
         T: Send + 'static,
         F: for<'c> FnOnce(&'c mut PgConnection) -> BoxFuture<'c, StoreResult<T>> + Send + 'static,
     {
         let begin = begin::statement(&super::audit::current());
-        let mut tx = self.writer.begin_with(begin).await?;
-        match work(&mut tx).await {
-            Ok(value) => {
-                tx.commit().await?;
-                Ok(value)
+        let pool = self.writer.clone();
+        let transaction = tokio::spawn(async move {
+            let mut tx = pool.begin_with(begin).await?;
+            match work(&mut tx).await {
+                Ok(value) => {
+                    tx.commit().await?;
+                    Ok(value)
+                }
+                Err(error) => {
+                    let _ = tx.rollback().await;
+                    Err(error)
+                }
             }
-            Err(error) => {
-                let _ = tx.rollback().await;
-                Err(error)
-            }
-        }
+        });
+        transaction
+            .await
+            .map_err(|_| StoreError::Database(sqlx::Error::WorkerCrashed))?
     }
 
     /// One statement is a transaction by itself; it is run like any other write (its triggers
