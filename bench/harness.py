@@ -1,12 +1,17 @@
 #!/usr/bin/env python3
 """relinks' benchmark harness (run it with bench/run).
 
-Builds relinks, seeds a data set through the store, starts relinks and a baseline server (a
-minimal axum app answering a fixed link JSON on the same runtime settings), drives each scenario
-with wrk on loopback, and reports req/s, p50 and p99 and each scenario's ratio to the baseline,
-relinks' peak RSS and its start-up time; then the file transfer scenarios (bench/files.py),
-each against its own baseline. Writes a table to stdout and bench/RESULTS.md, and latency
-plots to bench/plots/ (unless --no-plots). Figures, not verdicts: it never fails on them.
+Builds relinks, seeds a data set through the store, starts relinks (rate limits on, as it runs
+by default, set high enough never to refuse) and the baselines, drives each scenario with wrk on
+loopback, and reports req/s, p50 and p99 and each scenario's ratio to its baselines:
+- a minimal axum app answering a fixed link JSON on the same runtime settings (no database);
+- with --postgres, PostgreSQL's own limit on the same seeded data: a minimal axum + sqlx server
+  answering GET with one prepared SELECT and POST with one INSERT (`relinks-bench pg-baseline`).
+Also creates into one release growing past 10,000 links against creates into new releases,
+relinks' idle and peak RSS and its start-up time (with 1,000,000 links too); then the file
+transfer scenarios (bench/files.py), each against its own baseline. Writes a table to stdout
+and bench/RESULTS.md, and latency plots to bench/plots/ (unless --no-plots). Figures, not
+verdicts: it never fails on them.
 """
 
 import argparse
@@ -22,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -34,6 +40,7 @@ SCENARIOS = ROOT / "bench" / "scenarios"
 TOKEN = "glpat-bench-0123456789abcdefghijklmnop"
 
 READS = ["get_link", "list_100", "release_100", "redirect"]
+SCENARIO_ORDER = READS + ["create", "put", "mix"]
 SCENARIO_TITLES = {
     "get_link": "GET one link",
     "list_100": "GET 100 links (per_page=100)",
@@ -42,8 +49,36 @@ SCENARIO_TITLES = {
     "create": "POST create (durable)",
     "put": "PUT rename",
     "mix": "90% reads / 10% creates",
+    "create_fresh": "POST create into new releases",
+    "create_grow": "POST create into one growing release",
 }
-TARGETS = {"get_link": 0.5, "redirect": 0.5, "list_100": 0.15}
+
+# relinks runs as `relinks serve` does by default, rate limits on, but with limits far above what
+# the load generator (one user, one address) sends: every request is counted, none refused.
+HIGH = 1_000_000_000
+RATE_LIMITS = {
+    "RELINKS_RATE_LIMITS": "on",
+    "RELINKS_RATE_LIMIT_PER_USER": str(HIGH),
+    "RELINKS_RATE_LIMIT_PER_IP": str(HIGH),
+    "RELINKS_AUTH_FAILURES_BEFORE_BAN": str(HIGH),
+}
+# The growing-release scenario takes a release past relinks' default 10,000 links.
+GROW_MAX_LINKS = 1_000_000
+# Links each new release receives in the growing-release comparison (about: every wrk thread
+# moves to the next release after its share).
+FRESH_LINKS = 1_000
+THREADS = 2
+
+# Targets (issue 16). SQLite: ratios to the fixed-JSON baseline; PostgreSQL: to PostgreSQL's
+# own one-query baselines (reads to one SELECT, writes to one INSERT).
+SQLITE_TARGETS = {"get_link": 0.6, "redirect": 0.6, "list_100": 0.4, "release_100": 0.4}
+SQLITE_CREATES_PER_S = 5_000
+PG_TARGETS = {"get_link": 0.5, "redirect": 0.5, "list_100": 0.5, "create": 0.5, "put": 0.5}
+PG_READS_P99_MS = 10
+GROWTH_TARGET = 1 / 1.3
+IDLE_RSS_MB = 20
+STARTUP_MS = 200
+SCALING_TARGET = 1.3
 
 
 def free_port():
@@ -74,13 +109,30 @@ def build(profile):
     return target / ("release" if profile == "release" else "debug")
 
 
-def seed(binaries, database, projects, releases, links):
+def seed(binaries, database, projects, releases, links, fresh=0, grow=0):
     out = subprocess.run(
         [str(binaries / "relinks-bench"), "seed", "--database", database, "--projects", str(projects),
-         "--releases", str(releases), "--links", str(links), "--token", TOKEN],
+         "--releases", str(releases), "--links", str(links), "--token", TOKEN,
+         "--fresh-releases", str(fresh), "--grow-links", str(grow)],
         check=True, capture_output=True, text=True,
     )
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def ensure_database(url):
+    """Creates the database a PostgreSQL URL names when it does not exist, through the server's
+    `postgres` database."""
+    parts = urllib.parse.urlsplit(url)
+    name = urllib.parse.unquote(parts.path.lstrip("/")) or urllib.parse.unquote(parts.username or "")
+    admin = urllib.parse.urlunsplit(parts._replace(path="/postgres"))
+    # psql's variables quote the name (:'name' a literal, :"name" an identifier); -c does not
+    # read them, standard input does.
+    def psql(sql):
+        return subprocess.run(["psql", admin, "-XqtA", "-v", "ON_ERROR_STOP=1", "-v", f"name={name}"],
+                              input=sql, check=True, capture_output=True, text=True).stdout.strip()
+    if psql("SELECT 1 FROM pg_database WHERE datname = :'name';\n") != "1":
+        psql('CREATE DATABASE :"name";\n')
+        print(f"created the database {name}", file=sys.stderr)
 
 
 def wrk(url, scenario, seconds, connections, threads, seeded=None, warmup=0, env=None):
@@ -105,11 +157,19 @@ def wrk(url, scenario, seconds, connections, threads, seeded=None, warmup=0, env
     return result
 
 
-def peak_rss_mb(pid):
+def status_mb(pid, field):
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
+        if line.startswith(field + ":"):
             return int(line.split()[1]) / 1024
     return float("nan")
+
+
+def peak_rss_mb(pid):
+    return status_mb(pid, "VmHWM")
+
+
+def rss_mb(pid):
+    return status_mb(pid, "VmRSS")
 
 
 def fsync_rate(directory, seconds=1.0):
@@ -138,12 +198,21 @@ class Server:
             self.process.kill()
 
 
-def start_relinks(binaries, database, port):
-    # The load generator is one user on one address: far beyond any rate limit, by design.
-    env = dict(os.environ, RELINKS_ROOT_TOKEN=TOKEN, RELINKS_LOG="warn", RELINKS_RATE_LIMITS="off")
+def start_relinks(binaries, database, port, storage=None, env=None):
+    """relinks serve, rate limits on (RATE_LIMITS); returns the server and its time from exec to
+    ready (/-/readiness answering 200)."""
+    env = {**os.environ, "RELINKS_ROOT_TOKEN": TOKEN, "RELINKS_LOG": "warn", **RATE_LIMITS, **(env or {})}
+    if storage:
+        env["RELINKS_STORAGE"] = str(storage)
     server = Server([str(binaries / "relinks"), "serve", "--listen", f"127.0.0.1:{port}", "--database", database], env)
     startup = wait_ready(f"http://127.0.0.1:{port}/-/readiness")
     return server, startup
+
+
+def idle_rss(server, quick):
+    """RSS after start, with no load: once the start-up's background work has settled."""
+    time.sleep(0.2 if quick else 2.0)
+    return rss_mb(server.process.pid)
 
 
 def machine():
@@ -182,46 +251,239 @@ class Sharing:
 
 
 def commit():
+    """HEAD's short hash, and whether the build had uncommitted changes of the server's code
+    (BENCH_COMMIT says which commit when the tree is not a git checkout, e.g. a `git archive`)."""
+    if os.environ.get("BENCH_COMMIT"):
+        return os.environ["BENCH_COMMIT"]
     try:
-        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                              text=True).stdout.strip() or "unknown"
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "src", "migrations", "Cargo.toml",
+                                "Cargo.lock", "build.rs"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+        return head + (" (with uncommitted changes to the server)" if dirty else "")
     except Exception:
         return "unknown"
 
 
-def table(rows, baseline):
-    baseline_rps = baseline["rps"]
-    lines = [
-        "| Scenario | req/s | ratio to baseline | p50 ms | p99 ms | non-2xx/3xx |",
-        "|---|---:|---:|---:|---:|---:|",
-        f"| baseline (fixed JSON, no database) | {baseline_rps:,.0f} | 1.00 "
-        f"| {baseline['p50'] / 1000:.2f} | {baseline['p99'] / 1000:.2f} | {baseline['status_errors']} |",
-    ]
-    for name, r in rows:
-        lines.append(
-            f"| {SCENARIO_TITLES[name]} | {r['rps']:,.0f} | {r['rps'] / baseline_rps:.2f} | "
-            f"{r['p50'] / 1000:.2f} | {r['p99'] / 1000:.2f} | {r['status_errors']} |"
-        )
+def ms(us):
+    return f"{us / 1000:.2f}"
+
+
+class EngineRun:
+    """What one engine's run measured: its scenarios, the growing-release pair, its PostgreSQL
+    baselines (PostgreSQL only), start-up and memory."""
+
+    def __init__(self, engine, seeded):
+        self.engine, self.seeded = engine, seeded
+        self.rows = {}
+        self.startup = self.idle_rss = self.peak_rss = None
+        self.select = self.insert = None
+        self.grow_links_after = None
+
+    @property
+    def postgres(self):
+        return self.engine == "PostgreSQL"
+
+    def pg_base(self, name):
+        """The PostgreSQL baseline a scenario is compared with: reads with one SELECT, writes
+        with one INSERT (none for the mix)."""
+        if not self.select:
+            return None
+        if name in READS:
+            return self.select
+        if name in ("create", "put", "create_fresh", "create_grow"):
+            return self.insert
+        return None
+
+    def growth(self):
+        fresh, grow = self.rows.get("create_fresh"), self.rows.get("create_grow")
+        return grow["rps"] / fresh["rps"] if fresh and grow and fresh["rps"] else None
+
+    def worst_read_p99_ms(self):
+        return max(self.rows[n]["p99"] for n in READS) / 1000
+
+
+def scenario_table(base, runs):
+    """Every scenario, the engines side by side: req/s, the ratio to the fixed-JSON baseline
+    (and to PostgreSQL's own baselines), p50, p99."""
+    header, rule = ["Scenario"], ["---"]
+    for run in runs:
+        header += [f"{run.engine} req/s", "× fixed JSON"] + (["× PG baseline"] if run.select else []) + ["p50 ms", "p99 ms"]
+    header.append("non-2xx/3xx")
+    rule += ["---:"] * (len(header) - 1)
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(rule) + "|"]
+    for name in SCENARIO_ORDER + ["create_fresh", "create_grow"]:
+        if not all(name in run.rows for run in runs):
+            continue
+        cells = [SCENARIO_TITLES[name]]
+        for run in runs:
+            r = run.rows[name]
+            cells += [f"{r['rps']:,.0f}", f"{r['rps'] / base['rps']:.2f}"]
+            if run.select:
+                pg = run.pg_base(name)
+                cells.append(f"{r['rps'] / pg['rps']:.2f}" if pg else "")
+            cells += [ms(r["p50"]), ms(r["p99"])]
+        cells.append(" / ".join(str(run.rows[name]["status_errors"] + run.rows[name]["socket_errors"]) for run in runs))
+        lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
-def plot(results, directory):
+def baseline_table(base, runs):
+    lines = [
+        "| Baseline | req/s | p50 ms | p99 ms | non-2xx/3xx |",
+        "|---|---:|---:|---:|---:|",
+        f"| fixed JSON, no database (`relinks-bench baseline`, GET) | {base['rps']:,.0f} | {ms(base['p50'])} "
+        f"| {ms(base['p99'])} | {base['status_errors'] + base['socket_errors']} |",
+    ]
+    for run in runs:
+        if run.select:
+            for title, r in (("PostgreSQL: one prepared SELECT by id (`relinks-bench pg-baseline`, GET one link)", run.select),
+                             ("PostgreSQL: one INSERT … RETURNING (`relinks-bench pg-baseline`, POST create)", run.insert)):
+                lines.append(f"| {title} | {r['rps']:,.0f} | {ms(r['p50'])} | {ms(r['p99'])} "
+                             f"| {r['status_errors'] + r['socket_errors']} |")
+    return "\n".join(lines)
+
+
+def targets_table(base, runs, scaling):
+    rows = []
+
+    def target(what, value, shown, met):
+        rows.append(f"| {what} | {shown.format(value)} | {'met' if met(value) else 'missed'} |")
+
+    for run in runs:
+        e = run.engine
+        if run.postgres:
+            for name, goal in PG_TARGETS.items():
+                pg = run.pg_base(name)
+                if pg and name in run.rows:
+                    kind = "one-query" if name in READS else "one-insert"
+                    target(f"{e}: {SCENARIO_TITLES[name]} ≥ {goal}x the {kind} baseline",
+                           run.rows[name]["rps"] / pg["rps"], "{:.2f}x", lambda v, g=goal: v >= g)
+            target(f"{e}: p99 of every read < {PG_READS_P99_MS} ms", run.worst_read_p99_ms(), "{:.2f} ms",
+                   lambda v: v < PG_READS_P99_MS)
+        else:
+            for name, goal in SQLITE_TARGETS.items():
+                target(f"{e}: {SCENARIO_TITLES[name]} ≥ {goal}x the fixed-JSON baseline",
+                       run.rows[name]["rps"] / base["rps"], "{:.2f}x", lambda v, g=goal: v >= g)
+            target(f"{e}: durable creates ≥ {SQLITE_CREATES_PER_S:,}/s", run.rows["create"]["rps"], "{:,.0f}/s",
+                   lambda v: v >= SQLITE_CREATES_PER_S)
+        if run.growth() is not None:
+            target(f"{e}: creates into a release of {run.seeded['grow_links']:,}+ links ≥ {GROWTH_TARGET:.2f}x those "
+                   "into new releases (within 1.3x)", run.growth(), "{:.2f}x", lambda v: v >= GROWTH_TARGET)
+        target(f"{e}: idle RSS ({run.seeded['links']:,} links, started, no load) < {IDLE_RSS_MB} MB", run.idle_rss,
+               "{:.1f} MB", lambda v: v < IDLE_RSS_MB)
+    if scaling:
+        big = max(scaling)
+        target(f"SQLite: start-up to ready with {big:,} links < {STARTUP_MS} ms", scaling[big]["startup"] * 1000,
+               "{:.0f} ms", lambda v: v < STARTUP_MS)
+        target(f"SQLite: idle RSS with {big:,} links < {IDLE_RSS_MB} MB", scaling[big]["idle_rss"], "{:.1f} MB",
+               lambda v: v < IDLE_RSS_MB)
+        target(f"SQLite: a GET one link costs ≤ {SCALING_TARGET}x with {big:,} links as with {min(scaling):,}",
+               scaling[min(scaling)]["rps"] / scaling[big]["rps"], "{:.2f}x", lambda v: v <= SCALING_TARGET)
+    return "\n".join(["| Target | measured | |", "|---|---:|---|"] + rows)
+
+
+def plot(title, series, path):
+    """Latency percentiles of several runs on one figure; `series`: (label, wrk result)."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    directory.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
     percentiles = [i / 10 for i in range(1, 1000)]
-    for name, r in results:
-        fig, ax = plt.subplots(figsize=(7, 4))
-        ax.plot([v / 1000 for v in r["curve"]], percentiles)
-        ax.set_xscale("log")
-        ax.set_xlabel("latency (ms, log scale)")
-        ax.set_ylabel("percentile of requests")
-        ax.set_title(f"{name}: {r['rps']:,.0f} req/s, p50 {r['p50'] / 1000:.2f} ms, p99 {r['p99'] / 1000:.2f} ms")
-        ax.grid(True, which="both", alpha=0.3)
-        fig.tight_layout()
-        fig.savefig(directory / f"{name}.png", dpi=100)
-        plt.close(fig)
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    for label, r in series:
+        ax.plot([max(v, 1) / 1000 for v in r["curve"]], percentiles,
+                label=f"{label}: {r['rps']:,.0f} req/s, p99 {ms(r['p99'])} ms")
+    ax.set_xscale("log")
+    ax.set_xlabel("latency (ms, log scale)")
+    ax.set_ylabel("percentile of requests")
+    ax.set_title(title)
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize="small", loc="lower right")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def links_plots(base, runs, directory):
+    """One figure per scenario: every engine, and the baselines it is compared with. Returns
+    the (title, file name) of each."""
+    made = []
+    for name in SCENARIO_ORDER + ["create_fresh", "create_grow"]:
+        series = []
+        if name in READS:
+            series.append(("baseline: fixed JSON", base))
+        for run in runs:
+            pg = run.pg_base(name)
+            if pg:
+                series.append(("baseline: PostgreSQL one " + ("SELECT" if name in READS else "INSERT"), pg))
+        series += [(run.engine, run.rows[name]) for run in runs if name in run.rows]
+        if len(series) > (1 if name in READS else 0):
+            plot(SCENARIO_TITLES[name], series, directory / f"{name}.png")
+            made.append((SCENARIO_TITLES[name], f"{name}.png"))
+    return made
+
+
+def relinks_server(binaries, database, work, engine, env=None):
+    port = free_port()
+    server, startup = start_relinks(binaries, database, port, storage=work / f"files-{engine.lower()}", env=env)
+    return server, startup, f"http://127.0.0.1:{port}"
+
+
+def run_engine(args, binaries, work, engine, database, size, seconds, warm):
+    """One engine: seeded afresh; relinks' scenarios; the growing-release pair; on PostgreSQL,
+    the one-query baselines on the same data."""
+    quick, connections = args.quick, args.connections
+    if database.startswith("postgres"):
+        ensure_database(database)
+        subprocess.run(["psql", database, "-Xqc", "DROP SCHEMA public CASCADE; CREATE SCHEMA public;"], check=True)
+    # Enough new releases that each receives about FRESH_LINKS links, whatever the rate.
+    fresh = 20 if quick else max(100, seconds * 40)
+    grow = 1_000 if quick else 10_000
+    run = EngineRun(engine, seed(binaries, database, *size, fresh=fresh, grow=grow))
+    seeded = run.seeded
+
+    server, run.startup, url = relinks_server(binaries, database, work, engine)
+    try:
+        run.idle_rss = idle_rss(server, quick)
+        for name in SCENARIO_ORDER:
+            # Reads are warmed up first, as the baseline is; writes are measured from a cold start.
+            run.rows[name] = wrk(url, name, seconds, connections, THREADS, seeded, warmup=warm if name in READS else 0)
+        run.peak_rss = peak_rss_mb(server.process.pid)
+    finally:
+        server.stop()
+
+    # Creates into one release at a time, the same load twice: new releases (each takes about
+    # FRESH_LINKS links, then the next), then one release that holds `grow` links already and
+    # grows from there. A relinks of its own, whose release size limit lets it grow.
+    server, _, url = relinks_server(binaries, database, work, engine, env={"RELINKS_MAX_LINKS_PER_RELEASE": str(GROW_MAX_LINKS)})
+    try:
+        one = {"BENCH_PROJECT": str(seeded["extra_project"])}
+        if warm:
+            wrk(url, "create", warm, connections, THREADS, seeded)
+        run.rows["create_fresh"] = wrk(url, "create_one", seconds, connections, THREADS, env=dict(
+            one, BENCH_FRESH_COUNT=str(seeded["fresh_releases"]), BENCH_FRESH_EVERY=str(FRESH_LINKS // THREADS)))
+        run.rows["create_grow"] = wrk(url, "create_one", seconds, connections, THREADS,
+                                      env=dict(one, BENCH_TAG=seeded["grow_release"]))
+        r = run.rows["create_grow"]
+        run.grow_links_after = seeded["grow_links"] + r["requests"] - r["status_errors"]
+    finally:
+        server.stop()
+
+    if run.postgres:
+        # PostgreSQL's own limit on the same data: one SELECT per GET, one INSERT per POST.
+        port = free_port()
+        baseline = Server([str(binaries / "relinks-bench"), "pg-baseline", "--listen", f"127.0.0.1:{port}",
+                           "--database", database])
+        try:
+            wait_ready(f"http://127.0.0.1:{port}/ready")
+            url = f"http://127.0.0.1:{port}"
+            run.select = wrk(url, "get_link", seconds, connections, THREADS, seeded, warmup=warm)
+            run.insert = wrk(url, "create", seconds, connections, THREADS, seeded)
+        finally:
+            baseline.stop()
+    return run
 
 
 def run_links(args, binaries, work, seconds, warm):
@@ -230,28 +492,16 @@ def run_links(args, binaries, work, seconds, warm):
     size = (2, 50, 500) if quick else (10, 10_000, 100_000)
     port = free_port()
     baseline = Server([str(binaries / "relinks-bench"), "baseline", "--listen", f"127.0.0.1:{port}"])
-    wait_ready(f"http://127.0.0.1:{port}/fixed")
-    base = wrk(f"http://127.0.0.1:{port}", "baseline", seconds, args.connections, 2, warmup=warm)
-    baseline.stop()
+    try:
+        wait_ready(f"http://127.0.0.1:{port}/fixed")
+        base = wrk(f"http://127.0.0.1:{port}", "baseline", seconds, args.connections, THREADS, warmup=warm)
+    finally:
+        baseline.stop()
 
-    report = []
     engines = [("SQLite", f"sqlite://{work}/bench.db")]
     if args.postgres:
         engines.append(("PostgreSQL", args.postgres))
-    for engine, database in engines:
-        if database.startswith("postgres"):
-            subprocess.run(["psql", database, "-qc", "DROP SCHEMA public CASCADE; CREATE SCHEMA public;"], check=True)
-        seeded = seed(binaries, database, *size)
-        port = free_port()
-        server, startup = start_relinks(binaries, database, port)
-        rows = []
-        for name in ["get_link", "list_100", "release_100", "redirect", "create", "put", "mix"]:
-            # Reads are warmed up first, as the baseline is; writes are measured from a cold start.
-            rows.append((name, wrk(f"http://127.0.0.1:{port}", name, seconds, args.connections, 2, seeded,
-                                   warmup=warm if name in READS else 0)))
-        rss = peak_rss_mb(server.process.pid)
-        server.stop()
-        report.append((engine, seeded, startup, rss, rows))
+    runs = [run_engine(args, binaries, work, engine, database, size, seconds, warm) for engine, database in engines]
 
     scaling = None
     if not quick and not args.no_scaling:
@@ -259,43 +509,66 @@ def run_links(args, binaries, work, seconds, warm):
         for links in (1_000, 1_000_000):
             database = f"sqlite://{work}/scale-{links}.db"
             seed(binaries, database, 10, max(links // 100, 10), links)
-            port = free_port()
-            server, _ = start_relinks(binaries, database, port)
-            scaling[links] = wrk(f"http://127.0.0.1:{port}", "get_link", seconds, args.connections, 2,
-                                 warmup=warm)["rps"]
-            server.stop()
-    return base, report, scaling
+            server, startup, url = relinks_server(binaries, database, work, f"scale-{links}")
+            try:
+                figures = {"startup": startup, "idle_rss": idle_rss(server, quick)}
+                figures["rps"] = wrk(url, "get_link", seconds, args.connections, THREADS, warmup=warm)["rps"]
+            finally:
+                server.stop()
+            scaling[links] = figures
+    return base, runs, scaling
 
 
-def links_report(base, report, scaling):
-    out = []
-    for engine, seeded, startup, rss, rows in report:
-        out.append(f"\n## {engine}: {seeded['projects']} projects, {seeded['releases']:,} releases, {seeded['links']:,} links\n")
-        out.append(table(rows, base))
-        out.append(f"\nStart-up to ready: {startup * 1000:.0f} ms. Peak RSS under load: {rss:.1f} MB.")
-        reads_p99 = max(r["p99"] for n, r in rows if n in READS) / 1000
-        out.append(
-            f"Worst p99 of the read scenarios: {reads_p99:.2f} ms (the baseline's own p99 on this machine: "
-            f"{base['p99'] / 1000:.2f} ms)."
-        )
-        targets = ", ".join(
-            f"{SCENARIO_TITLES[n]} {r['rps'] / base['rps']:.2f}x (target {TARGETS[n]}x)" for n, r in rows if n in TARGETS
-        )
-        out.append(f"Targets: {targets}; creates {dict(rows)['create']['rps']:,.0f}/s (target 5,000/s).")
+def links_report(base, runs, scaling, plots):
+    if not runs:
+        return []
+    out = ["\n## Links: " + ", ".join(
+        f"{run.engine} ({run.seeded['projects']} projects, {run.seeded['releases']:,} releases, "
+        f"{run.seeded['links']:,} links)" for run in runs) + "\n"]
+    out.append(baseline_table(base, runs))
+    out.append("")
+    out.append(scenario_table(base, runs))
+    out.append("")
+    out.append(
+        "× fixed JSON: req/s over the fixed-JSON baseline's; × PG baseline: over PostgreSQL's own limit on the same "
+        "data, one prepared SELECT by id for reads, one INSERT … RETURNING (autocommit; the schema's triggers fire) "
+        "for writes. Writes are measured from a cold start, reads and the baselines after the warm-up. "
+        "non-2xx/3xx: answers other than 2xx/3xx plus socket errors, per engine.")
+    for run in runs:
+        r = run.rows
+        line = (f"\n**{run.engine}**: start-up to ready {run.startup * 1000:.0f} ms; idle RSS {run.idle_rss:.1f} MB "
+                f"(started, {run.seeded['links']:,} links, no load); peak RSS under load {run.peak_rss:.1f} MB; worst p99 "
+                f"of the reads {run.worst_read_p99_ms():.2f} ms (the fixed-JSON baseline's p99: {ms(base['p99'])} ms).")
+        if run.growth() is not None:
+            line += (f" Growing release: creates into new releases (each takes about {FRESH_LINKS:,} links, then the "
+                     f"next) {r['create_fresh']['rps']:,.0f}/s; into one release from {run.seeded['grow_links']:,} to "
+                     f"{run.grow_links_after:,} links {r['create_grow']['rps']:,.0f}/s: {run.growth():.2f}x.")
+        out.append(line)
     if scaling:
-        cost = scaling[1_000] / scaling[1_000_000]
+        small, big = min(scaling), max(scaling)
         out.append(
-            f"\n## Scaling\n\nGET one link: {scaling[1_000]:,.0f} req/s with 1,000 links stored, "
-            f"{scaling[1_000_000]:,.0f} req/s with 1,000,000: a request costs {cost:.2f}x as much "
-            "with the larger store (target: at most 1.3x)."
+            f"\n## Scaling (SQLite)\n\nGET one link: {scaling[small]['rps']:,.0f} req/s with {small:,} links stored, "
+            f"{scaling[big]['rps']:,.0f} req/s with {big:,}: a request costs "
+            f"{scaling[small]['rps'] / scaling[big]['rps']:.2f}x as much with the larger store. Start-up to ready: "
+            f"{scaling[small]['startup'] * 1000:.0f} ms with {small:,} links, {scaling[big]['startup'] * 1000:.0f} ms "
+            f"with {big:,} (the first start after seeding); idle RSS {scaling[small]['idle_rss']:.1f} MB and "
+            f"{scaling[big]['idle_rss']:.1f} MB."
         )
+    out.append("\n## Targets\n")
+    out.append(targets_table(base, runs, scaling))
+    if plots:
+        out.append("\n## Plots\n")
+        out.append("Latency percentiles of each scenario, every engine and the baselines it is compared with "
+                   "(bench/plots/links/).\n")
+        for title, name in plots:
+            out.append(f"![{title}](plots/links/{name})")
     return out
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="a few seconds, small data, debug build: checks that the harness runs")
-    parser.add_argument("--postgres", help="also run on this PostgreSQL database URL (it is emptied first)")
+    parser.add_argument("--postgres", help="also run on this PostgreSQL database URL (created when missing, emptied first)")
     parser.add_argument("--seconds", type=int, default=None, help="duration of each scenario, whole seconds")
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--no-plots", action="store_true")
@@ -309,6 +582,8 @@ def main():
         sys.exit("wrk is not installed (Debian: apt-get install wrk)")
     if args.only != "links" and shutil.which("curl") is None:
         sys.exit("curl is not installed (Debian: apt-get install curl); the file transfers need it")
+    if args.postgres and shutil.which("psql") is None:
+        sys.exit("psql is not installed (Debian: apt-get install postgresql-client); --postgres needs it")
     quick = args.quick
     seconds = args.seconds or (1 if quick else 10)
     warm = 0 if quick else 2
@@ -317,31 +592,41 @@ def main():
     sharing = Sharing()
     try:
         disk = fsync_rate(work, 0.3 if quick else 2.0)
-        base, report, scaling = run_links(args, binaries, work, seconds, warm) if args.only != "files" else (None, [], None)
+        base, runs, scaling = run_links(args, binaries, work, seconds, warm) if args.only != "files" else (None, [], None)
         transfers = files.run(binaries, work, quick, seconds, args.connections, warm) if args.only != "links" else None
+
+        plots = []
+        if not args.no_plots:
+            if runs:
+                plots = links_plots(base, runs, ROOT / "bench" / "plots" / "links")
+            if transfers:
+                plot(f"1 MiB downloads, {args.connections} at a time",
+                     [("baseline: axum file server", transfers["baseline"]["small"]),
+                      ("relinks", transfers["relinks"]["small"])],
+                     ROOT / "bench" / "plots" / "files" / "downloads_1mib.png")
 
         out = []
         out.append("# relinks benchmark results\n")
         out.append(f"- Date: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M UTC}; commit {commit()}")
         out.append(f"- Machine: {machine()}; {sharing.describe()}")
-        out.append(f"- Load: wrk, 2 threads, {args.connections} connections, {seconds:g} s per scenario (reads and the baselines after "
-                   f"{warm} s of unmeasured warm-up), loopback, on the same machine")
+        out.append(f"- Load: wrk, {THREADS} threads, {args.connections} connections, {seconds:g} s per scenario (reads and "
+                   f"the baselines after {warm} s of unmeasured warm-up), loopback, on the same machine")
+        out.append("- relinks: `relinks serve` as it runs by default, with rate limits on (RELINKS_RATE_LIMITS=on) but "
+                   f"set far above the load (per user, per address and failed authentications before a ban: {HIGH:,} a "
+                   "minute), so every request is counted and none refused; the growing-release scenario's relinks "
+                   f"allows {GROW_MAX_LINKS:,} links per release (RELINKS_MAX_LINKS_PER_RELEASE)")
         out.append(f"- Disk: {disk:,.0f} fsyncs/s measured in the data directory")
         out.append(f"- Build: {'debug (quick run)' if quick else 'release'}")
-        out.extend(links_report(base, report, scaling))
+        out.extend(links_report(base, runs, scaling, plots))
         if transfers:
             out.append(files.report(transfers))
+            if not args.no_plots:
+                out.append("\n![1 MiB downloads](plots/files/downloads_1mib.png)")
         text = "\n".join(out) + "\n"
         print(text)
         results = args.results or (None if quick or args.only else ROOT / "bench" / "RESULTS.md")
         if results:
             Path(results).write_text(text)
-        if not args.no_plots:
-            for engine, _, _, _, rows in report:
-                plot([("baseline", base)] + rows, ROOT / "bench" / "plots" / engine.lower())
-            if transfers:
-                plot([("files-baseline", transfers["baseline"]["small"]), ("download", transfers["relinks"]["small"])],
-                     ROOT / "bench" / "plots" / "files")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
