@@ -6,13 +6,17 @@
 
 use std::sync::Arc;
 
+use std::time::Instant;
+
+use axum::extract::{Request, State};
+use axum::middleware::Next;
+use axum::response::Response;
 use axum::Router;
 use tower::ServiceBuilder;
-use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::trace::TraceLayer;
+use tracing::Instrument;
 
-use crate::http::middleware::{self, Limits, RandomRequestId, REQUEST_ID};
+use crate::http::middleware::{self, Limits, MonitoringAllowList, REQUEST_ID};
+use crate::http::ratelimit::Limiter;
 use crate::http::routes::{api_routes, Route};
 use crate::http::{metrics, App};
 use crate::store::Store;
@@ -62,42 +66,71 @@ pub fn router<S: Store>(app: App<S>) -> Router {
         .fallback(web::dispatch::<S>)
         .method_not_allowed_fallback(middleware::method_not_allowed)
         .with_state(app);
+    let around = Around {
+        headers,
+        tracker,
+        monitoring,
+        limiter,
+        limits,
+    };
     let service = ServiceBuilder::new()
-        .layer(tower::util::MapRequestLayer::new(
-            middleware::drop_unacceptable_request_id,
-        ))
-        .layer(SetRequestIdLayer::new(REQUEST_ID, RandomRequestId))
-        .layer(
-            TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
-                let id = request
-                    .headers()
-                    .get(REQUEST_ID)
-                    .and_then(|v| v.to_str().ok())
-                    .unwrap_or_default();
-                // The URI is logged without its query: a private_token there must not reach logs.
-                tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id = %id)
-            }),
-        )
-        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
-        .layer(CatchPanicLayer::custom(middleware::panic_response))
-        .layer(axum::middleware::from_fn_with_state(
-            headers,
-            web::with_security_headers,
-        ))
-        .layer(axum::middleware::from_fn_with_state(tracker, metrics::track))
-        .layer(axum::middleware::from_fn_with_state(
-            monitoring,
-            middleware::monitoring_allow_list,
-        ))
-        .layer(axum::middleware::from_fn_with_state(
-            limiter,
-            middleware::rate_limit,
-        ))
-        .layer(axum::middleware::from_fn(middleware::store_scope))
-        .layer(axum::middleware::from_fn_with_state(
-            limits,
-            middleware::guard_limits,
-        ))
+        .layer(axum::middleware::from_fn_with_state(around, around_request))
         .service(routed);
     Router::new().fallback_service(service)
+}
+
+/// What [`around_request`] needs.
+#[derive(Clone)]
+struct Around {
+    headers: web::HeaderPolicy,
+    tracker: Arc<metrics::Tracker>,
+    monitoring: MonitoringAllowList,
+    limiter: Arc<Limiter>,
+    limits: Limits,
+}
+
+/// Every request's way in and out, outermost first: its id (a client's own only when plain),
+/// its tracing span, security headers, metrics, the monitoring allow-list, rate limits, the
+/// store's scopes (read freshness, audit context), the header-size limit and the time-out, and
+/// the panic guard around the handler. One layer calling plain functions: a layer each boxed
+/// its future and cloned the chain below it, for every request.
+async fn around_request(
+    State(around): State<Around>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let id = middleware::request_id(&mut request);
+    // The URI is logged without its query: a private_token there must not reach logs.
+    let span = tracing::info_span!(
+        "request",
+        method = %request.method(),
+        path = %request.uri().path(),
+        request_id = %id.to_str().unwrap_or_default()
+    );
+    let started = Instant::now();
+    let answered = web::with_security_headers(&around.headers, request, |request| {
+        metrics::track(&around.tracker, request, |request| {
+            middleware::monitoring_allow_list(&around.monitoring, request, |request| {
+                middleware::rate_limit(&around.limiter, request, |request| {
+                    middleware::store_scope(request, |request| {
+                        middleware::guard_limits(around.limits, request, |request| {
+                            middleware::catch_panic(next.run(request))
+                        })
+                    })
+                })
+            })
+        })
+    });
+    let mut response = answered.instrument(span.clone()).await;
+    let latency = started.elapsed();
+    let status = response.status();
+    span.in_scope(|| {
+        if status.is_server_error() {
+            tracing::error!(%status, ?latency, "response failed");
+        } else {
+            tracing::debug!(%status, ?latency, "finished processing request");
+        }
+    });
+    response.headers_mut().entry(REQUEST_ID).or_insert(id);
+    response
 }

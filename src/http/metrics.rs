@@ -8,11 +8,11 @@ use std::time::Instant;
 
 use axum::extract::{Request, State};
 use axum::http::{header, Method, StatusCode};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use prometheus::{
     Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder,
 };
+use std::future::Future;
 
 use super::error::ApiError;
 use super::App;
@@ -137,11 +137,15 @@ impl Tracker {
 
 /// Counts and times every request under its route template (never the concrete path, which
 /// would hold names and tokens and grow without bound).
-pub async fn track(State(tracker): State<Arc<Tracker>>, request: Request, next: Next) -> Response {
+pub async fn track<F: Future<Output = Response>>(
+    tracker: &Tracker,
+    request: Request,
+    next: impl FnOnce(Request) -> F,
+) -> Response {
     let route = tracker.template(request.uri().path());
     let method = method_label(request.method());
     let started = Instant::now();
-    let response = next.run(request).await;
+    let response = next(request).await;
     let metrics = &tracker.metrics;
     metrics
         .latency

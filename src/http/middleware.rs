@@ -3,32 +3,19 @@
 //! the audit context of writes, the header-size limit and the request time-out; and the
 //! monitoring allow-list of `/-/metrics`.
 
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use tower_http::request_id::{MakeRequestId, RequestId};
 
 use super::error::{json_response, ApiError};
 use super::ratelimit::{Limiter, Outcome, RateTicket};
 use super::request::client_ip;
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
-
-/// Request ids in UUID v4 form from the thread's random generator: `MakeRequestUuid` asks the
-/// kernel for randomness on every request, a system call on the hot path.
-#[derive(Clone, Copy)]
-pub struct RandomRequestId;
-impl MakeRequestId for RandomRequestId {
-    fn make_request_id<B>(&mut self, _: &axum::http::Request<B>) -> Option<RequestId> {
-        HeaderValue::from_bytes(&uuid_v4(rand::random()))
-            .ok()
-            .map(RequestId::new)
-    }
-}
 
 /// `bits` as a version 4 UUID's text. Written digit by digit: this runs for every request, and
 /// `format!` cost more than the rest of the request id.
@@ -59,19 +46,32 @@ pub fn is_acceptable_request_id(value: &[u8]) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b':' | b'-'))
 }
 
-pub fn drop_unacceptable_request_id<B>(
-    mut request: axum::http::Request<B>,
-) -> axum::http::Request<B> {
+/// The request's id: the client's own when it is acceptable (and the only one), else a new
+/// one (UUID v4 from the thread's random generator: the kernel's on every request would be a
+/// system call on the hot path). It is set on the request, for the handlers and the audit
+/// context, and returned, for the answer.
+pub fn request_id(request: &mut Request) -> HeaderValue {
     let ids = request.headers().get_all(REQUEST_ID);
     let mut values = ids.iter();
-    let keep = match (values.next(), values.next()) {
-        (Some(only), None) => is_acceptable_request_id(only.as_bytes()),
-        _ => false,
-    };
-    if !keep {
-        request.headers_mut().remove(REQUEST_ID);
+    if let (Some(only), None) = (values.next(), values.next()) {
+        if is_acceptable_request_id(only.as_bytes()) {
+            return only.clone();
+        }
     }
-    request
+    let id = HeaderValue::from_bytes(&uuid_v4(rand::random()))
+        .unwrap_or_else(|_| HeaderValue::from_static("-"));
+    request.headers_mut().insert(REQUEST_ID, id.clone());
+    id
+}
+
+/// A panic still answers in GitLab's shape (500), and the request's other layers still see
+/// an answer.
+pub async fn catch_panic(handled: impl Future<Output = Response>) -> Response {
+    use futures_util::FutureExt;
+    match std::panic::AssertUnwindSafe(handled).catch_unwind().await {
+        Ok(response) => response,
+        Err(_) => panic_response(),
+    }
 }
 
 /// Unsupported methods on known paths: GitLab's catch-all 404.
@@ -79,8 +79,7 @@ pub async fn method_not_allowed() -> ApiError {
     ApiError::route_not_found()
 }
 
-/// A panic still answers in GitLab's shape.
-pub fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+fn panic_response() -> Response {
     json_response(
         StatusCode::INTERNAL_SERVER_ERROR,
         &serde_json::json!({ "message": "500 Internal Server Error" }),
@@ -97,7 +96,11 @@ pub struct Limits {
 /// than the time-out gets 503 (as GitLab's front does when a worker times out). As with any
 /// 503, a write already handed to the database may still complete: clients retry, and link
 /// writes are idempotent in effect (a retried create meets its own name and gets 400).
-pub async fn guard_limits(State(limits): State<Limits>, request: Request, next: Next) -> Response {
+pub async fn guard_limits<F: Future<Output = Response>>(
+    limits: Limits,
+    request: Request,
+    next: impl FnOnce(Request) -> F,
+) -> Response {
     let header_bytes: usize = request
         .headers()
         .iter()
@@ -112,9 +115,9 @@ pub async fn guard_limits(State(limits): State<Limits>, request: Request, next: 
     if receives_a_file(request.method(), request.uri().path()) {
         // A 1 GiB upload over a slow link takes longer than any request should: the transfer
         // is cut when it stalls instead (`TransferLimits::idle_timeout`).
-        return next.run(request).await;
+        return next(request).await;
     }
-    match tokio::time::timeout(limits.request_timeout, next.run(request)).await {
+    match tokio::time::timeout(limits.request_timeout, next(request)).await {
         Ok(response) => response,
         Err(_) => {
             tracing::warn!(timeout = ?limits.request_timeout, "request timed out");
@@ -142,13 +145,19 @@ pub fn receives_a_file(method: &Method, path: &str) -> bool {
 /// audit context (its address and request id; the author is named when the caller is
 /// authenticated), with which writes made while answering are recorded. GET and HEAD never
 /// write, so they pay for no context.
-pub async fn store_scope(request: Request, next: Next) -> Response {
+pub async fn store_scope<F: Future<Output = Response>>(
+    request: Request,
+    next: impl FnOnce(Request) -> F,
+) -> Response {
     crate::store::cached::request_scope(audit_scope(request, next)).await
 }
 
-async fn audit_scope(request: Request, next: Next) -> Response {
+async fn audit_scope<F: Future<Output = Response>>(
+    request: Request,
+    next: impl FnOnce(Request) -> F,
+) -> Response {
     if matches!(*request.method(), Method::GET | Method::HEAD) {
-        return next.run(request).await;
+        return next(request).await;
     }
     let context = crate::store::audit::AuditContext {
         ip_address: client_ip(request.extensions()).map(|ip| ip.to_string()),
@@ -159,29 +168,29 @@ async fn audit_scope(request: Request, next: Next) -> Response {
             .map(str::to_owned),
         ..Default::default()
     };
-    crate::store::audit::scope(context, next.run(request)).await
+    crate::store::audit::scope(context, next(request)).await
 }
 
 /// Gives the request its rate-limit ticket, which authentication settles once it knows the
 /// caller (see `ratelimit`); a request that never named its caller counts against its address
 /// when it has been answered, and over the limit (or from a banned address) that answer becomes
 /// the 429. Health checks and metrics are never limited.
-pub async fn rate_limit(
-    State(limiter): State<Arc<Limiter>>,
+pub async fn rate_limit<F: Future<Output = Response>>(
+    limiter: &Arc<Limiter>,
     mut request: Request,
-    next: Next,
+    next: impl FnOnce(Request) -> F,
 ) -> Response {
     let path = request.uri().path();
     let monitoring = path.starts_with("/-/") && !path.starts_with("/-/project/");
     if limiter.is_off() || monitoring {
-        return next.run(request).await;
+        return next(request).await;
     }
     let Some(ip) = client_ip(request.extensions()) else {
-        return next.run(request).await;
+        return next(request).await;
     };
-    let ticket = RateTicket::new(limiter, ip);
+    let ticket = RateTicket::new(limiter.clone(), ip);
     request.extensions_mut().insert(ticket.clone());
-    let response = next.run(request).await;
+    let response = next(request).await;
     match ticket.settle(Outcome::Anonymous) {
         Ok(()) => response,
         Err(throttled) => throttled.into_response(),
@@ -225,22 +234,22 @@ impl MonitoringAllowList {
 
 /// `/-/metrics` only for listed addresses; a plain 404 for the others (as GitLab answers its
 /// health check there).
-pub async fn monitoring_allow_list(
-    State(allowed): State<MonitoringAllowList>,
+pub async fn monitoring_allow_list<F: Future<Output = Response>>(
+    allowed: &MonitoringAllowList,
     request: Request,
-    next: Next,
+    next: impl FnOnce(Request) -> F,
 ) -> Response {
     if request.uri().path() == "/-/metrics"
         && !client_ip(request.extensions()).is_some_and(|ip| allowed.allows(ip))
     {
         return (StatusCode::NOT_FOUND, "Not Found").into_response();
     }
-    next.run(request).await
+    next(request).await
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{uuid_v4, MonitoringAllowList};
+    use super::*;
 
     #[test]
     fn the_allow_list_takes_networks_and_addresses() {
@@ -305,5 +314,47 @@ mod tests {
             Some("01234567-89ab-4def-bedc-ba9876543210")
         );
         assert_eq!(&uuid_v4(0)[..], b"00000000-0000-4000-8000-000000000000");
+    }
+
+    #[tokio::test]
+    async fn a_panicking_handler_answers_500_in_gitlabs_shape() {
+        let response = catch_panic(async {
+            if std::hint::black_box(true) {
+                panic!("a bug");
+            }
+            StatusCode::OK.into_response()
+        })
+        .await;
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let body = axum::body::to_bytes(response.into_body(), 1024)
+            .await
+            .unwrap_or_default();
+        assert_eq!(&body[..], br#"{"message":"500 Internal Server Error"}"#);
+    }
+
+    #[test]
+    fn a_plain_request_id_is_kept_and_any_other_replaced() {
+        let with = |ids: &[&str]| {
+            let mut request = Request::new(axum::body::Body::empty());
+            for id in ids {
+                request.headers_mut().append(
+                    REQUEST_ID,
+                    HeaderValue::from_str(id).unwrap_or(HeaderValue::from_static("x")),
+                );
+            }
+            let id = request_id(&mut request);
+            let on_request: Vec<_> = request
+                .headers()
+                .get_all(REQUEST_ID)
+                .iter()
+                .cloned()
+                .collect();
+            assert_eq!(on_request, vec![id.clone()]);
+            id
+        };
+        assert_eq!(with(&["ci.job:42_a-b"]), "ci.job:42_a-b");
+        assert_eq!(with(&["bad id"]).len(), 36);
+        assert_eq!(with(&["a", "b"]).len(), 36);
+        assert_eq!(with(&[]).len(), 36);
     }
 }

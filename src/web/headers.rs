@@ -1,7 +1,9 @@
 //! Headers every answer carries, pages and API alike: the Content-Security-Policy and its
 //! companions, `Cache-Control` for answers that set none, and HSTS over https.
 
-use axum::extract::{Request, State};
+use std::future::Future;
+
+use axum::extract::Request;
 use axum::http::{header, HeaderValue};
 use axum::response::Response;
 
@@ -37,13 +39,13 @@ fn cache_control(api: bool, response: &Response) -> HeaderValue {
 /// stylesheet and script), no MIME sniffing, no referrer (permanent links may carry tokens), no
 /// framing, a `Cache-Control` that keeps private answers out of shared caches, and HSTS when
 /// relinks is served over https.
-pub async fn with_security_headers(
-    State(policy): State<HeaderPolicy>,
+pub async fn with_security_headers<F: Future<Output = Response>>(
+    policy: &HeaderPolicy,
     request: Request,
-    next: axum::middleware::Next,
+    next: impl FnOnce(Request) -> F,
 ) -> Response {
     let api = request.uri().path().starts_with("/api/");
-    let mut response = next.run(request).await;
+    let mut response = next(request).await;
     if !response.headers().contains_key(header::CACHE_CONTROL) {
         let value = cache_control(api, &response);
         response.headers_mut().insert(header::CACHE_CONTROL, value);
@@ -57,13 +59,13 @@ pub async fn with_security_headers(
     }
     let set = [
         (
-            "content-security-policy",
+            header::CONTENT_SECURITY_POLICY,
             "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; \
              form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
         ),
-        ("x-content-type-options", "nosniff"),
-        ("referrer-policy", "no-referrer"),
-        ("x-frame-options", "DENY"),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::REFERRER_POLICY, "no-referrer"),
+        (header::X_FRAME_OPTIONS, "DENY"),
     ];
     for (name, value) in set {
         headers.insert(name, HeaderValue::from_static(value));
