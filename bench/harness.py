@@ -391,7 +391,7 @@ def plot(title, series, path):
 
     path.parent.mkdir(parents=True, exist_ok=True)
     percentiles = [i / 10 for i in range(1, 1000)]
-    fig, ax = plt.subplots(figsize=(8, 4.5))
+    fig, ax = plt.subplots(figsize=(8, 5.5))
     for label, r in series:
         ax.plot([max(v, 1) / 1000 for v in r["curve"]], percentiles,
                 label=f"{label}: {r['rps']:,.0f} req/s, p99 {ms(r['p99'])} ms")
@@ -400,7 +400,8 @@ def plot(title, series, path):
     ax.set_ylabel("percentile of requests")
     ax.set_title(title)
     ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize="small", loc="lower right")
+    # Below the axes: the curves fill the plot from corner to corner.
+    ax.legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2, frameon=False)
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
