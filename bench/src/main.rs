@@ -8,7 +8,8 @@
 //! - `baseline`: a minimal axum server on the same runtime settings as relinks, answering a
 //!   fixed link JSON with no database and no auth: the ceiling relinks is compared with.
 //! - `pg-baseline`: PostgreSQL's own ceiling, a minimal axum + sqlx server answering GET of a
-//!   link with one prepared `SELECT` and POST with one `INSERT … RETURNING` (pg_baseline.rs).
+//!   link with one prepared `SELECT` and POST with one `INSERT … RETURNING` (pg_baseline.rs);
+//!   `--plain`: into a copy of the table without its triggers.
 //! - `files-baseline`: a minimal axum file server, the ceiling of relinks' file transfers:
 //!   `PUT /files/:name` streams the body into a file of a directory, SHA-256 computed as it
 //!   goes, fsynced, then renamed into place; `GET /files/:name` streams it back with its
@@ -84,6 +85,9 @@ enum Command {
         /// The seeded PostgreSQL database.
         #[arg(long)]
         database: String,
+        /// POST inserts into a copy of release_links without its triggers and foreign key.
+        #[arg(long)]
+        plain: bool,
     },
     FilesBaseline {
         #[arg(long, default_value = "127.0.0.1:8091")]
@@ -564,9 +568,11 @@ fn main() -> anyhow::Result<()> {
             axum::serve(listener, app).await?;
             Ok(())
         }),
-        Command::PgBaseline { listen, database } => {
-            runtime().block_on(pg_baseline::serve(&listen, &database))
-        }
+        Command::PgBaseline {
+            listen,
+            database,
+            plain,
+        } => runtime().block_on(pg_baseline::serve(&listen, &database, plain)),
         Command::FilesBaseline { listen, dir } => {
             runtime().block_on(files_baseline(&listen, dir))
         }

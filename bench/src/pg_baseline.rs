@@ -10,9 +10,12 @@
 //!   the tag names (`v<id>`, or `v-big`, release 1), with no query to find it.
 //!
 //! The same URLs as relinks', so the same wrk scenarios drive both. No auth, no validation, no
-//! count of the release's links; the schema's triggers (the release touched, the audit event)
-//! fire as they do for relinks. A unique violation is answered 400, any other failure 500,
-//! and wrk counts either.
+//! count of the release's links; the schema's triggers (the release touched, the audit event,
+//! and whatever else the schema of the day does on a link write) fire as they do for relinks.
+//! With `--plain`, POST inserts instead into `relinks_bench.plain_links`, a copy of
+//! `release_links` made afresh at start (`LIKE … INCLUDING ALL`: the same columns, identity and
+//! unique indexes; no trigger, no foreign key): a reference that does not move with the schema.
+//! A unique violation is answered 400, any other failure 500, and wrk counts either.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -34,6 +37,24 @@ const INSERT: &str = "INSERT INTO release_links (release_id, name, url, filepath
                       created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $6) \
                       RETURNING id, release_id, name, url, filepath, link_type, created_at, \
                       updated_at";
+
+const PLAIN_INSERT: &str = "INSERT INTO relinks_bench.plain_links (release_id, name, url, \
+                            filepath, link_type, created_at, updated_at) \
+                            VALUES ($1, $2, $3, $4, $5, $6, $6) \
+                            RETURNING id, release_id, name, url, filepath, link_type, \
+                            created_at, updated_at";
+
+const PLAIN_TABLE: [&str; 3] = [
+    "CREATE SCHEMA IF NOT EXISTS relinks_bench",
+    "DROP TABLE IF EXISTS relinks_bench.plain_links",
+    "CREATE TABLE relinks_bench.plain_links (LIKE public.release_links INCLUDING ALL)",
+];
+
+#[derive(Clone)]
+struct Server {
+    pool: PgPool,
+    insert: &'static str,
+}
 
 #[derive(sqlx::FromRow)]
 struct Row {
@@ -130,7 +151,7 @@ fn now_micros() -> i64 {
 }
 
 async fn get_link(
-    State(pool): State<PgPool>,
+    State(Server { pool, .. }): State<Server>,
     Path((_project, _tag, id)): Path<(String, String, i64)>,
 ) -> Result<Json<Entity>, Failure> {
     // sqlx prepares the statement once per connection and keeps it.
@@ -144,12 +165,12 @@ async fn get_link(
 }
 
 async fn create_link(
-    State(pool): State<PgPool>,
+    State(Server { pool, insert }): State<Server>,
     Path((_project, tag)): Path<(String, String)>,
     Json(link): Json<NewLink>,
 ) -> Result<(StatusCode, Json<Entity>), Failure> {
     let release = release_id(&tag)?;
-    let row: Row = sqlx::query_as(INSERT)
+    let row: Row = sqlx::query_as(insert)
         .bind(release)
         .bind(&link.name)
         .bind(&link.url)
@@ -162,12 +183,21 @@ async fn create_link(
     Ok((StatusCode::CREATED, Json(row.into())))
 }
 
-pub async fn serve(listen: &str, database: &str) -> anyhow::Result<()> {
+pub async fn serve(listen: &str, database: &str, plain: bool) -> anyhow::Result<()> {
     use axum::serve::ListenerExt;
     let pool = PgPoolOptions::new()
         .max_connections(MAX_CONNECTIONS)
         .connect(database)
         .await?;
+    if plain {
+        for statement in PLAIN_TABLE {
+            sqlx::query(statement).execute(&pool).await?;
+        }
+    }
+    let state = Server {
+        pool,
+        insert: if plain { PLAIN_INSERT } else { INSERT },
+    };
     let app = Router::new()
         .route(
             "/api/v4/projects/{project}/releases/{tag}/assets/links/{id}",
@@ -178,7 +208,7 @@ pub async fn serve(listen: &str, database: &str) -> anyhow::Result<()> {
             post(create_link),
         )
         .route("/ready", get(|| async { "ready" }))
-        .with_state(pool);
+        .with_state(state);
     // TCP_NODELAY, as relinks sets it.
     let listener = tokio::net::TcpListener::bind(listen).await?.tap_io(|tcp| {
         let _ = tcp.set_nodelay(true);
