@@ -1,6 +1,7 @@
 //! The real GitLab clients, unmodified, against relinks: python-gitlab (library and CLI),
-//! @gitbeaker/rest, and semantic-release with @semantic-release/gitlab. Their own test files live
-//! in `clients/`; this starts relinks (on this run's engine) and runs them against it.
+//! @gitbeaker/rest, semantic-release with @semantic-release/gitlab, and release-it. Their own
+//! test files live in `clients/`; this starts relinks (on this run's engine) and runs them
+//! against it.
 //!
 //! `scripts/test` installs the pinned clients first; a missing client is a failure, not a skip.
 
