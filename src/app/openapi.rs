@@ -83,7 +83,7 @@ fn build() -> utoipa::openapi::OpenApi {
     // The document does not depend on the engine; any store type builds the tables.
     let components = api.components.get_or_insert_with(Default::default);
     for route in super::router::all_routes::<SqliteStore>() {
-        let mut doc = route.doc;
+        let mut doc = (route.doc)();
         if doc.path.starts_with("/api/") {
             doc.operation
                 .responses

@@ -51,7 +51,12 @@ impl Documented {
 /// One route: its documentation, and the handler that serves it (none for the pages the web
 /// dispatcher serves, whose paths no route pattern can say).
 pub struct Route<S> {
-    pub doc: Documented,
+    /// The path, as OpenAPI writes it (`{id}`).
+    pub path: String,
+    pub methods: Vec<HttpMethod>,
+    /// Builds the route's documentation, only when the OpenAPI document is built: building
+    /// every route's at start-up ran most of utoipa's code, and kept megabytes of it resident.
+    pub doc: fn() -> Documented,
     /// The path's last parameter takes the rest of the path, `/` included.
     pub rest_of_path: bool,
     pub handler: Option<MethodRouter<App<S>>>,
@@ -80,15 +85,14 @@ impl<S: Store> Route<S> {
         H: Handler<T, App<S>>,
         T: 'static,
     {
-        let doc = Documented::of::<P>();
-        let handler = doc
-            .methods
-            .iter()
-            .fold(MethodRouter::new(), |router, method| {
-                router.on(filter(method), handler.clone())
-            });
+        let methods = P::methods();
+        let handler = methods.iter().fold(MethodRouter::new(), |router, method| {
+            router.on(filter(method), handler.clone())
+        });
         Self {
-            doc,
+            path: P::path(),
+            methods,
+            doc: Documented::of::<P>,
             rest_of_path,
             handler: Some(handler),
         }
@@ -100,7 +104,9 @@ impl<S: Store> Route<S> {
         P: utoipa::Path + utoipa::__dev::Tags<'static> + utoipa::__dev::SchemaReferences,
     {
         Self {
-            doc: Documented::of::<P>(),
+            path: P::path(),
+            methods: P::methods(),
+            doc: Documented::of::<P>,
             rest_of_path: false,
             handler: None,
         }
@@ -109,7 +115,7 @@ impl<S: Store> Route<S> {
     /// The path as the router matches it: the last parameter as `{*name}` when it takes the
     /// rest of the path.
     pub fn router_path(&self) -> String {
-        let path = &self.doc.path;
+        let path = &self.path;
         match (self.rest_of_path, path.rfind('{')) {
             (true, Some(at)) => format!("{}{{*{}", &path[..at], &path[at + 1..]),
             _ => path.clone(),
@@ -118,8 +124,7 @@ impl<S: Store> Route<S> {
 
     /// The methods, as `http` names them.
     pub fn methods(&self) -> Vec<Method> {
-        self.doc
-            .methods
+        self.methods
             .iter()
             .filter_map(|m| Method::from_bytes(m.as_str().to_uppercase().as_bytes()).ok())
             .collect()
