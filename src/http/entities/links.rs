@@ -78,6 +78,16 @@ impl LinkEntity {
     }
 }
 
+impl LinkEntity {
+    /// The entity's JSON, rendered once to be kept and sent many times.
+    pub fn render(&self) -> ApiResult<Bytes> {
+        // Strings, integers and booleans only: serde_json cannot fail on them.
+        serde_json::to_vec(self)
+            .map(Bytes::from)
+            .map_err(|e| ApiError::Store(StoreError::Corrupt(format!("rendering a link: {e}"))))
+    }
+}
+
 /// A JSON array of link entities, rendered once and shared by every answer that shows it.
 #[derive(Debug, Clone)]
 pub struct LinksJson {

@@ -5,6 +5,7 @@
 //! parameters (400) → caller (401) → project (404 Project Not Found) → read releases (403) →
 //! release (404 Not found) → link (404 Not found) → write permission (403) → validation (400).
 
+use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -16,7 +17,7 @@ use crate::http::auth::{authenticate, RouteAuth};
 use crate::http::entities::*;
 use crate::http::entities::{memoized, LinksJson};
 use crate::http::entities::{LinkEntity, ReleaseUrls};
-use crate::http::error::{json_response, ApiError, ApiResult};
+use crate::http::error::{json_response, rendered_json_response, ApiError, ApiResult};
 #[allow(unused_imports)]
 use crate::http::openapi::*;
 use crate::http::pagination::paginated_rendered;
@@ -291,11 +292,18 @@ pub async fn show<S: Store>(State(app): State<App<S>>, request: ApiRequest) -> A
     let id = link_id(&mut d);
     d.finish()?;
     let (scope, release) = locate(&app, &request).await?;
-    let link = link_of(&app, &release, id.unwrap_or_default()).await?;
-    Ok(json_response(
-        StatusCode::OK,
-        &present(&app, &scope, &release, &link),
-    ))
+    let id = id.unwrap_or_default();
+    // Rendered once per link, as the lists are: the hot read of CI scripts.
+    let key = || {
+        let path = scope.project.full_path();
+        format!("link-json:{}:{id}:{path}", release.id)
+    };
+    let body = memoized(&app.store, key, Bytes::len, async {
+        let link = link_of(&app, &release, id).await?;
+        present(&app, &scope, &release, &link).render()
+    })
+    .await?;
+    Ok(rendered_json_response(StatusCode::OK, body))
 }
 
 #[utoipa::path(
