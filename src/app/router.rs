@@ -18,7 +18,7 @@ use tracing::Instrument;
 use crate::http::middleware::{self, Limits, MonitoringAllowList, REQUEST_ID};
 use crate::http::ratelimit::Limiter;
 use crate::http::routes::{api_routes, Route};
-use crate::http::{metrics, App};
+use crate::http::{conditional, metrics, App};
 use crate::store::Store;
 use crate::web;
 
@@ -90,7 +90,7 @@ struct Around {
 }
 
 /// Every request's way in and out, outermost first: its id (a client's own only when plain),
-/// its tracing span, security headers, metrics, the monitoring allow-list, rate limits, the
+/// its tracing span, security headers, metrics, conditional reads, the monitoring allow-list, rate limits, the
 /// store's scopes (read freshness, audit context), the header-size limit and the time-out, and
 /// the panic guard around the handler. One layer calling plain functions: a layer each boxed
 /// its future and cloned the chain below it, for every request.
@@ -115,11 +115,13 @@ async fn around_request(
     let started = Instant::now();
     let answered = web::with_security_headers(&around.headers, request, |request| {
         metrics::track(&around.tracker, request, |request| {
-            middleware::monitoring_allow_list(&around.monitoring, request, |request| {
-                middleware::rate_limit(&around.limiter, request, |request| {
-                    middleware::store_scope(request, |request| {
-                        middleware::guard_limits(around.limits, request, |request| {
-                            middleware::catch_panic(next.run(request))
+            conditional::conditional_get(request, |request| {
+                middleware::monitoring_allow_list(&around.monitoring, request, |request| {
+                    middleware::rate_limit(&around.limiter, request, |request| {
+                        middleware::store_scope(request, |request| {
+                            middleware::guard_limits(around.limits, request, |request| {
+                                middleware::catch_panic(next.run(request))
+                            })
                         })
                     })
                 })

@@ -2,6 +2,7 @@
 //! entities. Handlers call `domain` for rules and `store` for data; nothing below calls up here.
 
 pub mod auth;
+pub mod conditional;
 pub mod download;
 pub mod entities;
 pub mod error;

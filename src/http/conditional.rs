@@ -1,0 +1,149 @@
+//! Conditional reads, as GitLab's Rails stack answers them (`Rack::ETag` and
+//! `Rack::ConditionalGet`): an API answer of 200 or 201 with a body (any method) carries a weak
+//! `ETag` of what it says, and a GET whose `If-None-Match` names it gets 304 without the body.
+//!
+//! The tag covers the body and the pagination headers: a page whose links are unchanged but whose
+//! total moved is a different answer. It is a 128-bit XXH3 of them (Rack takes SHA-256): a tag is
+//! compared, never trusted, and hashing a list of 100 links must cost little beside serving it.
+
+use std::future::Future;
+
+use axum::body::HttpBody as _;
+use axum::body::{to_bytes, Body, Bytes};
+use axum::extract::Request;
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::response::Response;
+
+/// Answers larger than this are sent without a tag (relinks' own are far smaller).
+const MAX_TAGGED_BYTES: u64 = 16 * 1024 * 1024;
+
+/// The headers that are part of what a list answers.
+const TAGGED_HEADERS: [&str; 7] = [
+    "x-total",
+    "x-total-pages",
+    "x-page",
+    "x-per-page",
+    "x-next-page",
+    "x-prev-page",
+    "link",
+];
+
+/// Tags the API's answers, and answers a GET whose `If-None-Match` names the tag with 304.
+pub async fn conditional_get<F: Future<Output = Response>>(
+    request: Request,
+    next: impl FnOnce(Request) -> F,
+) -> Response {
+    if !request.uri().path().starts_with("/api/") {
+        return next(request).await;
+    }
+    let none_match = (request.method() == Method::GET)
+        .then(|| request.headers().get(header::IF_NONE_MATCH).cloned())
+        .flatten();
+    let response = next(request).await;
+    if !taggable(&response) {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    // A body whose exact size is known and small is already in memory: collecting it waits
+    // for nothing.
+    let Ok(bytes) = to_bytes(body, usize::MAX).await else {
+        return internal_error();
+    };
+    let etag = etag_of(&bytes, &parts.headers);
+    if none_match
+        .as_ref()
+        .is_some_and(|wanted| matches(wanted, &etag))
+    {
+        let mut unchanged = Response::new(Body::empty());
+        *unchanged.status_mut() = StatusCode::NOT_MODIFIED;
+        let headers = unchanged.headers_mut();
+        // What Rack::ETag gave the 200 that Rack::ConditionalGet turns into this 304.
+        headers.insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("max-age=0, private, must-revalidate"),
+        );
+        if let Some(vary) = parts.headers.get(header::VARY) {
+            headers.insert(header::VARY, vary.clone());
+        }
+        headers.insert(header::ETAG, etag);
+        return unchanged;
+    }
+    parts.headers.insert(header::ETAG, etag);
+    Response::from_parts(parts, Body::from(bytes))
+}
+
+/// Rack::ETag's rule: a 200 or 201 with a body, which no cache directive or tag of its own
+/// exempts, and (relinks' own rule) whose body is whole and small.
+fn taggable(response: &Response) -> bool {
+    let headers = response.headers();
+    matches!(response.status(), StatusCode::OK | StatusCode::CREATED)
+        && !headers.contains_key(header::ETAG)
+        && !headers.contains_key(header::LAST_MODIFIED)
+        && !headers.contains_key(header::CACHE_CONTROL)
+        && response
+            .body()
+            .size_hint()
+            .exact()
+            .is_some_and(|size| size > 0 && size <= MAX_TAGGED_BYTES)
+}
+
+fn etag_of(body: &Bytes, headers: &HeaderMap) -> HeaderValue {
+    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+    hasher.update(body);
+    for name in TAGGED_HEADERS {
+        for value in headers.get_all(name) {
+            hasher.update(name.as_bytes());
+            hasher.update(b":");
+            hasher.update(value.as_bytes());
+            hasher.update(b"\n");
+        }
+    }
+    let tag = format!("W/\"{:032x}\"", hasher.digest128());
+    HeaderValue::from_str(&tag).unwrap_or_else(|_| HeaderValue::from_static("W/\"\""))
+}
+
+/// `If-None-Match` by weak comparison (RFC 9110 13.1.2): `*`, or a list of tags one of which
+/// has the same opaque part.
+fn matches(wanted: &HeaderValue, etag: &HeaderValue) -> bool {
+    let Ok(wanted) = wanted.to_str() else {
+        return false;
+    };
+    let opaque = |tag: &str| tag.trim().trim_start_matches("W/").to_owned();
+    let ours = opaque(etag.to_str().unwrap_or_default());
+    wanted.trim() == "*" || wanted.split(',').any(|tag| opaque(tag) == ours)
+}
+
+fn internal_error() -> Response {
+    super::error::json_response(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        &serde_json::json!({ "message": "500 Internal Server Error" }),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn if_none_match_compares_weakly_and_reads_lists() {
+        let etag = HeaderValue::from_static("W/\"abc\"");
+        for wanted in [
+            "W/\"abc\"",
+            "\"abc\"",
+            "\"x\", W/\"abc\"",
+            "*",
+            " W/\"abc\" ",
+        ] {
+            assert!(
+                matches(&HeaderValue::from_static(wanted), &etag),
+                "{wanted}"
+            );
+        }
+        for wanted in ["W/\"abd\"", "abc", "\"x\""] {
+            assert!(
+                !matches(&HeaderValue::from_static(wanted), &etag),
+                "{wanted}"
+            );
+        }
+    }
+}
