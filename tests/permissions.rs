@@ -5,7 +5,7 @@ mod common;
 
 use common::{Caller, World};
 use reqwest::Method;
-use serde_json::json;
+use serde_json::{json, Value};
 
 /// What a caller gets: reads (list, get), reads that GitLab guards with `read_code` too (one
 /// release, its permanent links through the API) and writes (create, update, delete; on
@@ -243,6 +243,17 @@ async fn check_variant(index: usize) {
         // The latest-release permalink leads to `GET /releases/:tag`, and has its rule
         // (GitLab's `authorize_read_code!`).
         let latest_ok = download_ok;
+        // Ordering the release's links names all of them (relinks' extension).
+        let every_link: Vec<Value> = w
+            .app
+            .get(&w.app.root, &format!("{}?per_page=100", w.links()))
+            .await
+            .expect(200)
+            .as_array()
+            .expect("links")
+            .iter()
+            .map(|l| l["id"].clone())
+            .collect();
         let steps = [
             ("list", Method::GET, w.links(), None, expect.read),
             ("get", Method::GET, w.link(own_id), None, expect.read),
@@ -300,6 +311,13 @@ async fn check_variant(index: usize) {
                 Method::DELETE,
                 own_release.clone(),
                 None,
+                expect.write,
+            ),
+            (
+                "order",
+                Method::PUT,
+                format!("{}/order", w.links()),
+                Some(json!({ "ids": every_link })),
                 expect.write,
             ),
             (

@@ -91,6 +91,13 @@ pub struct LinkUpdate {
     pub link_type: Option<LinkTypeName>,
 }
 
+/// A release's links in the order they are to be listed (relinks extension).
+#[derive(Serialize, ToSchema)]
+pub struct LinkOrder {
+    /// Every link id of the release, exactly once, in order.
+    pub ids: Vec<i64>,
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct AssetsInput {
     pub links: Option<Vec<LinkCreate>>,

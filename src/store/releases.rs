@@ -91,6 +91,15 @@ pub trait Releases {
         release_id: i64,
         link_id: i64,
     ) -> impl Future<Output = StoreResult<Option<Link>>> + Send;
+    /// Lists the release's links in the order of `ids` from now on (links created later follow
+    /// them). `ids` must name every link of the release exactly once, checked in the same
+    /// transaction ([`crate::domain::link_order::is_complete_order`]): `Ok(false)` and nothing changed
+    /// otherwise. Touches the release.
+    fn order_links(
+        &self,
+        release_id: i64,
+        ids: &[i64],
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
     /// The link a permanent link names: the link whose filepath it is, else the link that had
     /// this filepath before it was changed.
     fn link_by_filepath(

@@ -201,6 +201,7 @@ pub const TABLES: [Table; 18] = [
             ("link_type", Int),
             ("created_at", Int),
             ("updated_at", Int),
+            ("position", Int),
         ],
         order_by: "id",
         identity: true,

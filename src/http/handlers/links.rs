@@ -131,7 +131,7 @@ async fn link_of<S: Store>(app: &App<S>, release: &Release, id: i64) -> ApiResul
 
 /// `create/update/destroy_release` on the release: developers and up, unless a protected tag
 /// matching the release's tag keeps them out.
-async fn require_write<S: Store>(
+pub(super) async fn require_write<S: Store>(
     app: &App<S>,
     scope: &ProjectScope,
     release: &Release,
@@ -162,7 +162,7 @@ fn changes_are_valid(changes: &LinkChanges, max_name: usize) -> bool {
 }
 
 /// Finds the project and release a links request names, checking read access on the way.
-async fn locate<S: Store>(
+pub(super) async fn locate<S: Store>(
     app: &App<S>,
     request: &ApiRequest,
 ) -> ApiResult<(ProjectScope, Release)> {

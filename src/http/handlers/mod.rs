@@ -8,6 +8,7 @@ pub mod generic_packages;
 pub mod groups;
 pub mod health;
 pub mod job_tokens;
+pub mod link_order;
 pub mod links;
 pub mod members;
 pub mod meta;

@@ -226,6 +226,36 @@ impl<'a> Declared<'a> {
         }
     }
 
+    /// A required `type: Array[Integer]` parameter (numbers, or their text as forms send them).
+    pub fn required_integer_array(&mut self, key: &str) -> Field<Vec<i64>> {
+        let items = match self.params.get(key) {
+            None => {
+                self.fail(key, "is missing");
+                return Field::Missing;
+            }
+            Some(Value::Array(items)) => items,
+            Some(_) => {
+                self.fail(key, "is invalid");
+                return Field::Missing;
+            }
+        };
+        let integers: Option<Vec<i64>> = items
+            .iter()
+            .map(|v| match v {
+                Value::Number(n) => n.as_i64(),
+                Value::String(s) => s.trim().parse().ok(),
+                _ => None,
+            })
+            .collect();
+        match integers {
+            Some(integers) => Field::Value(integers),
+            None => {
+                self.fail(key, "is invalid");
+                Field::Missing
+            }
+        }
+    }
+
     /// A `type: DateTime` parameter.
     pub fn datetime(&mut self, key: &str) -> Field<Micros> {
         match self.string(key) {

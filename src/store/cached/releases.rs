@@ -143,6 +143,12 @@ impl<S: Store> Releases for Cached<S> {
         result
     }
 
+    async fn order_links(&self, release_id: i64, ids: &[i64]) -> StoreResult<bool> {
+        let result = self.inner.order_links(release_id, ids).await;
+        self.links.invalidate();
+        result
+    }
+
     async fn delete_link(&self, release_id: i64, link_id: i64) -> StoreResult<Option<Link>> {
         let result = self.inner.delete_link(release_id, link_id).await;
         self.links.invalidate();

@@ -96,6 +96,8 @@ impl SqlEngine for PgStore {
     const FOR_UPDATE: &'static str = " FOR UPDATE";
     const AUDITED_ROWS: &'static str = "audit";
     const WRITES_IN_WITH: bool = true;
+    const JSON_IDS: &'static str = "SELECT value::bigint AS id, ord \
+         FROM json_array_elements_text($2::json) WITH ORDINALITY AS t(value, ord)";
     const SNAPSHOT: Option<&'static str> =
         Some("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
     const NEXT_ID: &'static str = "SELECT COALESCE(pg_sequence_last_value(\

@@ -36,6 +36,10 @@ pub(crate) trait SqlEngine {
     /// What a statement opened by [`Self::audited`] reads the context's one row `FROM`.
     const AUDITED_ROWS: &'static str;
 
+    /// The rows `(id, ord)` of a JSON array of ids given as text in `$2`, `ord` counting from 1:
+    /// each engine has its own JSON table function.
+    const JSON_IDS: &'static str;
+
     /// Whether a `WITH` may hold `UPDATE`s and `INSERT`s (PostgreSQL): then a write that reads
     /// a row, changes it and records its old permanent link is one statement.
     const WRITES_IN_WITH: bool;

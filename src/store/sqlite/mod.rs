@@ -88,6 +88,8 @@ impl SqlEngine for SqliteStore {
     const FOR_UPDATE: &'static str = "";
     const AUDITED_ROWS: &'static str = "(SELECT 1)";
     const WRITES_IN_WITH: bool = false;
+    const JSON_IDS: &'static str =
+        "SELECT CAST(value AS INTEGER) AS id, key + 1 AS ord FROM json_each($2)";
     const SNAPSHOT: Option<&'static str> = None;
     const NEXT_ID: &'static str =
         "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = '{table}'), 0) + 1";

@@ -7,8 +7,10 @@
 /// to a lost race (expanded in the module of `releases_impl!`).
 macro_rules! link_helpers {
     ($store:ty, $db:ty) => {
-        /// Links newest first; equal creation times fall back to the newest id.
-        const LINK_ORDER: &str = "ORDER BY created_at DESC, id DESC";
+        /// Links in their explicit order when the release has one (`order_links`), else newest
+        /// first, equal creation times falling back to the newest id. Links without a place in
+        /// an ordered release (created by a write that raced the order) come after the others.
+        const LINK_ORDER: &str = "ORDER BY position NULLS LAST, created_at DESC, id DESC";
 
         /// One probe of each unique index: a scan of the release's links would grow with them.
         async fn conflicts_in<'e>(
@@ -314,8 +316,9 @@ macro_rules! link_methods {
                         // means full. The statement sets the audit context itself ($8…$11).
                         let sql = format!(
                             "{}INSERT INTO release_links (release_id, name, url, \
-                             filepath, link_type, created_at, updated_at) \
-                             SELECT $1, $2, $3, $4, $5, $6, $6 FROM {} \
+                             filepath, link_type, created_at, updated_at, position) \
+                             SELECT $1, $2, $3, $4, $5, $6, $6, (SELECT MAX(position) + 1 \
+                             FROM release_links WHERE release_id = $1) FROM {} \
                              WHERE COALESCE((SELECT links FROM release_link_counts \
                              WHERE release_id = $1), 0) < $7 \
                              RETURNING {LINK_COLUMNS}",
@@ -382,6 +385,41 @@ macro_rules! link_methods {
                 }
                 Err(other) => Err(other),
             }
+        }
+
+        async fn order_links(&self, release_id: i64, ids: &[i64]) -> StoreResult<bool> {
+            let wanted = ids.to_vec();
+            self.write(move |conn| {
+                Box::pin(async move {
+                    let sql = format!(
+                        "SELECT id FROM release_links WHERE release_id = $1{}",
+                        <$store as SqlEngine>::FOR_UPDATE
+                    );
+                    let existing: Vec<i64> = sqlx::query_scalar(&sql)
+                        .bind(release_id)
+                        .fetch_all(&mut *conn)
+                        .await?;
+                    if !crate::domain::link_order::is_complete_order(&existing, &wanted) {
+                        return Ok(false);
+                    }
+                    let json = serde_json::to_string(&wanted)
+                        .map_err(|e| StoreError::Corrupt(format!("link order: {e}")))?;
+                    let sql = format!(
+                        "UPDATE release_links SET position = o.ord, updated_at = $3 \
+                         FROM ({}) o WHERE release_links.release_id = $1 \
+                         AND release_links.id = o.id",
+                        <$store as SqlEngine>::JSON_IDS
+                    );
+                    sqlx::query(&sql)
+                        .bind(release_id)
+                        .bind(json)
+                        .bind(now_micros())
+                        .execute(&mut *conn)
+                        .await?;
+                    Ok(true)
+                })
+            })
+            .await
         }
 
         async fn delete_link(&self, release_id: i64, link_id: i64) -> StoreResult<Option<Link>> {
