@@ -243,16 +243,21 @@ async fn check_variant(index: usize) {
         // The latest-release permalink leads to `GET /releases/:tag`, and has its rule
         // (GitLab's `authorize_read_code!`).
         let latest_ok = download_ok;
-        // Ordering the release's links names all of them (relinks' extension).
-        let every_link: Vec<Value> = w
+        // Ordering the release's links names all of them, and replacing them gives the same
+        // set again (relinks' extensions).
+        let links_now = w
             .app
             .get(&w.app.root, &format!("{}?per_page=100", w.links()))
-            .await
-            .expect(200)
-            .as_array()
-            .expect("links")
+            .await;
+        let links_now = links_now.expect(200).as_array().expect("links");
+        let every_link: Vec<Value> = links_now.iter().map(|l| l["id"].clone()).collect();
+        let same_set: Vec<Value> = links_now
             .iter()
-            .map(|l| l["id"].clone())
+            .map(|l| {
+                let path = l["direct_asset_url"].as_str().unwrap_or_default();
+                let filepath = path.split_once("/downloads").map(|(_, p)| p.to_owned());
+                json!({"name": l["name"], "url": l["url"], "filepath": filepath})
+            })
             .collect();
         let steps = [
             ("list", Method::GET, w.links(), None, expect.read),
@@ -318,6 +323,13 @@ async fn check_variant(index: usize) {
                 Method::PUT,
                 format!("{}/order", w.links()),
                 Some(json!({ "ids": every_link })),
+                expect.write,
+            ),
+            (
+                "replace",
+                Method::PUT,
+                w.links(),
+                Some(json!({ "links": same_set })),
                 expect.write,
             ),
             (

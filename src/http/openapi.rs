@@ -91,6 +91,12 @@ pub struct LinkUpdate {
     pub link_type: Option<LinkTypeName>,
 }
 
+/// The links a release is to have, in order (relinks extension).
+#[derive(Serialize, ToSchema)]
+pub struct LinksReplace {
+    pub links: Vec<LinkCreate>,
+}
+
 /// A release's links in the order they are to be listed (relinks extension).
 #[derive(Serialize, ToSchema)]
 pub struct LinkOrder {

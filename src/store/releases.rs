@@ -100,6 +100,17 @@ pub trait Releases {
         release_id: i64,
         ids: &[i64],
     ) -> impl Future<Output = StoreResult<bool>> + Send;
+    /// Makes the release's links exactly `links`, in this order, in one transaction: a link
+    /// whose name is wanted keeps its id (and its old filepaths keep leading to it), the others
+    /// go, the rest are created. The set must be valid as a whole
+    /// ([`crate::domain::link_order::replacement_messages`]); more than `max_links` links fail
+    /// with [`StoreError::Full`](super::StoreError::Full). Touches the release.
+    fn replace_links(
+        &self,
+        release_id: i64,
+        links: &[NewLink],
+        max_links: i64,
+    ) -> impl Future<Output = StoreResult<Vec<Link>>> + Send;
     /// The link a permanent link names: the link whose filepath it is, else the link that had
     /// this filepath before it was changed.
     fn link_by_filepath(

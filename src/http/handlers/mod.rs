@@ -9,6 +9,7 @@ pub mod groups;
 pub mod health;
 pub mod job_tokens;
 pub mod link_order;
+pub mod link_replace;
 pub mod links;
 pub mod members;
 pub mod meta;

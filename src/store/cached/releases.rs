@@ -149,6 +149,17 @@ impl<S: Store> Releases for Cached<S> {
         result
     }
 
+    async fn replace_links(
+        &self,
+        release_id: i64,
+        links: &[NewLink],
+        max_links: i64,
+    ) -> StoreResult<Vec<Link>> {
+        let result = self.inner.replace_links(release_id, links, max_links).await;
+        self.links.invalidate();
+        result
+    }
+
     async fn delete_link(&self, release_id: i64, link_id: i64) -> StoreResult<Option<Link>> {
         let result = self.inner.delete_link(release_id, link_id).await;
         self.links.invalidate();

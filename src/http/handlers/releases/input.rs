@@ -12,7 +12,7 @@ use crate::http::scope::ProjectScope;
 use crate::store::{NewLink, NewTag};
 
 /// One link of `assets[links]`, read as GitLab's `Releases::Links::Params` reads it.
-pub(super) fn read_asset_link(d: &mut Declared<'_>) -> NewLink {
+pub(crate) fn read_asset_link(d: &mut Declared<'_>) -> NewLink {
     let name = d.required_string("name");
     let url = d.required_string("url");
     let direct_asset_path = d.string("direct_asset_path");

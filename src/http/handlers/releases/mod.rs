@@ -2,7 +2,7 @@
 //! a release for a tag relinks has not recorded is accepted with or without `ref`, and the tag
 //! is recorded then (relinks hosts no git; semantic-release sends no `ref`).
 
-mod input;
+pub(super) mod input;
 mod present;
 
 use axum::extract::State;

@@ -387,41 +387,6 @@ macro_rules! link_methods {
             }
         }
 
-        async fn order_links(&self, release_id: i64, ids: &[i64]) -> StoreResult<bool> {
-            let wanted = ids.to_vec();
-            self.write(move |conn| {
-                Box::pin(async move {
-                    let sql = format!(
-                        "SELECT id FROM release_links WHERE release_id = $1{}",
-                        <$store as SqlEngine>::FOR_UPDATE
-                    );
-                    let existing: Vec<i64> = sqlx::query_scalar(&sql)
-                        .bind(release_id)
-                        .fetch_all(&mut *conn)
-                        .await?;
-                    if !crate::domain::link_order::is_complete_order(&existing, &wanted) {
-                        return Ok(false);
-                    }
-                    let json = serde_json::to_string(&wanted)
-                        .map_err(|e| StoreError::Corrupt(format!("link order: {e}")))?;
-                    let sql = format!(
-                        "UPDATE release_links SET position = o.ord, updated_at = $3 \
-                         FROM ({}) o WHERE release_links.release_id = $1 \
-                         AND release_links.id = o.id",
-                        <$store as SqlEngine>::JSON_IDS
-                    );
-                    sqlx::query(&sql)
-                        .bind(release_id)
-                        .bind(json)
-                        .bind(now_micros())
-                        .execute(&mut *conn)
-                        .await?;
-                    Ok(true)
-                })
-            })
-            .await
-        }
-
         async fn delete_link(&self, release_id: i64, link_id: i64) -> StoreResult<Option<Link>> {
             self.write_one_audited(move |conn, audit| {
                 Box::pin(async move {

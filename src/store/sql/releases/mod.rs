@@ -2,6 +2,7 @@
 //! links a new one brings, the latest, the instance's counts); links are in `links.rs`.
 //! `releases_impl!` below puts both together into one `impl Releases` per engine.
 
+pub(crate) mod link_sets;
 pub(crate) mod links;
 
 /// `Releases`' methods for releases themselves (expanded inside `impl Releases for $store` by
@@ -222,10 +223,12 @@ macro_rules! releases_impl {
             use $crate::store::*;
 
             $crate::store::sql::releases::links::link_helpers!($store, $db);
+            $crate::store::sql::releases::link_sets::link_set_helpers!($store, $db);
 
             impl Releases for $store {
                 $crate::store::sql::releases::release_methods!($store, $db);
                 $crate::store::sql::releases::links::link_methods!($store, $db);
+                $crate::store::sql::releases::link_sets::link_set_methods!($store, $db);
             }
         }
     };
