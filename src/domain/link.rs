@@ -266,6 +266,8 @@ pub struct LinkCandidate<'a> {
     pub name: Option<&'a str>,
     pub url: Option<&'a str>,
     pub filepath: Option<&'a str>,
+    /// relinks' extension, validated after GitLab's attributes.
+    pub digest: Option<&'a str>,
 }
 
 /// GitLab's full messages for a candidate link, in validator order. Empty means valid.
@@ -282,6 +284,12 @@ pub fn validation_messages(link: &LinkCandidate<'_>, conflicts: &LinkConflicts) 
         messages.push("Filepath has already been taken".to_owned());
     }
     messages.extend(filepath_messages(link.filepath));
+    if link
+        .digest
+        .is_some_and(|d| !super::link_digest::is_valid(d))
+    {
+        messages.push(super::link_digest::INVALID_DIGEST.to_owned());
+    }
     messages
 }
 
@@ -454,6 +462,7 @@ mod tests {
             name: Some(" "),
             url: Some(""),
             filepath: Some("bad"),
+            digest: Some("md5:x"),
         };
         let conflicts = LinkConflicts {
             url: false,
@@ -468,6 +477,7 @@ mod tests {
                 "Name can't be blank",
                 "Filepath has already been taken",
                 "Filepath is in an invalid format",
+                "Digest is in an invalid format",
             ]
         );
         let taken = LinkConflicts {
@@ -479,6 +489,7 @@ mod tests {
             name: Some("n"),
             url: Some("https://e.x/1"),
             filepath: None,
+            digest: None,
         };
         assert_eq!(
             validation_messages(&ok, &taken),

@@ -51,6 +51,7 @@ pub struct WantedLink<'a> {
     pub name: &'a str,
     pub url: &'a str,
     pub filepath: Option<&'a str>,
+    pub digest: Option<&'a str>,
 }
 
 /// How a release's links become the wanted set: links whose name is wanted keep their id
@@ -83,6 +84,7 @@ pub fn replacement_messages(wanted: &[WantedLink<'_>], max_name: usize) -> Vec<S
             name: Some(link.name),
             url: Some(link.url),
             filepath: link.filepath,
+            digest: link.digest,
         };
         let mut own = validation_messages(&candidate, &conflicts);
         // relinks' own limit, listed with the other name messages (as for one link).
@@ -145,6 +147,7 @@ mod replace_tests {
             name,
             url,
             filepath,
+            digest: None,
         }
     }
 

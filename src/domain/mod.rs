@@ -5,6 +5,7 @@ pub mod access;
 pub mod content;
 pub mod hosted;
 pub mod link;
+pub mod link_digest;
 pub mod link_order;
 pub mod membership;
 pub mod names;

@@ -94,6 +94,7 @@ mod tests {
             name: Some(name),
             url: Some(url),
             filepath,
+            digest: None,
         }
     }
 

@@ -145,6 +145,24 @@ pub fn no_content() -> Response {
     StatusCode::NO_CONTENT.into_response()
 }
 
+/// The redirect of a permanent link to its link's URL, with the link's digest as
+/// `Repr-Digest` (RFC 9530) when it has one, so that a client can check what it downloads.
+pub fn link_redirect(link: &crate::store::Link) -> Response {
+    with_repr_digest(
+        redirect(StatusCode::FOUND, &link.url),
+        link.digest.as_deref(),
+    )
+}
+
+/// `response` with `Repr-Digest` of a link's `digest`, when there is one.
+pub fn with_repr_digest(mut response: Response, digest: Option<&str>) -> Response {
+    let repr = digest.and_then(crate::domain::link_digest::repr_digest);
+    if let Some(value) = repr.and_then(|d| HeaderValue::from_str(&d).ok()) {
+        response.headers_mut().insert("repr-digest", value);
+    }
+    response
+}
+
 /// A redirect without a body.
 ///
 /// A redirect always has a `Location`: what a header cannot carry (control characters, anything

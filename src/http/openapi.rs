@@ -79,9 +79,12 @@ pub struct LinkCreate {
     /// Deprecated alias of `direct_asset_path`.
     pub filepath: Option<String>,
     pub link_type: Option<LinkTypeName>,
+    /// relinks extension: `sha256:<64 hex>` (upper case accepted, kept in lower case).
+    pub digest: Option<String>,
 }
 
-/// A change to a link: `name` or `url` is required; omitted fields keep their values.
+/// A change to a link: `name`, `url` or (relinks extension) `digest` is required; omitted
+/// fields keep their values.
 #[derive(Serialize, ToSchema)]
 pub struct LinkUpdate {
     pub name: Option<String>,
@@ -89,6 +92,8 @@ pub struct LinkUpdate {
     pub direct_asset_path: Option<String>,
     pub filepath: Option<String>,
     pub link_type: Option<LinkTypeName>,
+    /// relinks extension: `sha256:<64 hex>`; `null` clears it.
+    pub digest: Option<String>,
 }
 
 /// The links a release is to have, in order (relinks extension).

@@ -202,6 +202,7 @@ pub const TABLES: [Table; 18] = [
             ("created_at", Int),
             ("updated_at", Int),
             ("position", Int),
+            ("digest", Text),
         ],
         order_by: "id",
         identity: true,

@@ -13,7 +13,8 @@ use crate::domain::pagination::{PageInfo, PageRequest};
 use crate::domain::time::now_micros;
 use crate::http::auth::Caller;
 use crate::http::entities::{LinkEntity, ReleaseUrls};
-use crate::http::error::redirect;
+use crate::http::error::{link_redirect, redirect, with_repr_digest};
+use crate::http::handlers::downloads::suffix_digest;
 use crate::http::markdown;
 use crate::http::params::Params;
 use crate::http::scope::{scope_for, ProjectScope};
@@ -214,7 +215,7 @@ pub(super) async fn serve_path<S: Store>(
                 .link_by_filepath(release.id, &format!("/{filepath}"))
                 .await?
                 .ok_or(WebError::NotFound)?;
-            Ok(redirect(StatusCode::FOUND, &link.url))
+            Ok(link_redirect(&link))
         }
         WebPath::Latest(suffix) => {
             let release = app
@@ -233,7 +234,11 @@ pub(super) async fn serve_path<S: Store>(
                 app.urls.project(&project.full_path()),
                 escape_segment(&release.tag)
             );
-            Ok(redirect(StatusCode::FOUND, &location))
+            let digest = suffix_digest(&app.store, release.id, &suffix).await?;
+            Ok(with_repr_digest(
+                redirect(StatusCode::FOUND, &location),
+                digest.as_deref(),
+            ))
         }
     }
 }

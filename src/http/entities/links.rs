@@ -27,6 +27,9 @@ pub struct LinkEntity {
     pub external: bool,
     #[schema(value_type = LinkTypeName)]
     pub link_type: &'static str,
+    /// relinks' extension: `sha256:<hex>`, only when the link has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub digest: Option<String>,
 }
 
 /// The kinds of link GitLab knows.
@@ -74,6 +77,7 @@ impl LinkEntity {
             direct_asset_url,
             external: !link.url.starts_with(&release.project_url),
             link_type: link.link_type.as_str(),
+            digest: link.digest.clone(),
         }
     }
 }

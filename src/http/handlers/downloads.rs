@@ -8,7 +8,7 @@ use axum::response::Response;
 use super::super::urls::escape_segment;
 use crate::domain::time::now_micros;
 use crate::http::auth::{authenticate, RouteAuth};
-use crate::http::error::{redirect, ApiError, ApiResult};
+use crate::http::error::{link_redirect, redirect, with_repr_digest, ApiError, ApiResult};
 #[allow(unused_imports)]
 use crate::http::openapi::*;
 use crate::http::request::ApiRequest;
@@ -51,7 +51,26 @@ pub async fn asset<S: Store>(
         .link_by_filepath(release.id, &filepath)
         .await?
         .ok_or_else(ApiError::record_not_found)?;
-    Ok(redirect(StatusCode::FOUND, &link.url))
+    Ok(link_redirect(&link))
+}
+
+/// The digest of the link a latest-release suffix leads to (`/downloads/<filepath>`, still
+/// percent-encoded), for the redirect to carry it as the link's own redirect does.
+pub(crate) async fn suffix_digest<S: Store>(
+    store: &S,
+    release_id: i64,
+    suffix: &str,
+) -> crate::store::StoreResult<Option<String>> {
+    let Some(encoded) = suffix.trim_start_matches('/').strip_prefix("downloads/") else {
+        return Ok(None);
+    };
+    let Ok(filepath) = percent_encoding::percent_decode_str(encoded).decode_utf8() else {
+        return Ok(None);
+    };
+    let link = store
+        .link_by_filepath(release_id, &format!("/{filepath}"))
+        .await?;
+    Ok(link.and_then(|l| l.digest))
 }
 
 /// The query string without `order_by`, which GitLab uses to pick the latest release.
@@ -132,7 +151,11 @@ async fn latest_with_suffix<S: Store>(app: App<S>, request: ApiRequest) -> ApiRe
         escape_segment(&release.tag),
         query_without_order_by(request.raw_query.as_deref())
     ));
-    Ok(redirect(StatusCode::FOUND, &location))
+    let digest = suffix_digest(&app.store, release.id, &suffix).await?;
+    Ok(with_repr_digest(
+        redirect(StatusCode::FOUND, &location),
+        digest.as_deref(),
+    ))
 }
 
 #[cfg(test)]

@@ -78,6 +78,7 @@ fn validate(links: &[NewLink], max_name: usize) -> ApiResult<()> {
             name: &l.name,
             url: &l.url,
             filepath: l.filepath.as_deref(),
+            digest: l.digest.as_deref(),
         })
         .collect();
     let messages = replacement_messages(&wanted, max_name);

@@ -11,6 +11,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
 use crate::domain::link::{self, LinkCandidate, LinkConflicts, LinkType};
+use crate::domain::link_digest;
 use crate::domain::release;
 use crate::http::auth::{authenticate, RouteAuth};
 #[allow(unused_imports)]
@@ -34,6 +35,8 @@ struct LinkInput {
     /// `direct_asset_path`, else its deprecated alias `filepath`; `None` when neither was sent.
     filepath: Option<Option<String>>,
     link_type: Field<String>,
+    /// relinks' extension: `sha256:<hex>`, kept in lower case; `null` on PUT clears it.
+    digest: Field<String>,
 }
 
 impl LinkInput {
@@ -46,7 +49,9 @@ impl LinkInput {
         let direct_asset_path = d.string("direct_asset_path");
         let filepath = d.string("filepath");
         let link_type = d.one_of("link_type", &LinkType::VALUES);
-        if !required {
+        let digest = d.string("digest");
+        // A change of the digest alone is a change too; without one, GitLab's rule and message.
+        if !required && !digest.is_present() {
             d.at_least_one_of(&["name", "url"]);
         }
         Self {
@@ -54,6 +59,7 @@ impl LinkInput {
             url,
             filepath: resolve_filepath(direct_asset_path, filepath),
             link_type,
+            digest,
         }
     }
 
@@ -72,6 +78,11 @@ impl LinkInput {
             url: stripped(&self.url).unwrap_or_default(),
             filepath: self.filepath.clone().flatten(),
             link_type: self.link_type().unwrap_or_default(),
+            digest: self
+                .digest
+                .as_ref()
+                .value()
+                .map(|d| link_digest::normalized(d)),
         }
     }
 
@@ -89,6 +100,11 @@ impl LinkInput {
                 .then(|| stripped(&self.url).unwrap_or_default()),
             filepath: self.filepath.clone(),
             link_type: self.link_type(),
+            digest: match &self.digest {
+                Field::Value(d) => Some(Some(link_digest::normalized(d))),
+                Field::Null => Some(None),
+                Field::Missing => None,
+            },
         }
     }
 }
@@ -159,6 +175,11 @@ fn changes_are_valid(changes: &LinkChanges, max_name: usize) -> bool {
         .name
         .as_deref()
         .is_none_or(|name| release::too_long(Some(name), max_name).is_none())
+        && changes
+            .digest
+            .as_ref()
+            .and_then(Option::as_deref)
+            .is_none_or(link_digest::is_valid)
 }
 
 /// Finds the project and release a links request names, checking read access on the way.
@@ -192,6 +213,7 @@ fn validate(candidate: &NewLink, conflicts: &LinkConflicts, max_name: usize) -> 
         name: Some(candidate.name.as_str()),
         url: Some(candidate.url.as_str()),
         filepath: candidate.filepath.as_deref(),
+        digest: candidate.digest.as_deref(),
     };
     let mut messages = link::validation_messages(&link, conflicts);
     // relinks' own guard (GitLab sets no limit), listed with the other name messages.

@@ -11,6 +11,8 @@ pub struct Link {
     pub url: String,
     pub filepath: Option<String>,
     pub link_type: LinkType,
+    /// `sha256:<64 lowercase hex>`, when declared (relinks' extension).
+    pub digest: Option<String>,
     pub created_at: Micros,
     pub updated_at: Micros,
 }
@@ -21,6 +23,7 @@ pub struct NewLink {
     pub url: String,
     pub filepath: Option<String>,
     pub link_type: LinkType,
+    pub digest: Option<String>,
 }
 
 /// Changes to a link; `None` keeps the stored value (`filepath: Some(None)` clears it).
@@ -30,6 +33,8 @@ pub struct LinkChanges {
     pub url: Option<String>,
     pub filepath: Option<Option<String>>,
     pub link_type: Option<LinkType>,
+    /// `Some(None)` clears it.
+    pub digest: Option<Option<String>>,
 }
 
 impl From<Link> for NewLink {
@@ -39,6 +44,7 @@ impl From<Link> for NewLink {
             url: link.url,
             filepath: link.filepath,
             link_type: link.link_type,
+            digest: link.digest,
         }
     }
 }
@@ -54,6 +60,10 @@ impl Link {
                 .clone()
                 .unwrap_or_else(|| self.filepath.clone()),
             link_type: changes.link_type.unwrap_or(self.link_type),
+            digest: changes
+                .digest
+                .clone()
+                .unwrap_or_else(|| self.digest.clone()),
             ..self.clone()
         }
     }

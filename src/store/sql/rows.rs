@@ -326,11 +326,12 @@ impl From<ReleaseRow> for Release {
 }
 
 pub const LINK_COLUMNS: &str =
-    "id, release_id, name, url, filepath, link_type, created_at, updated_at";
+    "id, release_id, name, url, filepath, link_type, digest, created_at, updated_at";
 
 /// `LINK_COLUMNS` of `release_links l`, for queries that join it.
 pub const ALIASED_LINK_COLUMNS: &str =
-    "l.id, l.release_id, l.name, l.url, l.filepath, l.link_type, l.created_at, l.updated_at";
+    "l.id, l.release_id, l.name, l.url, l.filepath, l.link_type, l.digest, l.created_at, \
+     l.updated_at";
 
 #[derive(FromRow)]
 pub struct LinkRow {
@@ -340,6 +341,7 @@ pub struct LinkRow {
     url: String,
     filepath: Option<String>,
     link_type: i64,
+    digest: Option<String>,
     created_at: i64,
     updated_at: i64,
 }
@@ -353,6 +355,7 @@ impl From<LinkRow> for Link {
             url: r.url,
             filepath: r.filepath,
             link_type: LinkType::from_code(r.link_type),
+            digest: r.digest,
             created_at: r.created_at,
             updated_at: r.updated_at,
         }

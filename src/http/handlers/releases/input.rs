@@ -4,6 +4,7 @@
 use axum::http::StatusCode;
 
 use crate::domain::link::{self, LinkCandidate, LinkType};
+use crate::domain::link_digest;
 use crate::domain::names::is_valid_tag_name;
 use crate::domain::release;
 use crate::http::error::{ApiError, ApiResult};
@@ -18,6 +19,7 @@ pub(crate) fn read_asset_link(d: &mut Declared<'_>) -> NewLink {
     let direct_asset_path = d.string("direct_asset_path");
     let filepath = d.string("filepath");
     let link_type = d.one_of("link_type", &LinkType::VALUES);
+    let digest = d.string("digest");
     let filepath = match (direct_asset_path, filepath) {
         (Field::Value(path), _) => Some(path),
         (_, other) => other.value(),
@@ -30,6 +32,7 @@ pub(crate) fn read_asset_link(d: &mut Declared<'_>) -> NewLink {
             .value()
             .and_then(|t| LinkType::parse(&t))
             .unwrap_or_default(),
+        digest: digest.value().map(|d| link_digest::normalized(&d)),
     }
 }
 
@@ -41,6 +44,7 @@ pub(super) fn validate_asset_links(links: &[NewLink], limits: &release::Limits) 
             name: Some(&l.name),
             url: Some(&l.url),
             filepath: l.filepath.as_deref(),
+            digest: l.digest.as_deref(),
         })
         .collect();
     let messages = release::asset_link_messages(&candidates, limits);

@@ -43,6 +43,7 @@ macro_rules! link_set_methods {
                             name: &l.name,
                             url: &l.url,
                             filepath: l.filepath.as_deref(),
+                            digest: l.digest.as_deref(),
                         })
                         .collect();
                     let plan = plan_replacement(&current, &wanted);
@@ -178,9 +179,9 @@ macro_rules! link_set_helpers {
         ) -> StoreResult<()> {
             sqlx::query(
                 "UPDATE release_links SET url = $3, filepath = $4, link_type = $5, \
-                 updated_at = $6 WHERE release_id = $1 AND id = $2 \
+                 updated_at = $6, digest = $7 WHERE release_id = $1 AND id = $2 \
                  AND (url IS DISTINCT FROM $3 OR filepath IS DISTINCT FROM $4 \
-                 OR link_type IS DISTINCT FROM $5)",
+                 OR link_type IS DISTINCT FROM $5 OR digest IS DISTINCT FROM $7)",
             )
             .bind(release_id)
             .bind(id)
@@ -188,6 +189,7 @@ macro_rules! link_set_helpers {
             .bind(&link.filepath)
             .bind(link.link_type.code())
             .bind(now)
+            .bind(&link.digest)
             .execute(&mut *conn)
             .await?;
             if let Some(old) = old_filepath.filter(|old| Some(old) != link.filepath.as_ref()) {

@@ -67,8 +67,8 @@ macro_rules! link_helpers {
         ) -> Result<Link, sqlx::Error> {
             let sql = format!(
                 "INSERT INTO release_links (release_id, name, url, filepath, link_type, \
-                 created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING {LINK_COLUMNS}"
+                 created_at, updated_at, digest) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $6, $7) RETURNING {LINK_COLUMNS}"
             );
             let row: LinkRow = sqlx::query_as(&sql)
                 .bind(release_id)
@@ -77,6 +77,7 @@ macro_rules! link_helpers {
                 .bind(&link.filepath)
                 .bind(link.link_type.code())
                 .bind(now)
+                .bind(&link.digest)
                 .fetch_one(&mut *conn)
                 .await?;
             Ok(row.into())
@@ -98,7 +99,8 @@ macro_rules! link_helpers {
                  changed AS (UPDATE release_links l SET name = COALESCE($3, l.name), \
                  url = COALESCE($4, l.url), \
                  filepath = CASE WHEN $5 THEN $6 ELSE l.filepath END, \
-                 link_type = COALESCE($7, l.link_type), updated_at = $8 \
+                 link_type = COALESCE($7, l.link_type), updated_at = $8, \
+                 digest = CASE WHEN $13 THEN $14 ELSE l.digest END \
                  FROM before, {} WHERE l.id = before.id \
                  RETURNING l.*, before.filepath AS old_filepath), \
                  alias AS (INSERT INTO link_filepath_aliases \
@@ -124,6 +126,8 @@ macro_rules! link_helpers {
                 .bind(audit.author_name)
                 .bind(audit.ip_address)
                 .bind(audit.request_id)
+                .bind(changes.digest.is_some())
+                .bind(changes.digest.clone().flatten())
                 .fetch_optional(&mut *conn)
                 .await?;
             Ok(row.map(Into::into))
@@ -150,7 +154,7 @@ macro_rules! link_helpers {
             let after = before.with_changes(changes);
             let sql = format!(
                 "UPDATE release_links SET name = $1, url = $2, filepath = $3, \
-                 link_type = $4, updated_at = $5 WHERE id = $6 \
+                 link_type = $4, updated_at = $5, digest = $7 WHERE id = $6 \
                  RETURNING {LINK_COLUMNS}"
             );
             let row: Option<LinkRow> = sqlx::query_as(&sql)
@@ -160,6 +164,7 @@ macro_rules! link_helpers {
                 .bind(after.link_type.code())
                 .bind(now_micros())
                 .bind(link_id)
+                .bind(&after.digest)
                 .fetch_optional(&mut *conn)
                 .await?;
             // Deleted since it was read (when the delete committed first).
@@ -316,9 +321,9 @@ macro_rules! link_methods {
                         // means full. The statement sets the audit context itself ($8…$11).
                         let sql = format!(
                             "{}INSERT INTO release_links (release_id, name, url, \
-                             filepath, link_type, created_at, updated_at, position) \
+                             filepath, link_type, created_at, updated_at, position, digest) \
                              SELECT $1, $2, $3, $4, $5, $6, $6, (SELECT MAX(position) + 1 \
-                             FROM release_links WHERE release_id = $1) FROM {} \
+                             FROM release_links WHERE release_id = $1), $12 FROM {} \
                              WHERE COALESCE((SELECT links FROM release_link_counts \
                              WHERE release_id = $1), 0) < $7 \
                              RETURNING {LINK_COLUMNS}",
@@ -336,7 +341,8 @@ macro_rules! link_methods {
                             .bind(audit.author_id)
                             .bind(audit.author_name)
                             .bind(audit.ip_address)
-                            .bind(audit.request_id);
+                            .bind(audit.request_id)
+                            .bind(&candidate.digest);
                         let row: Option<LinkRow> = query.fetch_optional(&mut *conn).await?;
                         row.map(Into::into).ok_or(StoreError::Full(max_links))
                     })

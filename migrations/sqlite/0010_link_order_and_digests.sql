@@ -2,9 +2,11 @@
 -- A release whose links have none lists them newest first, as GitLab does; a link created once
 -- an order is set takes the place after the last (the index finds it without a scan).
 ALTER TABLE release_links ADD COLUMN position INTEGER;
+-- A link's declared digest, `sha256:<64 lowercase hex>` (an extension too).
+ALTER TABLE release_links ADD COLUMN digest TEXT;
 CREATE INDEX release_links_position ON release_links (release_id, position);
 
--- The audit rows of links name their place, when they have one (as PostgreSQL's do).
+-- The audit rows of links name their place and digest, when they have them (as PostgreSQL's do).
 DROP TRIGGER audit_release_links_insert;
 DROP TRIGGER audit_release_links_update;
 DROP TRIGGER audit_release_links_delete;
@@ -17,9 +19,10 @@ BEGIN
     SELECT NEW.updated_at, c.author_id, c.author_name, c.ip_address, c.request_id,
         'Project', COALESCE((SELECT project_id FROM releases WHERE id = NEW.release_id), 0),
         'Release::Link', NEW.id, 'release_link_created', NULL,
-        json_patch(json_object('id', NEW.id, 'release_id', NEW.release_id, 'name', NEW.name,
+        json_patch(json_patch(json_object('id', NEW.id, 'release_id', NEW.release_id, 'name', NEW.name,
             'url', NEW.url, 'filepath', NEW.filepath, 'link_type', NEW.link_type),
-            CASE WHEN NEW.position IS NULL THEN '{}' ELSE json_object('position', NEW.position) END)
+            CASE WHEN NEW.position IS NULL THEN '{}' ELSE json_object('position', NEW.position) END),
+            CASE WHEN NEW.digest IS NULL THEN '{}' ELSE json_object('digest', NEW.digest) END)
     FROM audit_context c;
 END;
 
@@ -31,12 +34,14 @@ BEGIN
     SELECT NEW.updated_at, c.author_id, c.author_name, c.ip_address, c.request_id,
         'Project', COALESCE((SELECT project_id FROM releases WHERE id = NEW.release_id), 0),
         'Release::Link', NEW.id, 'release_link_updated',
-        json_patch(json_object('id', OLD.id, 'release_id', OLD.release_id, 'name', OLD.name,
+        json_patch(json_patch(json_object('id', OLD.id, 'release_id', OLD.release_id, 'name', OLD.name,
             'url', OLD.url, 'filepath', OLD.filepath, 'link_type', OLD.link_type),
             CASE WHEN OLD.position IS NULL THEN '{}' ELSE json_object('position', OLD.position) END),
-        json_patch(json_object('id', NEW.id, 'release_id', NEW.release_id, 'name', NEW.name,
+            CASE WHEN OLD.digest IS NULL THEN '{}' ELSE json_object('digest', OLD.digest) END),
+        json_patch(json_patch(json_object('id', NEW.id, 'release_id', NEW.release_id, 'name', NEW.name,
             'url', NEW.url, 'filepath', NEW.filepath, 'link_type', NEW.link_type),
-            CASE WHEN NEW.position IS NULL THEN '{}' ELSE json_object('position', NEW.position) END)
+            CASE WHEN NEW.position IS NULL THEN '{}' ELSE json_object('position', NEW.position) END),
+            CASE WHEN NEW.digest IS NULL THEN '{}' ELSE json_object('digest', NEW.digest) END)
     FROM audit_context c;
 END;
 
@@ -49,9 +54,10 @@ BEGIN
         c.author_id, c.author_name, c.ip_address, c.request_id,
         'Project', COALESCE((SELECT project_id FROM releases WHERE id = OLD.release_id), 0),
         'Release::Link', OLD.id, 'release_link_deleted',
-        json_patch(json_object('id', OLD.id, 'release_id', OLD.release_id, 'name', OLD.name,
+        json_patch(json_patch(json_object('id', OLD.id, 'release_id', OLD.release_id, 'name', OLD.name,
             'url', OLD.url, 'filepath', OLD.filepath, 'link_type', OLD.link_type),
             CASE WHEN OLD.position IS NULL THEN '{}' ELSE json_object('position', OLD.position) END),
+            CASE WHEN OLD.digest IS NULL THEN '{}' ELSE json_object('digest', OLD.digest) END),
         NULL
     FROM audit_context c;
 END;

@@ -2,9 +2,11 @@
 -- A release whose links have none lists them newest first, as GitLab does; a link created once
 -- an order is set takes the place after the last (the index finds it without a scan).
 ALTER TABLE release_links ADD COLUMN position BIGINT;
+-- A link's declared digest, `sha256:<64 lowercase hex>` (an extension too).
+ALTER TABLE release_links ADD COLUMN digest TEXT;
 CREATE INDEX release_links_position ON release_links (release_id, position);
 
--- The audit rows of links name their place only when they have one (as SQLite's do).
+-- The audit rows of links name their place and digest only when they have them (as SQLite's do).
 CREATE OR REPLACE FUNCTION audit_write() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     project BIGINT;
@@ -21,9 +23,11 @@ BEGIN
     END IF;
     IF TG_OP <> 'INSERT' THEN old_row := to_jsonb(OLD) - 'created_at' - 'updated_at' - 'author_id' - 'sha'; END IF;
     IF TG_OP <> 'DELETE' THEN new_row := to_jsonb(NEW) - 'created_at' - 'updated_at' - 'author_id' - 'sha'; END IF;
-    -- A link's place is named only when it has one (an explicit order).
+    -- A link's place and digest are named only when it has them (extensions).
     IF old_row ->> 'position' IS NULL THEN old_row := old_row - 'position'; END IF;
     IF new_row ->> 'position' IS NULL THEN new_row := new_row - 'position'; END IF;
+    IF old_row ->> 'digest' IS NULL THEN old_row := old_row - 'digest'; END IF;
+    IF new_row ->> 'digest' IS NULL THEN new_row := new_row - 'digest'; END IF;
     IF TG_TABLE_NAME = 'release_links' THEN
         SELECT project_id INTO project FROM releases
         WHERE id = COALESCE(new_row ->> 'release_id', old_row ->> 'release_id')::bigint;
