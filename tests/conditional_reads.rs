@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{into_reply, serve_url, test_config, Reply, TestApp, ROOT_TOKEN};
+use common::{into_reply, writer_for, Reply, TestApp, ROOT_TOKEN};
 use serde_json::json;
 
 const REVALIDATE: &str = "max-age=0, private, must-revalidate";
@@ -58,12 +58,7 @@ async fn changed(app: &TestApp, path: &str, old: &str) -> String {
 #[tokio::test]
 async fn reads_are_tagged_and_a_write_changes_the_tag_of_every_view() {
     let reader = TestApp::start().await;
-    let (writer, _stop) = if reader.database_url().starts_with("postgres") {
-        let (base, stop) = serve_url(reader.database_url(), test_config()).await;
-        (TestApp::attach(base), Some(stop))
-    } else {
-        (TestApp::attach(reader.base.clone()), None)
-    };
+    let (writer, _stop) = writer_for(&reader).await;
     let root = reader.root.clone();
     let project = writer.project("tagged", "private", None).await;
     let id = project["id"].as_i64().expect("id");

@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{serve_url, test_config, Caller, TestApp};
+use common::{writer_for, Caller, TestApp};
 use serde_json::{json, Value};
 
 /// The names of a release's links as every view shows them: the links list, the release, the
@@ -56,12 +56,7 @@ async fn first_direct_url(app: &TestApp, links: &str) -> String {
 async fn every_acknowledged_write_is_seen_by_the_next_read() {
     let reader = TestApp::start().await;
     // A second instance on PostgreSQL; on SQLite one process owns the file.
-    let (writer, _stop) = if reader.database_url().starts_with("postgres") {
-        let (base, stop) = serve_url(reader.database_url(), test_config()).await;
-        (TestApp::attach(base), Some(stop))
-    } else {
-        (TestApp::attach(reader.base.clone()), None)
-    };
+    let (writer, _stop) = writer_for(&reader).await;
     let root = reader.root.clone();
     let project = writer.project("fresh", "public", None).await;
     let id = project["id"].as_i64().expect("id");

@@ -288,6 +288,18 @@ pub async fn serve_settings(settings: Settings) -> (String, oneshot::Sender<()>)
     }
 }
 
+/// Where a test's writes go to be read by `reader`: on PostgreSQL a second instance on the same
+/// database, as several stateless instances share one PostgreSQL (the sender stops it); on
+/// SQLite, where one process owns the file, `reader` itself.
+pub async fn writer_for(reader: &TestApp) -> (TestApp, Option<oneshot::Sender<()>>) {
+    if reader.database_url().starts_with("postgres") {
+        let (base, stop) = serve_url(reader.database_url(), test_config()).await;
+        (TestApp::attach(base), Some(stop))
+    } else {
+        (TestApp::attach(reader.base.clone()), None)
+    }
+}
+
 /// Serves the database at `url` with `config`.
 pub async fn serve_url(url: &str, config: HttpConfig) -> (String, oneshot::Sender<()>) {
     serve_settings(settings(url, config)).await

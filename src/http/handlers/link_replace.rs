@@ -72,15 +72,7 @@ pub async fn replace<S: Store>(
 }
 
 fn validate(links: &[NewLink], max_name: usize) -> ApiResult<()> {
-    let wanted: Vec<WantedLink<'_>> = links
-        .iter()
-        .map(|l| WantedLink {
-            name: &l.name,
-            url: &l.url,
-            filepath: l.filepath.as_deref(),
-            digest: l.digest.as_deref(),
-        })
-        .collect();
+    let wanted: Vec<WantedLink<'_>> = links.iter().map(NewLink::wanted).collect();
     let messages = replacement_messages(&wanted, max_name);
     if messages.is_empty() {
         Ok(())

@@ -37,6 +37,18 @@ pub struct LinkChanges {
     pub digest: Option<Option<String>>,
 }
 
+impl NewLink {
+    /// The link as a replacement of a release's set compares it with the others.
+    pub fn wanted(&self) -> crate::domain::link_order::WantedLink<'_> {
+        crate::domain::link_order::WantedLink {
+            name: &self.name,
+            url: &self.url,
+            filepath: self.filepath.as_deref(),
+            digest: self.digest.as_deref(),
+        }
+    }
+}
+
 impl From<Link> for NewLink {
     fn from(link: Link) -> Self {
         NewLink {

@@ -37,15 +37,7 @@ macro_rules! link_set_methods {
             self.write(move |conn| {
                 Box::pin(async move {
                     let current = lock_links(conn, release_id).await?;
-                    let wanted: Vec<WantedLink<'_>> = links
-                        .iter()
-                        .map(|l| WantedLink {
-                            name: &l.name,
-                            url: &l.url,
-                            filepath: l.filepath.as_deref(),
-                            digest: l.digest.as_deref(),
-                        })
-                        .collect();
+                    let wanted: Vec<WantedLink<'_>> = links.iter().map(NewLink::wanted).collect();
                     let plan = plan_replacement(&current, &wanted);
                     let now = now_micros();
                     let json = ids_json(&plan.deleted)?;
