@@ -318,6 +318,9 @@ fn link_row(id: i64, release: i64, name: &str) -> Vec<Cell> {
         Cell::Int(2),
         Cell::Int(T0 + id),
         Cell::Int(T0 + id),
+        // No explicit order, no digest.
+        Cell::Null,
+        Cell::Null,
     ]
 }
 
