@@ -1,10 +1,12 @@
 -- An explicit order of a release's links (PUT …/assets/links/order): each link's place, from 1.
 -- A release whose links have none lists them newest first, as GitLab does; a link created once
--- an order is set takes the place after the last (the index finds it without a scan).
+-- an order is set takes the place after the last (the index finds it without a scan; it holds
+-- only placed links, so that creates into releases without an order pay nothing for it).
 ALTER TABLE release_links ADD COLUMN position INTEGER;
 -- A link's declared digest, `sha256:<64 lowercase hex>` (an extension too).
 ALTER TABLE release_links ADD COLUMN digest TEXT;
-CREATE INDEX release_links_position ON release_links (release_id, position);
+CREATE INDEX release_links_position ON release_links (release_id, position)
+    WHERE position IS NOT NULL;
 
 -- The audit rows of links name their place and digest, when they have them (as PostgreSQL's do).
 DROP TRIGGER audit_release_links_insert;

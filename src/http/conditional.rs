@@ -5,11 +5,13 @@
 //! The tag covers the body and the pagination headers: a page whose links are unchanged but whose
 //! total moved is a different answer. It is a 128-bit XXH3 of them (Rack takes SHA-256): a tag is
 //! compared, never trusted, and hashing a list of 100 links must cost little beside serving it.
+//! Bodies kept rendered in memory keep their digest too ([`BodyDigest`]): they are not hashed
+//! again for each answer.
 
 use std::future::Future;
 
 use axum::body::HttpBody as _;
-use axum::body::{to_bytes, Body, Bytes};
+use axum::body::{to_bytes, Body};
 use axum::extract::Request;
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::Response;
@@ -28,6 +30,17 @@ const TAGGED_HEADERS: [&str; 7] = [
     "link",
 ];
 
+/// The digest of an answer's body, computed once when the body was rendered to be kept (the
+/// content memo), so that an answer sent from memory is tagged without hashing it again.
+#[derive(Debug, Clone, Copy)]
+pub struct BodyDigest(pub u128);
+
+impl BodyDigest {
+    pub fn of(body: &[u8]) -> Self {
+        Self(xxhash_rust::xxh3::xxh3_128(body))
+    }
+}
+
 /// Tags the API's answers, and answers a GET whose `If-None-Match` names the tag with 304.
 pub async fn conditional_get<F: Future<Output = Response>>(
     request: Request,
@@ -44,12 +57,19 @@ pub async fn conditional_get<F: Future<Output = Response>>(
         return response;
     }
     let (mut parts, body) = response.into_parts();
-    // A body whose exact size is known and small is already in memory: collecting it waits
-    // for nothing.
-    let Ok(bytes) = to_bytes(body, usize::MAX).await else {
-        return internal_error();
+    let (body, digest) = match parts.extensions.get::<BodyDigest>() {
+        Some(digest) => (body, *digest),
+        None => {
+            // A body whose exact size is known and small is already in memory: collecting it
+            // waits for nothing.
+            let Ok(bytes) = to_bytes(body, usize::MAX).await else {
+                return internal_error();
+            };
+            let digest = BodyDigest::of(&bytes);
+            (Body::from(bytes), digest)
+        }
     };
-    let etag = etag_of(&bytes, &parts.headers);
+    let etag = etag_of(digest, &parts.headers);
     if none_match
         .as_ref()
         .is_some_and(|wanted| matches(wanted, &etag))
@@ -69,7 +89,7 @@ pub async fn conditional_get<F: Future<Output = Response>>(
         return unchanged;
     }
     parts.headers.insert(header::ETAG, etag);
-    Response::from_parts(parts, Body::from(bytes))
+    Response::from_parts(parts, body)
 }
 
 /// Rack::ETag's rule: a 200 or 201 with a body, which no cache directive or tag of its own
@@ -87,9 +107,9 @@ fn taggable(response: &Response) -> bool {
             .is_some_and(|size| size > 0 && size <= MAX_TAGGED_BYTES)
 }
 
-fn etag_of(body: &Bytes, headers: &HeaderMap) -> HeaderValue {
+fn etag_of(body: BodyDigest, headers: &HeaderMap) -> HeaderValue {
     let mut hasher = xxhash_rust::xxh3::Xxh3::new();
-    hasher.update(body);
+    hasher.update(&body.0.to_le_bytes());
     for name in TAGGED_HEADERS {
         for value in headers.get_all(name) {
             hasher.update(name.as_bytes());

@@ -13,6 +13,7 @@ use serde::{Serialize, Serializer};
 use serde_json::value::RawValue;
 use utoipa::ToSchema;
 
+use crate::http::conditional::BodyDigest;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::urls::Urls;
 use crate::store::{Link, Project, Store, StoreError};
@@ -83,12 +84,13 @@ impl LinkEntity {
 }
 
 impl LinkEntity {
-    /// The entity's JSON, rendered once to be kept and sent many times.
-    pub fn render(&self) -> ApiResult<Bytes> {
+    /// The entity's JSON and its digest, rendered once to be kept and sent many times.
+    pub fn render(&self) -> ApiResult<(Bytes, BodyDigest)> {
         // Strings, integers and booleans only: serde_json cannot fail on them.
-        serde_json::to_vec(self)
-            .map(Bytes::from)
-            .map_err(|e| ApiError::Store(StoreError::Corrupt(format!("rendering a link: {e}"))))
+        let json = serde_json::to_vec(self)
+            .map_err(|e| ApiError::Store(StoreError::Corrupt(format!("rendering a link: {e}"))))?;
+        let digest = BodyDigest::of(&json);
+        Ok((Bytes::from(json), digest))
     }
 }
 
@@ -97,6 +99,7 @@ impl LinkEntity {
 pub struct LinksJson {
     json: Arc<RawValue>,
     count: usize,
+    digest: BodyDigest,
 }
 
 impl LinksJson {
@@ -112,6 +115,7 @@ impl LinksJson {
         let json = serde_json::value::to_raw_value(&entities)
             .map_err(|e| ApiError::Store(StoreError::Corrupt(format!("rendering links: {e}"))))?;
         Ok(Self {
+            digest: BodyDigest::of(json.get().as_bytes()),
             json: Arc::from(json),
             count: entities.len(),
         })
@@ -120,6 +124,11 @@ impl LinksJson {
     /// The bytes the rendered text takes.
     pub fn size(&self) -> usize {
         self.json.get().len()
+    }
+
+    /// The digest of the rendered text, for the answer's tag.
+    pub fn digest(&self) -> BodyDigest {
+        self.digest
     }
 
     /// How many links the array holds.

@@ -5,7 +5,6 @@
 //! parameters (400) → caller (401) → project (404 Project Not Found) → read releases (403) →
 //! release (404 Not found) → link (404 Not found) → write permission (403) → validation (400).
 
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -292,13 +291,9 @@ pub async fn list<S: Store>(State(app): State<App<S>>, request: ApiRequest) -> A
         Ok((LinksJson::render(&urls, &links)?, total))
     })
     .await?;
-    Ok(paginated_rendered(
-        &app.urls,
-        &request,
-        page,
-        total,
-        links.body(),
-    ))
+    let mut response = paginated_rendered(&app.urls, &request, page, total, links.body());
+    response.extensions_mut().insert(links.digest());
+    Ok(response)
 }
 
 #[utoipa::path(
@@ -320,12 +315,14 @@ pub async fn show<S: Store>(State(app): State<App<S>>, request: ApiRequest) -> A
         let path = scope.project.full_path();
         format!("link-json:{}:{id}:{path}", release.id)
     };
-    let body = memoized(&app.store, key, Bytes::len, async {
+    let (body, digest) = memoized(&app.store, key, |(body, _)| body.len(), async {
         let link = link_of(&app, &release, id).await?;
         present(&app, &scope, &release, &link).render()
     })
     .await?;
-    Ok(rendered_json_response(StatusCode::OK, body))
+    let mut response = rendered_json_response(StatusCode::OK, body);
+    response.extensions_mut().insert(digest);
+    Ok(response)
 }
 
 #[utoipa::path(

@@ -1,23 +1,25 @@
 //! A release's links as a set (relinks' extensions): setting their order, and replacing them
-//! all at once. Each is one transaction that first locks the release, so that it applies
-//! before or after any other write of the release's links, never between their steps (link
-//! writes lock the release too: the foreign key on PostgreSQL, the one writer on SQLite).
+//! all at once. Each is one transaction that locks the release and its links first
+//! (`lock_links`), so that it applies before or after any other write of the release's links,
+//! never between their steps (on SQLite, the one writer already does).
 
 /// `Releases`' methods for link sets (expanded inside `impl Releases for $store` by
 /// `releases_impl!`, after `link_helpers!`).
 macro_rules! link_set_methods {
     ($store:ty, $db:ty) => {
         async fn order_links(&self, release_id: i64, ids: &[i64]) -> StoreResult<bool> {
-            let wanted = ids.to_vec();
-            self.write(move |conn| {
-                Box::pin(async move {
-                    let existing = lock_links(conn, release_id).await?;
-                    let existing: Vec<i64> = existing.iter().map(|l| l.id).collect();
-                    if !$crate::domain::link_order::is_complete_order(&existing, &wanted) {
-                        return Ok(false);
-                    }
-                    place_links(conn, release_id, &wanted).await?;
-                    Ok(true)
+            retried(|| {
+                let wanted = ids.to_vec();
+                self.write(move |conn| {
+                    Box::pin(async move {
+                        let existing = lock_links(conn, release_id).await?;
+                        let existing: Vec<i64> = existing.iter().map(|l| l.id).collect();
+                        if !$crate::domain::link_order::is_complete_order(&existing, &wanted) {
+                            return Ok(false);
+                        }
+                        place_links(conn, release_id, &wanted).await?;
+                        Ok(true)
+                    })
                 })
             })
             .await
@@ -33,64 +35,67 @@ macro_rules! link_set_methods {
             if i64::try_from(links.len()).unwrap_or(i64::MAX) > max_links {
                 return Err(StoreError::Full(max_links));
             }
-            let links = links.to_vec();
-            self.write(move |conn| {
-                Box::pin(async move {
-                    let current = lock_links(conn, release_id).await?;
-                    let wanted: Vec<WantedLink<'_>> = links.iter().map(NewLink::wanted).collect();
-                    let plan = plan_replacement(&current, &wanted);
-                    let now = now_micros();
-                    let json = ids_json(&plan.deleted)?;
-                    let sql = format!(
-                        "DELETE FROM release_links WHERE release_id = $1 \
+            retried(|| {
+                let links = links.to_vec();
+                self.write(move |conn| {
+                    Box::pin(async move {
+                        let current = lock_links(conn, release_id).await?;
+                        let wanted: Vec<WantedLink<'_>> =
+                            links.iter().map(NewLink::wanted).collect();
+                        let plan = plan_replacement(&current, &wanted);
+                        let now = now_micros();
+                        let json = ids_json(&plan.deleted)?;
+                        let sql = format!(
+                            "DELETE FROM release_links WHERE release_id = $1 \
                          AND id IN (SELECT id FROM ({}) o)",
-                        <$store as SqlEngine>::JSON_IDS
-                    );
-                    sqlx::query(&sql)
-                        .bind(release_id)
-                        .bind(json)
-                        .execute(&mut *conn)
-                        .await?;
-                    // Out of the way of the links that take their URL or filepath (a swap).
-                    let sql = format!(
-                        "UPDATE release_links SET url = 'relinks:aside:' || id, \
+                            <$store as SqlEngine>::JSON_IDS
+                        );
+                        sqlx::query(&sql)
+                            .bind(release_id)
+                            .bind(json)
+                            .execute(&mut *conn)
+                            .await?;
+                        // Out of the way of the links that take their URL or filepath (a swap).
+                        let sql = format!(
+                            "UPDATE release_links SET url = 'relinks:aside:' || id, \
                          filepath = CASE WHEN filepath IS NULL THEN NULL \
                          ELSE 'relinks:aside:' || id END, updated_at = $3 \
                          WHERE release_id = $1 AND id IN (SELECT id FROM ({}) o)",
-                        <$store as SqlEngine>::JSON_IDS
-                    );
-                    sqlx::query(&sql)
-                        .bind(release_id)
-                        .bind(ids_json(&plan.aside)?)
-                        .bind(now)
-                        .execute(&mut *conn)
-                        .await?;
-                    // Kept links take their values first, then new links come: what a new
-                    // link takes is free by then.
-                    for (link, id) in links.iter().zip(&plan.kept) {
-                        if let Some(id) = id {
-                            let before = current.iter().find(|c| c.id == *id);
-                            let old_filepath = before.and_then(|c| c.filepath.clone());
-                            replace_one(conn, release_id, *id, link, old_filepath, now).await?;
+                            <$store as SqlEngine>::JSON_IDS
+                        );
+                        sqlx::query(&sql)
+                            .bind(release_id)
+                            .bind(ids_json(&plan.aside)?)
+                            .bind(now)
+                            .execute(&mut *conn)
+                            .await?;
+                        // Kept links take their values first, then new links come: what a new
+                        // link takes is free by then.
+                        for (link, id) in links.iter().zip(&plan.kept) {
+                            if let Some(id) = id {
+                                let before = current.iter().find(|c| c.id == *id);
+                                let old_filepath = before.and_then(|c| c.filepath.clone());
+                                replace_one(conn, release_id, *id, link, old_filepath, now).await?;
+                            }
                         }
-                    }
-                    let mut ids = Vec::with_capacity(links.len());
-                    for (link, kept) in links.iter().zip(&plan.kept) {
-                        ids.push(match kept {
-                            Some(id) => *id,
-                            None => insert_link(conn, release_id, link, now).await?.id,
-                        });
-                    }
-                    place_links(conn, release_id, &ids).await?;
-                    let sql = format!(
-                        "SELECT {LINK_COLUMNS} FROM release_links WHERE release_id = $1 \
+                        let mut ids = Vec::with_capacity(links.len());
+                        for (link, kept) in links.iter().zip(&plan.kept) {
+                            ids.push(match kept {
+                                Some(id) => *id,
+                                None => insert_link(conn, release_id, link, now).await?.id,
+                            });
+                        }
+                        place_links(conn, release_id, &ids).await?;
+                        let sql = format!(
+                            "SELECT {LINK_COLUMNS} FROM release_links WHERE release_id = $1 \
                          {LINK_ORDER}"
-                    );
-                    let rows: Vec<LinkRow> = sqlx::query_as(&sql)
-                        .bind(release_id)
-                        .fetch_all(&mut *conn)
-                        .await?;
-                    Ok(rows.into_iter().map(Into::into).collect())
+                        );
+                        let rows: Vec<LinkRow> = sqlx::query_as(&sql)
+                            .bind(release_id)
+                            .fetch_all(&mut *conn)
+                            .await?;
+                        Ok(rows.into_iter().map(Into::into).collect())
+                    })
                 })
             })
             .await
@@ -101,15 +106,26 @@ macro_rules! link_set_methods {
 /// What link sets share (expanded in the module of `releases_impl!`).
 macro_rules! link_set_helpers {
     ($store:ty, $db:ty) => {
-        /// The release's links, the release locked first: other writes of its links wait.
+        /// The release's links, locked with the release in the order single-link writes lock
+        /// them (a link, then its release, which the link's triggers touch), so that those
+        /// never wait in a circle with a set: the links known now (by id: every set takes
+        /// them in one order), then the release (which waits for creates in flight: they hold
+        /// a key-share lock on it), then the links again, those creates' included. Once the
+        /// release is held, no link can be created in it until commit. Two sets can still meet
+        /// in a circle when links are created between their first steps: PostgreSQL ends one,
+        /// and it is tried again ([`retried`]).
         async fn lock_links(
             conn: &mut <$db as sqlx::Database>::Connection,
             release_id: i64,
         ) -> StoreResult<Vec<$crate::domain::link_order::CurrentLink>> {
-            let sql = format!(
-                "SELECT id FROM releases WHERE id = $1{}",
-                <$store as SqlEngine>::FOR_UPDATE
-            );
+            let lock = <$store as SqlEngine>::FOR_UPDATE;
+            let sql =
+                format!("SELECT id FROM release_links WHERE release_id = $1 ORDER BY id{lock}");
+            sqlx::query_scalar::<_, i64>(&sql)
+                .bind(release_id)
+                .fetch_all(&mut *conn)
+                .await?;
+            let sql = format!("SELECT id FROM releases WHERE id = $1{lock}");
             let found: Option<i64> = sqlx::query_scalar(&sql)
                 .bind(release_id)
                 .fetch_optional(&mut *conn)
@@ -117,12 +133,14 @@ macro_rules! link_set_helpers {
             if found.is_none() {
                 return Err(StoreError::Vanished(sqlx::Error::RowNotFound));
             }
-            let rows: Vec<(i64, String, String, Option<String>)> = sqlx::query_as(
-                "SELECT id, name, url, filepath FROM release_links WHERE release_id = $1",
-            )
-            .bind(release_id)
-            .fetch_all(&mut *conn)
-            .await?;
+            let sql = format!(
+                "SELECT id, name, url, filepath FROM release_links WHERE release_id = $1 \
+                 ORDER BY id{lock}"
+            );
+            let rows: Vec<(i64, String, String, Option<String>)> = sqlx::query_as(&sql)
+                .bind(release_id)
+                .fetch_all(&mut *conn)
+                .await?;
             Ok(rows
                 .into_iter()
                 .map(|(id, name, url, filepath)| $crate::domain::link_order::CurrentLink {
@@ -132,6 +150,26 @@ macro_rules! link_set_helpers {
                     filepath,
                 })
                 .collect())
+        }
+
+        /// Runs a link set's transaction again when PostgreSQL ended it to break a deadlock
+        /// (SQLSTATE 40P01): nothing of it was written, and the next try usually goes through.
+        async fn retried<T, F, Fut>(mut attempt: F) -> StoreResult<T>
+        where
+            F: FnMut() -> Fut,
+            Fut: std::future::Future<Output = StoreResult<T>>,
+        {
+            let mut tries = 0;
+            loop {
+                match attempt().await {
+                    Err(StoreError::Database(sqlx::Error::Database(db)))
+                        if db.code().as_deref() == Some("40P01") && tries < 8 =>
+                    {
+                        tries += 1;
+                    }
+                    other => return other,
+                }
+            }
         }
 
         fn ids_json(ids: &[i64]) -> StoreResult<String> {

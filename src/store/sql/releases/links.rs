@@ -323,7 +323,8 @@ macro_rules! link_methods {
                             "{}INSERT INTO release_links (release_id, name, url, \
                              filepath, link_type, created_at, updated_at, position, digest) \
                              SELECT $1, $2, $3, $4, $5, $6, $6, (SELECT MAX(position) + 1 \
-                             FROM release_links WHERE release_id = $1), $12 FROM {} \
+                             FROM release_links WHERE release_id = $1 \
+                             AND position IS NOT NULL), $12 FROM {} \
                              WHERE COALESCE((SELECT links FROM release_link_counts \
                              WHERE release_id = $1), 0) < $7 \
                              RETURNING {LINK_COLUMNS}",
