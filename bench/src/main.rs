@@ -318,7 +318,8 @@ fn link_row(id: i64, release: i64, name: &str) -> Vec<Cell> {
         Cell::Int(2),
         Cell::Int(T0 + id),
         Cell::Int(T0 + id),
-        // No explicit order, no digest.
+        // No explicit order, no digest, no size.
+        Cell::Null,
         Cell::Null,
         Cell::Null,
     ]

@@ -18,7 +18,7 @@ use tracing::Instrument;
 use crate::http::middleware::{self, Limits, MonitoringAllowList, REQUEST_ID};
 use crate::http::ratelimit::Limiter;
 use crate::http::routes::{api_routes, Route};
-use crate::http::{conditional, metrics, App};
+use crate::http::{conditional, idempotency, metrics, App};
 use crate::store::Store;
 use crate::web;
 
@@ -91,8 +91,8 @@ struct Around {
 
 /// Every request's way in and out, outermost first: its id (a client's own only when plain),
 /// its tracing span, security headers, metrics, conditional reads, the monitoring allow-list, rate limits, the
-/// store's scopes (read freshness, audit context), the header-size limit and the time-out, and
-/// the panic guard around the handler. One layer calling plain functions: a layer each boxed
+/// store's scopes (read freshness, audit context), the header-size limit and the time-out,
+/// idempotency keys, and the panic guard around the handler. One layer calling plain functions: a layer each boxed
 /// its future and cloned the chain below it, for every request.
 async fn around_request(
     State(around): State<Around>,
@@ -120,7 +120,9 @@ async fn around_request(
                     middleware::rate_limit(&around.limiter, request, |request| {
                         middleware::store_scope(request, |request| {
                             middleware::guard_limits(around.limits, request, |request| {
-                                middleware::catch_panic(next.run(request))
+                                idempotency::idempotent(request, |request| {
+                                    middleware::catch_panic(next.run(request))
+                                })
                             })
                         })
                     })

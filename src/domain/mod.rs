@@ -4,6 +4,7 @@
 pub mod access;
 pub mod content;
 pub mod hosted;
+pub mod idempotency;
 pub mod link;
 pub mod link_digest;
 pub mod link_order;

@@ -262,6 +262,10 @@ pub async fn authenticate<S: Store>(
             return Err(ApiError::insufficient_scope());
         }
     }
+    // Keys are per caller: a key is claimed (or its first answer found) once the caller is.
+    if let (Some(ticket), Some(user)) = (&request.idempotency, &caller.user) {
+        ticket.claim(app, user.id, request).await?;
+    }
     Ok(caller)
 }
 

@@ -33,6 +33,8 @@ pub enum ApiError {
     Store(StoreError),
     /// Over a rate limit: GitLab's Rack::Attack answer.
     Throttled(super::ratelimit::Throttled),
+    /// A retry of a request already answered (same `Idempotency-Key`): its first answer, again.
+    Replay(Box<crate::store::KeptAnswer>),
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
@@ -218,6 +220,7 @@ impl IntoResponse for ApiError {
             }
             Self::Redirect(status, location) => redirect(status, &location),
             Self::Throttled(throttled) => throttled.into_response(),
+            Self::Replay(answer) => super::idempotency::replay(&answer),
             Self::Store(StoreError::Unavailable(error)) => {
                 tracing::error!(%error, "database unavailable");
                 json_response(

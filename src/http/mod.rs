@@ -7,6 +7,8 @@ pub mod download;
 pub mod entities;
 pub mod error;
 pub mod handlers;
+pub mod hosted;
+pub mod idempotency;
 pub mod markdown;
 pub mod metrics;
 pub mod middleware;

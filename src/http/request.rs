@@ -63,6 +63,8 @@ pub struct ApiRequest {
     pub client_ip: Option<std::net::IpAddr>,
     /// The request's place in the rate limits, settled once the caller is known.
     pub ticket: Option<super::ratelimit::RateTicket>,
+    /// The request's `Idempotency-Key`, claimed once the caller is known.
+    pub idempotency: Option<super::idempotency::KeyTicket>,
 }
 
 impl ApiRequest {
@@ -282,6 +284,7 @@ impl ApiRequest {
             credentials,
             client_ip: client_ip(&parts.extensions),
             ticket: parts.extensions.get().cloned(),
+            idempotency: parts.extensions.get().cloned(),
         })
     }
 }

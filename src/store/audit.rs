@@ -13,6 +13,8 @@ pub struct AuditContext {
     pub author_name: Option<String>,
     pub ip_address: Option<String>,
     pub request_id: Option<String>,
+    /// The request's idempotency key (its row), which its writes mark as used.
+    pub idempotency_key: Option<i64>,
 }
 
 tokio::task_local! {
@@ -30,6 +32,16 @@ pub fn set_author(id: i64, name: &str) {
         if let Ok(mut context) = context.lock() {
             context.author_id = Some(id);
             context.author_name = Some(name.to_owned());
+        }
+    });
+}
+
+/// Names the key (its row) the current request's writes mark: a write and the mark on its key
+/// are kept or lost together.
+pub fn set_idempotency_key(id: i64) {
+    let _ = CONTEXT.try_with(|context| {
+        if let Ok(mut context) = context.lock() {
+            context.idempotency_key = Some(id);
         }
     });
 }

@@ -1,11 +1,13 @@
 //! [`Directory`]: the store's part for users, tokens, sessions, namespaces, and what the
-//! server keeps beside them (settings, shared rate-limit counts, audit events).
+//! server keeps beside them (settings, shared rate-limit counts, audit events, idempotency
+//! keys).
 
 use std::future::Future;
 
 use super::{
-    AuditEvent, AuditFilter, JobToken, Namespace, NewGroup, NewJobToken, NewPersonalToken, NewUser,
-    Page, PersonalToken, Session, StoreResult, User,
+    AuditEvent, AuditFilter, JobToken, KeptAnswer, KeyClaim, Namespace, NewGroup,
+    NewIdempotencyKey, NewJobToken, NewPersonalToken, NewUser, Page, PersonalToken, Session,
+    StoreResult, User,
 };
 use crate::domain::pagination::PageRequest;
 use crate::domain::time::Micros;
@@ -106,6 +108,30 @@ pub trait Directory {
     ) -> impl Future<Output = StoreResult<Option<Session>>> + Send;
     /// Ends a session (and drops expired ones on the way).
     fn delete_session(&self, digest: &str) -> impl Future<Output = StoreResult<()>> + Send;
+
+    // Idempotency keys (an extension).
+    /// Claims a caller's key for a request, dropping keys past their day on the way. A key
+    /// another request holds is handed back as it is, unless that request ended without
+    /// writing or answering (its instance stopped, or its claim lapsed): this one then takes
+    /// it over.
+    fn claim_idempotency_key(
+        &self,
+        key: &NewIdempotencyKey,
+    ) -> impl Future<Output = StoreResult<KeyClaim>> + Send;
+    /// Keeps the request's answer with its key; `None` gives the key back, unless the request
+    /// wrote (its answer is then lost).
+    fn finish_idempotency_key(
+        &self,
+        id: i64,
+        answer: Option<&KeptAnswer>,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// The request holding the key was dropped: its claim lapses `at` (a write it handed to
+    /// the database may still commit until then, and mark the key).
+    fn lapse_idempotency_claim(
+        &self,
+        id: i64,
+        at: Micros,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
 
     // Namespaces.
     /// Creates the group and makes its creator an owner.

@@ -203,6 +203,7 @@ pub const TABLES: [Table; 18] = [
             ("updated_at", Int),
             ("position", Int),
             ("digest", Text),
+            ("size", Int),
         ],
         order_by: "id",
         identity: true,
@@ -312,7 +313,7 @@ pub struct NotCopied {
 /// [`TABLES`] or here, and every column of a copied table is in its `columns`:
 /// `tests/schema_tables.rs` checks both engines, so a table or column added by a migration
 /// fails a test until the copy knows what to do with it.
-pub const NOT_COPIED: [NotCopied; 7] = [
+pub const NOT_COPIED: [NotCopied; 8] = [
     NotCopied {
         name: "blob_pins",
         reason: "uploads in flight on the source: none is acknowledged, so none is owed",
@@ -341,6 +342,11 @@ pub const NOT_COPIED: [NotCopied; 7] = [
         name: "release_link_counts",
         reason: "each release's number of links, kept by the triggers of release_links: they \
                  count the links again as the copy loads them",
+    },
+    NotCopied {
+        name: "idempotency_keys",
+        reason: "answers kept for a day for clients retrying a request: a retry reaching the \
+                 new instance runs as a new request (the checks of its write still apply)",
     },
     NotCopied {
         name: "cache_generations",

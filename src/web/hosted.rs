@@ -8,49 +8,11 @@
 use std::collections::HashMap;
 
 use super::pages::HostedView;
-use crate::domain::hosted::{hosted_file, human_size, HostedRef, ProjectRef};
-use crate::domain::packages::can_read_packages;
+use crate::domain::hosted::{hosted_file, human_size};
+use crate::http::hosted::blob_of;
 use crate::http::scope::ProjectScope;
 use crate::http::App;
-use crate::store::{Blob, Link, Project, Store, StoreResult};
-
-fn same_project(reference: &ProjectRef, project: &Project) -> bool {
-    match reference {
-        ProjectRef::Id(id) => *id == project.id,
-        ProjectRef::Path(path) => path.eq_ignore_ascii_case(&project.full_path()),
-    }
-}
-
-async fn blob_of<S: Store>(
-    app: &App<S>,
-    scope: &ProjectScope,
-    reference: HostedRef,
-) -> StoreResult<Option<Blob>> {
-    let project = &scope.project;
-    let packages = can_read_packages(&scope.actor, &scope.settings());
-    Ok(match reference {
-        HostedRef::Package {
-            project: named,
-            name,
-            version,
-            file_name,
-        } if packages && same_project(&named, project) => app
-            .store
-            .generic_package_file(project.id, &name, &version, &file_name)
-            .await?
-            .map(|(_, file)| file.blob),
-        HostedRef::Upload {
-            project: named,
-            secret,
-            filename,
-        } if same_project(&named, project) => app
-            .store
-            .upload_by_secret(project.id, &secret, &filename)
-            .await?
-            .map(|upload| upload.blob),
-        _ => None,
-    })
-}
+use crate::store::{Link, Store, StoreResult};
 
 /// The size and digest of each link's hosted file the viewer may download, by link id.
 pub async fn hosted_views<S: Store>(

@@ -31,6 +31,10 @@ pub struct LinkEntity {
     /// relinks' extension: `sha256:<hex>`, only when the link has one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub digest: Option<String>,
+    /// relinks' extension: the size in bytes, only when known (a file hosted here, or a
+    /// verified link).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub size: Option<i64>,
 }
 
 /// The kinds of link GitLab knows.
@@ -79,6 +83,7 @@ impl LinkEntity {
             external: !link.url.starts_with(&release.project_url),
             link_type: link.link_type.as_str(),
             digest: link.digest.clone(),
+            size: link.size,
         }
     }
 }

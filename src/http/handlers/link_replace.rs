@@ -19,6 +19,7 @@ use crate::domain::link_order::{replacement_messages, WantedLink};
 use crate::http::entities::*;
 use crate::http::entities::{LinkEntity, ReleaseUrls};
 use crate::http::error::{json_response, ApiError, ApiResult};
+use crate::http::hosted;
 #[allow(unused_imports)]
 use crate::http::openapi::*;
 use crate::http::params::Declared;
@@ -62,6 +63,18 @@ pub async fn replace<S: Store>(
     let (scope, release) = locate(&app, &request).await?;
     require_write(&app, &scope, &release).await?;
     validate(&links, app.config.max_name_length)?;
+    let mut mismatched = Vec::new();
+    for (i, link) in links.iter_mut().enumerate() {
+        if !hosted::describe(&app, &scope, link).await? {
+            mismatched.push(format!("links[{i}]: {}", hosted::DIGEST_MISMATCH));
+        }
+    }
+    if !mismatched.is_empty() {
+        return Err(ApiError::Validation(
+            StatusCode::BAD_REQUEST,
+            mismatched.into(),
+        ));
+    }
     let links = app
         .store
         .replace_links(release.id, &links, app.config.max_links_per_release)

@@ -18,6 +18,7 @@ use crate::http::entities::*;
 use crate::http::entities::{memoized, LinksJson};
 use crate::http::entities::{LinkEntity, ReleaseUrls};
 use crate::http::error::{json_response, rendered_json_response, ApiError, ApiResult};
+use crate::http::hosted;
 #[allow(unused_imports)]
 use crate::http::openapi::*;
 use crate::http::pagination::paginated_rendered;
@@ -82,6 +83,7 @@ impl LinkInput {
                 .as_ref()
                 .value()
                 .map(|d| link_digest::normalized(d)),
+            size: None,
         }
     }
 
@@ -104,6 +106,7 @@ impl LinkInput {
                 Field::Null => Some(None),
                 Field::Missing => None,
             },
+            size: None,
         }
     }
 }
@@ -181,6 +184,62 @@ fn changes_are_valid(changes: &LinkChanges, max_name: usize) -> bool {
             .is_none_or(link_digest::is_valid)
 }
 
+/// A declared digest that is not the hosted file's: GitLab's messages for the link first (its
+/// taken name, URL or filepath, read now), then `Digest does not match the hosted file`.
+async fn digest_mismatch<S: Store>(
+    app: &App<S>,
+    release_id: i64,
+    candidate: &NewLink,
+    except: Option<i64>,
+) -> ApiError {
+    let max_name = app.config.max_name_length;
+    let mut found = match app
+        .store
+        .link_conflicts(release_id, candidate, except)
+        .await
+    {
+        Ok(conflicts) => messages(candidate, &conflicts, max_name),
+        Err(error) => return error.into(),
+    };
+    found.push(hosted::DIGEST_MISMATCH.to_owned());
+    ApiError::Validation(StatusCode::BAD_REQUEST, found.into())
+}
+
+/// A link's digest and size describe what its URL serves. A new URL naming a file hosted here
+/// gives the link the file's digest and size; any other new URL leaves both unknown, unless the
+/// request declares the digest. A digest declared for a hosted file must be the file's own.
+async fn describe_changes<S: Store>(
+    app: &App<S>,
+    scope: &ProjectScope,
+    release: &Release,
+    id: i64,
+    changes: &mut LinkChanges,
+) -> ApiResult<()> {
+    let declared = changes.digest.clone().flatten();
+    if changes.url.is_none() && declared.is_none() {
+        return Ok(());
+    }
+    let link = link_of(app, release, id).await?;
+    let url = changes.url.clone().unwrap_or_else(|| link.url.clone());
+    let facts = hosted::hosted_facts(app, scope, &url).await?;
+    if url != link.url {
+        changes.size = Some(None);
+        if changes.digest.is_none() {
+            changes.digest = Some(None);
+        }
+    }
+    let Some((digest, size)) = facts else {
+        return Ok(());
+    };
+    if declared.is_some_and(|declared| declared != digest) {
+        let candidate = NewLink::from(link.with_changes(changes));
+        return Err(digest_mismatch(app, release.id, &candidate, Some(id)).await);
+    }
+    changes.digest = Some(Some(digest));
+    changes.size = Some(Some(size));
+    Ok(())
+}
+
 /// Finds the project and release a links request names, checking read access on the way.
 pub(super) async fn locate<S: Store>(
     app: &App<S>,
@@ -205,9 +264,9 @@ fn present<S: Store>(
     )
 }
 
-/// Rejects the link with GitLab's validation messages, or lets it through.
+/// GitLab's validation messages for the link (relinks' name length among them).
 /// A nil name or URL arrives here as an empty string: both are blank to GitLab's validators.
-fn validate(candidate: &NewLink, conflicts: &LinkConflicts, max_name: usize) -> ApiResult<()> {
+fn messages(candidate: &NewLink, conflicts: &LinkConflicts, max_name: usize) -> Vec<String> {
     let link = LinkCandidate {
         name: Some(candidate.name.as_str()),
         url: Some(candidate.url.as_str()),
@@ -223,6 +282,12 @@ fn validate(candidate: &NewLink, conflicts: &LinkConflicts, max_name: usize) -> 
             .unwrap_or(messages.len());
         messages.insert(at, format!("Name {problem}"));
     }
+    messages
+}
+
+/// Rejects the link with GitLab's validation messages, or lets it through.
+fn validate(candidate: &NewLink, conflicts: &LinkConflicts, max_name: usize) -> ApiResult<()> {
+    let messages = messages(candidate, conflicts, max_name);
     if messages.is_empty() {
         Ok(())
     } else {
@@ -344,8 +409,11 @@ pub async fn create<S: Store>(
     let (scope, release) = locate(&app, &request).await?;
     require_write(&app, &scope, &release).await?;
 
-    let candidate = input.new_link();
+    let mut candidate = input.new_link();
     check(&app, release.id, &candidate, None).await?;
+    if !hosted::describe(&app, &scope, &mut candidate).await? {
+        return Err(digest_mismatch(&app, release.id, &candidate, None).await);
+    }
     let created = app
         .store
         .create_link(release.id, &candidate, app.config.max_links_per_release)
@@ -376,7 +444,7 @@ pub async fn update<S: Store>(
     d.finish()?;
     let (scope, release) = locate(&app, &request).await?;
     let id = id.unwrap_or_default();
-    let changes = input.changes();
+    let mut changes = input.changes();
     let max_name = app.config.max_name_length;
     // A writer's valid change goes straight to the store, without reading the link first: its
     // stored fields passed these rules when they were stored, so the changed ones decide, the
@@ -388,6 +456,7 @@ pub async fn update<S: Store>(
         let candidate = NewLink::from(existing.with_changes(&changes));
         check(&app, release.id, &candidate, Some(existing.id)).await?;
     }
+    describe_changes(&app, &scope, &release, id, &mut changes).await?;
     let updated = match app.store.update_link(release.id, id, &changes).await {
         Ok(updated) => updated.ok_or_else(ApiError::record_not_found)?,
         Err(error @ StoreError::LinkConflict(_)) => {

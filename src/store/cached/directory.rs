@@ -1,13 +1,15 @@
 //! The cache in front of [`Directory`]: users, tokens, sessions and namespaces are kept in the
-//! access part; settings, rate-limit counts and audit events are always read from the database.
+//! access part; settings, rate-limit counts, audit events and idempotency keys are always read from the
+//! database.
 
 use super::Cached;
 use crate::domain::pagination::PageRequest;
 use crate::domain::time::Micros;
 use crate::domain::token::TokenKey;
 use crate::store::{
-    AuditEvent, AuditFilter, Directory, JobToken, Namespace, NewGroup, NewJobToken,
-    NewPersonalToken, NewUser, Page, PersonalToken, Session, Store, StoreResult, User,
+    AuditEvent, AuditFilter, Directory, JobToken, KeptAnswer, KeyClaim, Namespace, NewGroup,
+    NewIdempotencyKey, NewJobToken, NewPersonalToken, NewUser, Page, PersonalToken, Session, Store,
+    StoreResult, User,
 };
 
 impl<S: Store> Directory for Cached<S> {
@@ -100,6 +102,23 @@ impl<S: Store> Directory for Cached<S> {
         counts: &[(String, i64, i64)],
     ) -> StoreResult<Vec<(String, i64, i64)>> {
         self.inner.add_rate_counts(counts).await
+    }
+
+    // Keys are not cached, and nothing cached is built from them.
+    async fn claim_idempotency_key(&self, key: &NewIdempotencyKey) -> StoreResult<KeyClaim> {
+        self.inner.claim_idempotency_key(key).await
+    }
+
+    async fn finish_idempotency_key(
+        &self,
+        id: i64,
+        answer: Option<&KeptAnswer>,
+    ) -> StoreResult<()> {
+        self.inner.finish_idempotency_key(id, answer).await
+    }
+
+    async fn lapse_idempotency_claim(&self, id: i64, at: Micros) -> StoreResult<()> {
+        self.inner.lapse_idempotency_claim(id, at).await
     }
 
     async fn key_token_digests(&self, key: &TokenKey) -> StoreResult<u64> {

@@ -8,15 +8,18 @@ use crate::store::audit::AuditContext;
 /// `BEGIN` followed by the `set_config` calls the audit triggers read.
 pub fn statement(context: &AuditContext) -> String {
     let author_id = context.author_id.map(|id| id.to_string());
+    let idempotency_key = context.idempotency_key.map(|id| id.to_string());
     format!(
         "BEGIN; SELECT set_config('relinks.author_id', {}, true), \
          set_config('relinks.author_name', {}, true), \
          set_config('relinks.ip_address', {}, true), \
-         set_config('relinks.request_id', {}, true)",
+         set_config('relinks.request_id', {}, true), \
+         set_config('relinks.idempotency_key', {}, true)",
         literal(author_id.as_deref()),
         literal(context.author_name.as_deref()),
         literal(context.ip_address.as_deref()),
         literal(context.request_id.as_deref()),
+        literal(idempotency_key.as_deref()),
     )
 }
 
@@ -53,16 +56,18 @@ mod tests {
     }
 
     #[test]
-    fn the_statement_sets_all_four() {
+    fn the_statement_sets_all_five() {
         let statement = statement(&AuditContext {
             author_id: Some(7),
             author_name: Some("root".into()),
             ip_address: None,
             request_id: Some("r-1".into()),
+            idempotency_key: Some(9),
         });
         assert!(statement.starts_with("BEGIN; SELECT "));
         assert!(statement.contains("set_config('relinks.author_id', E'7', true)"));
         assert!(statement.contains("set_config('relinks.ip_address', E'', true)"));
         assert!(statement.contains("set_config('relinks.request_id', E'r-1', true)"));
+        assert!(statement.contains("set_config('relinks.idempotency_key', E'9', true)"));
     }
 }

@@ -133,10 +133,12 @@ impl SqlEngine for PgStore {
              set_config('relinks.author_id', COALESCE(${first}::text, ''), true), \
              set_config('relinks.author_name', COALESCE(${}, ''), true), \
              set_config('relinks.ip_address', COALESCE(${}, ''), true), \
-             set_config('relinks.request_id', COALESCE(${}, ''), true)) ",
+             set_config('relinks.request_id', COALESCE(${}, ''), true), \
+             set_config('relinks.idempotency_key', COALESCE(${}::text, ''), true)) ",
             first + 1,
             first + 2,
-            first + 3
+            first + 3,
+            first + 4
         )
     }
 

@@ -11,8 +11,10 @@ pub struct Link {
     pub url: String,
     pub filepath: Option<String>,
     pub link_type: LinkType,
-    /// `sha256:<64 lowercase hex>`, when declared (relinks' extension).
+    /// `sha256:<64 lowercase hex>`, when declared or known (relinks' extension).
     pub digest: Option<String>,
+    /// Bytes, when known: a file hosted here, or a verified link (relinks' extension).
+    pub size: Option<i64>,
     pub created_at: Micros,
     pub updated_at: Micros,
 }
@@ -24,6 +26,7 @@ pub struct NewLink {
     pub filepath: Option<String>,
     pub link_type: LinkType,
     pub digest: Option<String>,
+    pub size: Option<i64>,
 }
 
 /// Changes to a link; `None` keeps the stored value (`filepath: Some(None)` clears it).
@@ -35,6 +38,8 @@ pub struct LinkChanges {
     pub link_type: Option<LinkType>,
     /// `Some(None)` clears it.
     pub digest: Option<Option<String>>,
+    /// `Some(None)` clears it.
+    pub size: Option<Option<i64>>,
 }
 
 impl NewLink {
@@ -57,6 +62,7 @@ impl From<Link> for NewLink {
             filepath: link.filepath,
             link_type: link.link_type,
             digest: link.digest,
+            size: link.size,
         }
     }
 }
@@ -76,6 +82,7 @@ impl Link {
                 .digest
                 .clone()
                 .unwrap_or_else(|| self.digest.clone()),
+            size: changes.size.unwrap_or(self.size),
             ..self.clone()
         }
     }

@@ -4,6 +4,7 @@
 
 mod audit_events;
 mod files;
+mod idempotency;
 mod links;
 mod members;
 mod namespaces;
@@ -15,6 +16,7 @@ mod users;
 
 pub use audit_events::*;
 pub use files::*;
+pub use idempotency::*;
 pub use links::*;
 pub use members::*;
 pub use namespaces::*;

@@ -26,7 +26,7 @@ pub(crate) trait SqlEngine {
     const FOR_UPDATE: &'static str;
 
     /// SQL to put before a statement, setting the audit context from parameters `$first` to
-    /// `$first + 3` (author id, author name, address, request id) in the same call, so that
+    /// `$first + 4` (author id, author name, address, request id, idempotency key) in the same call, so that
     /// the write is one round trip. SQLite runs an `UPDATE` of its context row first (two
     /// statements, one call to its thread, parameters numbered across them); PostgreSQL opens
     /// the statement with `WITH audit AS (SELECT set_config(…))`, whose one row the statement

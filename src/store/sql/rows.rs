@@ -326,12 +326,12 @@ impl From<ReleaseRow> for Release {
 }
 
 pub const LINK_COLUMNS: &str =
-    "id, release_id, name, url, filepath, link_type, digest, created_at, updated_at";
+    "id, release_id, name, url, filepath, link_type, digest, size, created_at, updated_at";
 
 /// `LINK_COLUMNS` of `release_links l`, for queries that join it.
 pub const ALIASED_LINK_COLUMNS: &str =
-    "l.id, l.release_id, l.name, l.url, l.filepath, l.link_type, l.digest, l.created_at, \
-     l.updated_at";
+    "l.id, l.release_id, l.name, l.url, l.filepath, l.link_type, l.digest, l.size, \
+     l.created_at, l.updated_at";
 
 #[derive(FromRow)]
 pub struct LinkRow {
@@ -342,6 +342,7 @@ pub struct LinkRow {
     filepath: Option<String>,
     link_type: i64,
     digest: Option<String>,
+    size: Option<i64>,
     created_at: i64,
     updated_at: i64,
 }
@@ -356,6 +357,7 @@ impl From<LinkRow> for Link {
             filepath: r.filepath,
             link_type: LinkType::from_code(r.link_type),
             digest: r.digest,
+            size: r.size,
             created_at: r.created_at,
             updated_at: r.updated_at,
         }

@@ -18,19 +18,20 @@ use crate::store::{BoxFuture, StoreError, StoreResult};
 const MAX_BATCH: usize = 256;
 
 /// Who is writing, for the audit triggers (the one row of `audit_context`).
-const SET_AUDIT_CONTEXT: &str =
-    "UPDATE audit_context SET author_id = $1, author_name = $2, ip_address = $3, request_id = $4";
+const SET_AUDIT_CONTEXT: &str = "UPDATE audit_context SET author_id = $1, author_name = $2, \
+     ip_address = $3, request_id = $4, idempotency_key_id = $5";
 
-/// The same, from parameters `$first` to `$first + 3`, to go before a statement that binds
+/// The same, from parameters `$first` to `$first + 4`, to go before a statement that binds
 /// the ones before (SQLite runs the statements of one call in order, numbered parameters bound
 /// across them).
 pub fn set_audit_context_from(first: usize) -> String {
     format!(
-        "UPDATE audit_context SET author_id = ${first}, author_name = ${}, ip_address = ${}, \
-         request_id = ${}; ",
+        "UPDATE audit_context SET author_id = ${first}, author_name = ${}, \
+         ip_address = ${}, request_id = ${}, idempotency_key_id = ${}; ",
         first + 1,
         first + 2,
-        first + 3
+        first + 3,
+        first + 4
     )
 }
 
@@ -130,6 +131,7 @@ async fn execute_with_context(
         .bind(&context.author_name)
         .bind(&context.ip_address)
         .bind(&context.request_id)
+        .bind(context.idempotency_key)
         .execute(&mut *connection)
         .await
         .is_ok()
@@ -207,7 +209,8 @@ mod tests {
             .replace("= $1,", "= $8,")
             .replace("= $2,", "= $9,")
             .replace("= $3,", "= $10,")
-            .replace("= $4", "= $11");
+            .replace("= $4,", "= $11,")
+            .replace("= $5", "= $12");
         assert_eq!(format!("{renumbered}; "), set_audit_context_from(8));
     }
 }

@@ -33,6 +33,7 @@ pub(crate) fn read_asset_link(d: &mut Declared<'_>) -> NewLink {
             .and_then(|t| LinkType::parse(&t))
             .unwrap_or_default(),
         digest: digest.value().map(|d| link_digest::normalized(&d)),
+        size: None,
     }
 }
 

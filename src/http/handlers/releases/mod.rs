@@ -174,6 +174,14 @@ pub async fn create<S: Store>(
     if let Some(message) = validate_asset_links(&links, &limits) {
         return Err(ApiError::message(StatusCode::BAD_REQUEST, message));
     }
+    for link in &mut links {
+        if !crate::http::hosted::describe(&app, &scope, link).await? {
+            return Err(ApiError::message(
+                StatusCode::BAD_REQUEST,
+                "Validation failed: Links digest does not match the hosted file",
+            ));
+        }
+    }
     let release_name = name.value();
     if let Some(problem) = release::name_problem(release_name.as_deref(), &limits) {
         return Err(ApiError::message(

@@ -1,9 +1,10 @@
 //! `Directory` in SQL both engines understand, one file per resource: users, tokens, sessions,
-//! namespaces (personal ones and groups), server settings, shared rate-limit counts and audit
-//! events. Each file holds a macro of methods; `directory_impl!` below puts them together into
+//! namespaces (personal ones and groups), server settings, shared rate-limit counts, audit
+//! events and idempotency keys. Each file holds a macro of methods; `directory_impl!` below puts them together into
 //! one `impl Directory` per engine, in a module that brings what they use into scope.
 
 pub(crate) mod audit_events;
+pub(crate) mod idempotency;
 pub(crate) mod namespaces;
 pub(crate) mod rate_limits;
 pub(crate) mod sessions;
@@ -40,6 +41,7 @@ macro_rules! directory_impl {
                 $crate::store::sql::directory::settings::setting_methods!($store, $db);
                 $crate::store::sql::directory::rate_limits::rate_limit_methods!($store, $db);
                 $crate::store::sql::directory::audit_events::audit_event_methods!($store, $db);
+                $crate::store::sql::directory::idempotency::idempotency_methods!($store, $db);
             }
         }
     };

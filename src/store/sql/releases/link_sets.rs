@@ -209,9 +209,10 @@ macro_rules! link_set_helpers {
         ) -> StoreResult<()> {
             sqlx::query(
                 "UPDATE release_links SET url = $3, filepath = $4, link_type = $5, \
-                 updated_at = $6, digest = $7 WHERE release_id = $1 AND id = $2 \
+                 updated_at = $6, digest = $7, size = $8 WHERE release_id = $1 AND id = $2 \
                  AND (url IS DISTINCT FROM $3 OR filepath IS DISTINCT FROM $4 \
-                 OR link_type IS DISTINCT FROM $5 OR digest IS DISTINCT FROM $7)",
+                 OR link_type IS DISTINCT FROM $5 OR digest IS DISTINCT FROM $7 \
+                 OR size IS DISTINCT FROM $8)",
             )
             .bind(release_id)
             .bind(id)
@@ -220,6 +221,7 @@ macro_rules! link_set_helpers {
             .bind(link.link_type.code())
             .bind(now)
             .bind(&link.digest)
+            .bind(link.size)
             .execute(&mut *conn)
             .await?;
             if let Some(old) = old_filepath.filter(|old| Some(old) != link.filepath.as_ref()) {

@@ -67,8 +67,8 @@ macro_rules! link_helpers {
         ) -> Result<Link, sqlx::Error> {
             let sql = format!(
                 "INSERT INTO release_links (release_id, name, url, filepath, link_type, \
-                 created_at, updated_at, digest) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $6, $7) RETURNING {LINK_COLUMNS}"
+                 created_at, updated_at, digest, size) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8) RETURNING {LINK_COLUMNS}"
             );
             let row: LinkRow = sqlx::query_as(&sql)
                 .bind(release_id)
@@ -78,6 +78,7 @@ macro_rules! link_helpers {
                 .bind(link.link_type.code())
                 .bind(now)
                 .bind(&link.digest)
+                .bind(link.size)
                 .fetch_one(&mut *conn)
                 .await?;
             Ok(row.into())
@@ -100,7 +101,8 @@ macro_rules! link_helpers {
                  url = COALESCE($4, l.url), \
                  filepath = CASE WHEN $5 THEN $6 ELSE l.filepath END, \
                  link_type = COALESCE($7, l.link_type), updated_at = $8, \
-                 digest = CASE WHEN $13 THEN $14 ELSE l.digest END \
+                 digest = CASE WHEN $14 THEN $15 ELSE l.digest END, \
+                 size = CASE WHEN $16 THEN $17 ELSE l.size END \
                  FROM before, {} WHERE l.id = before.id \
                  RETURNING l.*, before.filepath AS old_filepath), \
                  alias AS (INSERT INTO link_filepath_aliases \
@@ -126,8 +128,11 @@ macro_rules! link_helpers {
                 .bind(audit.author_name)
                 .bind(audit.ip_address)
                 .bind(audit.request_id)
+                .bind(audit.idempotency_key)
                 .bind(changes.digest.is_some())
                 .bind(changes.digest.clone().flatten())
+                .bind(changes.size.is_some())
+                .bind(changes.size.flatten())
                 .fetch_optional(&mut *conn)
                 .await?;
             Ok(row.map(Into::into))
@@ -154,7 +159,7 @@ macro_rules! link_helpers {
             let after = before.with_changes(changes);
             let sql = format!(
                 "UPDATE release_links SET name = $1, url = $2, filepath = $3, \
-                 link_type = $4, updated_at = $5, digest = $7 WHERE id = $6 \
+                 link_type = $4, updated_at = $5, digest = $7, size = $8 WHERE id = $6 \
                  RETURNING {LINK_COLUMNS}"
             );
             let row: Option<LinkRow> = sqlx::query_as(&sql)
@@ -165,6 +170,7 @@ macro_rules! link_helpers {
                 .bind(now_micros())
                 .bind(link_id)
                 .bind(&after.digest)
+                .bind(after.size)
                 .fetch_optional(&mut *conn)
                 .await?;
             // Deleted since it was read (when the delete committed first).
@@ -318,13 +324,14 @@ macro_rules! link_methods {
                         // One statement (triggers touch the release and count its links);
                         // the unique indexes decide, `lost_race` tells which rule was hit. The
                         // release's count of links is read in the same statement: no row back
-                        // means full. The statement sets the audit context itself ($8…$11).
+                        // means full. The statement sets the audit context itself ($8…$12).
                         let sql = format!(
                             "{}INSERT INTO release_links (release_id, name, url, \
-                             filepath, link_type, created_at, updated_at, position, digest) \
+                             filepath, link_type, created_at, updated_at, position, digest, \
+                             size) \
                              SELECT $1, $2, $3, $4, $5, $6, $6, (SELECT MAX(position) + 1 \
                              FROM release_links WHERE release_id = $1 \
-                             AND position IS NOT NULL), $12 FROM {} \
+                             AND position IS NOT NULL), $13, $14 FROM {} \
                              WHERE COALESCE((SELECT links FROM release_link_counts \
                              WHERE release_id = $1), 0) < $7 \
                              RETURNING {LINK_COLUMNS}",
@@ -343,7 +350,9 @@ macro_rules! link_methods {
                             .bind(audit.author_name)
                             .bind(audit.ip_address)
                             .bind(audit.request_id)
-                            .bind(&candidate.digest);
+                            .bind(audit.idempotency_key)
+                            .bind(&candidate.digest)
+                            .bind(candidate.size);
                         let row: Option<LinkRow> = query.fetch_optional(&mut *conn).await?;
                         row.map(Into::into).ok_or(StoreError::Full(max_links))
                     })
@@ -410,6 +419,7 @@ macro_rules! link_methods {
                         .bind(audit.author_name)
                         .bind(audit.ip_address)
                         .bind(audit.request_id)
+                        .bind(audit.idempotency_key)
                         .fetch_optional(&mut *conn)
                         .await?;
                     Ok(row.map(Into::into))
