@@ -80,6 +80,20 @@ pub struct ServeConfig {
     #[arg(long, env = "RELINKS_TRANSFER_IDLE_TIMEOUT_SECS", default_value_t = 60)]
     pub transfer_idle_timeout_secs: u64,
 
+    /// Allow requests to loopback, private and other non-public addresses when verifying a
+    /// link's file (GitLab's "allow requests to the local network"; refused by default).
+    #[arg(long, env = "RELINKS_ALLOW_LOCAL_NETWORK", default_value_t = false)]
+    pub allow_local_network: bool,
+
+    /// Largest file downloaded to verify a link's digest, in bytes.
+    #[arg(long, env = "RELINKS_VERIFY_MAX_BYTES", default_value_t = 1024 * 1024 * 1024)]
+    pub verify_max_bytes: u64,
+
+    /// Longest such a download may take, in seconds (verifying is not cut by
+    /// --request-timeout-secs).
+    #[arg(long, env = "RELINKS_VERIFY_TIMEOUT_SECS", default_value_t = 120)]
+    pub verify_timeout_secs: u64,
+
     /// Rate limits: `on` (GitLab.com's defaults below) or `off`.
     #[arg(long, env = "RELINKS_RATE_LIMITS", default_value = "on", value_parser = ["on", "off"])]
     pub rate_limits: String,
@@ -331,6 +345,9 @@ impl fmt::Debug for ServeConfig {
                 "transfer_idle_timeout_secs",
                 &self.transfer_idle_timeout_secs,
             )
+            .field("allow_local_network", &self.allow_local_network)
+            .field("verify_max_bytes", &self.verify_max_bytes)
+            .field("verify_timeout_secs", &self.verify_timeout_secs)
             .field("rate_limits", &self.rate_limits)
             .field("rate_limit_per_user", &self.rate_limit_per_user)
             .field("rate_limit_per_ip", &self.rate_limit_per_ip)

@@ -13,6 +13,7 @@ pub mod copy;
 pub mod domain;
 pub mod files;
 pub mod http;
+pub mod outbound;
 pub mod secret;
 pub mod store;
 pub mod web;

@@ -224,6 +224,18 @@ async fn check_variant(index: usize) {
             )
             .await;
         let own_id = own.expect(201)["id"].as_i64().expect("id");
+        // Verifying a link downloads its file: this one is on loopback, which the server
+        // refuses to reach (422 once the caller may write), so the row needs no network.
+        let local = w
+            .app
+            .post(
+                &w.app.root,
+                &w.links(),
+                json!({"name": format!("local{i}"), "url": format!("http://127.0.0.1:9/row{i}")}),
+            )
+            .await;
+        let local_id = local.expect(201)["id"].as_i64().expect("id");
+        let verify_ok = if expect.write == 200 { 422 } else { expect.write };
         let releases_path = format!("/projects/{}/releases", w.project_id);
         w.app
             .post(
@@ -345,6 +357,13 @@ async fn check_variant(index: usize) {
                 w.link(own_id),
                 Some(json!({"name": format!("renamed{i}")})),
                 expect.write,
+            ),
+            (
+                "verify",
+                Method::POST,
+                format!("{}/verify", w.link(local_id)),
+                Some(json!({})),
+                verify_ok,
             ),
             ("delete", Method::DELETE, w.link(own_id), None, expect.write),
         ];

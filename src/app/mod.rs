@@ -84,6 +84,12 @@ impl Settings {
                     max_upload_bytes: config.max_upload_bytes,
                     idle_timeout: seconds(config.transfer_idle_timeout_secs),
                 },
+                outbound: crate::outbound::OutboundSettings {
+                    allow_local_network: config.allow_local_network,
+                    max_bytes: config.verify_max_bytes,
+                    timeout: seconds(config.verify_timeout_secs),
+                    ..crate::outbound::OutboundSettings::default()
+                },
                 ..HttpConfig::default()
             },
             connections: ConnectionLimits {

@@ -10,6 +10,7 @@ pub mod link_digest;
 pub mod link_order;
 pub mod membership;
 pub mod names;
+pub mod network;
 pub mod packages;
 pub mod pagination;
 pub mod release;

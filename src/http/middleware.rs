@@ -112,9 +112,12 @@ pub async fn guard_limits<F: Future<Output = Response>>(
             &serde_json::json!({ "message": "431 Request Header Fields Too Large" }),
         );
     }
-    if receives_a_file(request.method(), request.uri().path()) {
+    if receives_a_file(request.method(), request.uri().path())
+        || verifies_a_link(request.method(), request.uri().path())
+    {
         // A 1 GiB upload over a slow link takes longer than any request should: the transfer
-        // is cut when it stalls instead (`TransferLimits::idle_timeout`).
+        // is cut when it stalls instead (`TransferLimits::idle_timeout`). Verifying a link
+        // downloads its file, under a time-out of its own (`OutboundSettings::timeout`).
         return next(request).await;
     }
     match tokio::time::timeout(limits.request_timeout, next(request)).await {
@@ -139,6 +142,14 @@ pub fn receives_a_file(method: &Method, path: &str) -> bool {
         Method::POST => rest.ends_with("/uploads") && rest.matches('/').count() == 1,
         _ => false,
     }
+}
+
+/// `POST …/assets/links/:link_id/verify`, which downloads the link's file.
+pub fn verifies_a_link(method: &Method, path: &str) -> bool {
+    *method == Method::POST
+        && path.starts_with("/api/v4/projects/")
+        && path.ends_with("/verify")
+        && path.contains("/assets/links/")
 }
 
 /// Opens the request's scopes in the store: one unit of freshness for the read cache, and the

@@ -48,6 +48,8 @@ pub struct HttpConfig {
     pub monitoring: middleware::MonitoringAllowList,
     /// Limits of the routes that receive files.
     pub transfers: TransferLimits,
+    /// What downloads of links' files (verification) may do.
+    pub outbound: crate::outbound::OutboundSettings,
 }
 
 /// The routes that receive files have limits of their own (the 1 MiB of the others would
@@ -84,6 +86,7 @@ impl Default for HttpConfig {
             rate_limits: ratelimit::RateLimits::off(),
             monitoring: middleware::MonitoringAllowList::loopback(),
             transfers: TransferLimits::default(),
+            outbound: crate::outbound::OutboundSettings::default(),
         }
     }
 }
@@ -106,6 +109,8 @@ pub struct AppParts<S> {
     pub limiter: Arc<ratelimit::Limiter>,
     /// Tokens whose `last_used_at` is being written now (one write per token at a time).
     pub recording_use: std::sync::Mutex<std::collections::HashSet<i64>>,
+    /// Downloads of links' files (verification).
+    pub outbound: crate::outbound::Outbound,
 }
 
 impl HttpConfig {
@@ -164,6 +169,7 @@ impl<S: Store> App<S> {
         config: HttpConfig,
     ) -> Self {
         let limiter = Arc::new(ratelimit::Limiter::new(config.rate_limits.clone()));
+        let outbound = crate::outbound::Outbound::new(config.outbound);
         Self(Arc::new(AppParts {
             store,
             files,
@@ -172,6 +178,7 @@ impl<S: Store> App<S> {
             config,
             metrics: Arc::new(metrics::Metrics::new()),
             recording_use: Default::default(),
+            outbound,
         }))
     }
 }

@@ -599,7 +599,11 @@ pub struct World {
 
 impl World {
     pub async fn new(visibility: &str) -> Self {
-        let app = TestApp::start().await;
+        Self::on(TestApp::start().await, visibility).await
+    }
+
+    /// The world on a server started with settings of its own.
+    pub async fn on(app: TestApp, visibility: &str) -> Self {
         let project = app.project("app", visibility, None).await;
         let project_id = project["id"].as_i64().expect("project id");
         let project_path = project["path_with_namespace"]

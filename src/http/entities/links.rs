@@ -37,6 +37,15 @@ pub struct LinkEntity {
     pub size: Option<i64>,
 }
 
+/// A link just verified (relinks' extension): the link, and when its file was hashed.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VerifiedLink {
+    #[serde(flatten)]
+    pub link: LinkEntity,
+    /// When relinks fetched and hashed the file (ISO 8601).
+    pub verified_at: String,
+}
+
 /// The kinds of link GitLab knows.
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "lowercase")]

@@ -10,6 +10,7 @@ pub mod health;
 pub mod job_tokens;
 pub mod link_order;
 pub mod link_replace;
+pub mod link_verify;
 pub mod links;
 pub mod members;
 pub mod meta;
