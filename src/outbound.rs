@@ -189,7 +189,11 @@ impl Outbound {
         url: reqwest::Url,
     ) -> Result<(String, i64), FetchError> {
         let max = self.settings.max_bytes;
-        let mut response = client.get(url).send().await.map_err(|error| why_failed(&error))?;
+        let mut response = client
+            .get(url)
+            .send()
+            .await
+            .map_err(|error| why_failed(&error))?;
         if !response.status().is_success() {
             return Err(FetchError::Status(response.status().as_u16()));
         }

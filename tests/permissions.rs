@@ -235,7 +235,11 @@ async fn check_variant(index: usize) {
             )
             .await;
         let local_id = local.expect(201)["id"].as_i64().expect("id");
-        let verify_ok = if expect.write == 200 { 422 } else { expect.write };
+        let verify_ok = if expect.write == 200 {
+            422
+        } else {
+            expect.write
+        };
         let releases_path = format!("/projects/{}/releases", w.project_id);
         w.app
             .post(

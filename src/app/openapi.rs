@@ -2,12 +2,16 @@
 //! shown as a page at `/help/api`. Its operations come from the route tables (each handler's
 //! `#[utoipa::path]`), its schemas from the types those name, so it cannot drift from the code;
 //! a test compares it with the router and validates real answers against it. Every operation
-//! that does not say otherwise may also answer with any of GitLab's error bodies.
+//! that does not say otherwise may also answer with any of GitLab's error bodies; every GET of
+//! the API may be conditional (`If-None-Match`, 304), and every write of the API takes an
+//! `Idempotency-Key`.
 
 use axum::http::StatusCode;
 use axum::response::Response;
+use utoipa::openapi::path::{HttpMethod, Operation, Parameter, ParameterBuilder, ParameterIn};
+use utoipa::openapi::schema::{Object, ObjectBuilder, Type};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::openapi::{Content, Ref, RefOr, ResponseBuilder};
+use utoipa::openapi::{Content, Ref, RefOr, Required, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
 use crate::http::error::json_response;
@@ -78,6 +82,88 @@ fn default_answer() -> RefOr<utoipa::openapi::Response> {
     )
 }
 
+fn header(name: &str, description: &str, schema: Object) -> Parameter {
+    ParameterBuilder::new()
+        .name(name)
+        .parameter_in(ParameterIn::Header)
+        .required(Required::False)
+        .description(Some(description))
+        .schema(Some(schema))
+        .build()
+}
+
+fn answer(description: &str) -> RefOr<utoipa::openapi::Response> {
+    RefOr::T(ResponseBuilder::new().description(description).build())
+}
+
+fn error_answer(description: &str) -> RefOr<utoipa::openapi::Response> {
+    RefOr::T(
+        ResponseBuilder::new()
+            .description(description)
+            .content(
+                "application/json",
+                Content::new(Some(Ref::from_schema_name("AnyError"))),
+            )
+            .build(),
+    )
+}
+
+/// Every GET of the API may be conditional: `If-None-Match` naming the answer's `ETag` gets a
+/// 304 without a body.
+fn conditional_read(operation: &mut Operation) {
+    operation
+        .parameters
+        .get_or_insert_with(Vec::new)
+        .push(header(
+            "If-None-Match",
+            "ETags of answers the client holds: a 304 when one is still current.",
+            ObjectBuilder::new().schema_type(Type::String).build(),
+        ));
+    operation
+        .responses
+        .responses
+        .entry("304".to_owned())
+        .or_insert_with(|| answer("Not modified: the ETag named in `If-None-Match` is current"));
+}
+
+/// Every write of the API takes an `Idempotency-Key` (relinks' extension): a retry gets the
+/// first answer again (`Idempotent-Replayed: true`), another request with the key a 422, a
+/// retry while the first runs a 409.
+fn idempotent_write(operation: &mut Operation) {
+    operation
+        .parameters
+        .get_or_insert_with(Vec::new)
+        .push(header(
+            "Idempotency-Key",
+            "relinks extension: 1 to 255 visible ASCII characters, the caller's own. A retry with \
+         the same key and request gets the first answer again, with `Idempotent-Replayed: true`.",
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .min_length(Some(1))
+                .max_length(Some(255))
+                .pattern(Some("^[!-~]+$"))
+                .build(),
+        ));
+    let responses = &mut operation.responses.responses;
+    // An invalid key is a parameter error, `{"error": …}`, whatever else a 400 of the
+    // operation may be.
+    if let Some(RefOr::T(bad)) = responses.get_mut("400") {
+        for content in bad.content.values_mut() {
+            let message_only = matches!(&content.schema,
+                Some(RefOr::Ref(r)) if r.ref_location.ends_with("/MessageError"));
+            if message_only {
+                content.schema = Some(RefOr::Ref(Ref::from_schema_name("BadRequest")));
+            }
+        }
+    }
+    responses.entry("409".to_owned()).or_insert_with(|| {
+        error_answer("A request with this Idempotency-Key is being processed (relinks extension)")
+    });
+    responses.entry("422".to_owned()).or_insert_with(|| {
+        error_answer("Idempotency-Key is already used for a different request (relinks extension)")
+    });
+}
+
 fn build() -> utoipa::openapi::OpenApi {
     let mut api = ApiDoc::openapi();
     // The document does not depend on the engine; any store type builds the tables.
@@ -90,6 +176,17 @@ fn build() -> utoipa::openapi::OpenApi {
                 .responses
                 .entry("default".to_owned())
                 .or_insert_with(default_answer);
+            if doc.methods.iter().any(|m| matches!(m, HttpMethod::Get)) {
+                conditional_read(&mut doc.operation);
+            }
+            if doc.methods.iter().any(|m| {
+                matches!(
+                    m,
+                    HttpMethod::Post | HttpMethod::Put | HttpMethod::Patch | HttpMethod::Delete
+                )
+            }) {
+                idempotent_write(&mut doc.operation);
+            }
         }
         for (name, schema) in doc.schemas {
             components.schemas.entry(name).or_insert(schema);
