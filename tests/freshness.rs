@@ -7,19 +7,12 @@
 mod common;
 
 use common::{writer_for, Caller, TestApp};
-use serde_json::{json, Value};
+use serde_json::json;
 
 /// The names of a release's links as every view shows them: the links list, the release, the
 /// releases list, and the second page of one link per page.
 async fn link_names(app: &TestApp, caller: &Caller, project: i64) -> Vec<Vec<String>> {
-    let names = |links: &Value| -> Vec<String> {
-        links
-            .as_array()
-            .expect("array")
-            .iter()
-            .map(|l| l["name"].as_str().expect("name").to_owned())
-            .collect()
-    };
+    use common::names;
     let base = format!("/projects/{project}/releases");
     let list = app
         .get(caller, &format!("{base}/v1/assets/links?per_page=100"))

@@ -5,17 +5,8 @@
 
 mod common;
 
-use common::{Caller, World};
-use serde_json::{json, Value};
-
-fn names(links: &Value) -> Vec<String> {
-    links
-        .as_array()
-        .expect("array")
-        .iter()
-        .map(|l| l["name"].as_str().expect("name").to_owned())
-        .collect()
-}
+use common::{names, Caller, World};
+use serde_json::json;
 
 /// The names of release v1.0's links in every view: the links list, its pages of one link,
 /// the release, the releases list, and the release page (in the order the page shows them).

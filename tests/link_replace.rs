@@ -5,17 +5,8 @@
 
 mod common;
 
-use common::{Caller, World};
+use common::{names, Caller, World};
 use serde_json::{json, Value};
-
-fn names(links: &Value) -> Vec<String> {
-    links
-        .as_array()
-        .expect("array")
-        .iter()
-        .map(|l| l["name"].as_str().expect("name").to_owned())
-        .collect()
-}
 
 async fn current(w: &World) -> Value {
     w.app

@@ -334,6 +334,16 @@ impl Reply {
     }
 }
 
+/// The `name` of each link of a JSON array of links, in order.
+pub fn names(links: &Value) -> Vec<String> {
+    links
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|l| l["name"].as_str().expect("name").to_owned())
+        .collect()
+}
+
 /// A caller: a user with a personal access token, or anonymous.
 #[derive(Debug, Clone)]
 pub struct Caller {
