@@ -2,7 +2,7 @@
 //! (who, what, before and after, when, from which address, under which request id), and
 //! administrators read them at `GET /api/v4/audit_events` in GitLab's shape, paginated.
 
-mod common;
+use crate::common;
 
 use serde_json::{json, Value};
 

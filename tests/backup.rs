@@ -2,7 +2,7 @@
 //! load holds every write acknowledged before it began, and a restored instance answers
 //! exactly as the original did when the snapshot was taken.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};

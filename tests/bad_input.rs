@@ -1,7 +1,7 @@
 //! Hostile and malformed input: always a clear 4xx in GitLab's shape, never a 500, and nothing
 //! already stored changes.
 
-mod common;
+use crate::common;
 
 use common::{into_reply, Caller, TestApp, World};
 use relinks::http::HttpConfig;

@@ -5,7 +5,7 @@
 //!
 //! `scripts/test` installs the pinned clients first; a missing client is a failure, not a skip.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;

@@ -3,7 +3,7 @@
 //! names it gets 304 without a body, and any write that changes what the GET answers changes
 //! the tag. On PostgreSQL the writes go through a second instance on the same database.
 
-mod common;
+use crate::common;
 
 use common::{into_reply, writer_for, Reply, TestApp, ROOT_TOKEN};
 use serde_json::json;

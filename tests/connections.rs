@@ -4,7 +4,7 @@
 //! the grace period; and `/-/metrics` (and the readiness details) only answer the monitoring
 //! allow-list.
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 

@@ -1,7 +1,7 @@
 //! `relinks copy`: SQLite → PostgreSQL → SQLite gives the same API answers, ids, tokens and
 //! permanent links included; a non-empty target is refused and left as it was.
 
-mod common;
+use crate::common;
 
 use common::{serve_url, TestDatabase, ROOT_TOKEN};
 use serde_json::{json, Value};

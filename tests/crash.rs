@@ -4,10 +4,11 @@
 //! exactly as acknowledged, nothing refused is there, and SQLite's integrity check says ok.
 //!
 //! CI runs the full count: 20 SIGKILL cycles, and 5 database restarts on PostgreSQL (a quarter
-//! of the cycles). `RELINKS_CRASH_CYCLES=100 cargo test --release --test crash -- --nocapture`
-//! runs more (with `RELINKS_TEST_DATABASE=postgres` for PostgreSQL) and prints the figures.
+//! of the cycles). `RELINKS_CRASH_CYCLES=100 cargo test --release --test integration crash:: --
+//! --nocapture` runs more (with `RELINKS_TEST_DATABASE=postgres` for PostgreSQL) and prints the
+//! figures.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};

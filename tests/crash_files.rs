@@ -5,9 +5,10 @@
 //! acknowledged is gone, what no answer acknowledged is either there whole or not at all, no
 //! temporary file is left, and the storage holds exactly the bytes the database refers to.
 //!
-//! `RELINKS_CRASH_CYCLES=30 cargo test --release --test crash_files -- --nocapture` runs more.
+//! `RELINKS_CRASH_CYCLES=30 cargo test --release --test integration crash_files::
+//! -- --nocapture` runs more.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};

@@ -5,7 +5,7 @@
 //! is told the answer was lost, never a second run; a link that does not exist was never
 //! written, so the retry runs (a replay there would be an answer kept without its write).
 
-mod common;
+use crate::common;
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};

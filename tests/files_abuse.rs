@@ -3,7 +3,7 @@
 //! to readers who may not download the file, an overflowing range, and upload links that told
 //! an anonymous visitor which private projects exist.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -2,7 +2,7 @@
 //! the snapshot and `relinks restore` puts them back; `relinks copy` carries them into the
 //! target's storage, and `relinks copy --to-storage` moves them from a directory to a bucket.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

@@ -4,7 +4,7 @@
 //! answer. On PostgreSQL the writes go through a second relinks instance on the same database,
 //! as several stateless instances share one PostgreSQL.
 
-mod common;
+use crate::common;
 
 use common::{writer_for, Caller, TestApp};
 use serde_json::json;

@@ -2,9 +2,10 @@
 //! encoded, broken), query strings and bodies (form, JSON, malformed, mislabelled) go through
 //! the real router on a real database. Whatever arrives, the answer is GitLab's JSON and never
 //! a 5xx. CI runs a brief version; a longer one is
-//! `RELINKS_FUZZ_CASES=20000 cargo test --release --test fuzz_requests -- --nocapture`.
+//! `RELINKS_FUZZ_CASES=20000 cargo test --release --test integration fuzz_requests::
+//! -- --nocapture`.
 
-mod common;
+use crate::common;
 
 use axum::body::Body;
 use axum::http::{header, Method, Request};

@@ -2,7 +2,7 @@
 //! leaking through tags, pages and permalinks showing more than the API, URLs and paths that
 //! mislead, request ids, caching headers and session cookies.
 
-mod common;
+use crate::common;
 
 use common::{Caller, World};
 use serde_json::json;

@@ -3,7 +3,7 @@
 //! create; a declared digest that is not the file's is refused; a new URL elsewhere leaves both
 //! unknown. The permanent link's redirect then carries the file's `Repr-Digest`.
 
-mod common;
+use crate::common;
 
 use common::{TestApp, World};
 use serde_json::{json, Value};

@@ -4,7 +4,7 @@
 //! and a pre-signed redirect to the bucket. On both engines, and both storages (`scripts/test`
 //! runs this file again with `RELINKS_TEST_STORAGE=s3`).
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

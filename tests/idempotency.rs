@@ -4,7 +4,7 @@
 //! `Idempotent-Replayed: true` and writes nothing; the same key for another request is a 422;
 //! a retry while the first runs is a 409. On both engines, and across instances on PostgreSQL.
 
-mod common;
+use crate::common;
 
 use common::{Caller, Reply, TestApp, World};
 use reqwest::Method;

@@ -2,7 +2,7 @@
 //! release create and replace; shown only when set; refused in GitLab's shape when malformed;
 //! sent with every permanent-link redirect as `Repr-Digest` (RFC 9530).
 
-mod common;
+use crate::common;
 
 use common::{Caller, World};
 use serde_json::json;

@@ -3,7 +3,7 @@
 //! wherever they appear; links created afterwards go to the end; without an order, GitLab's
 //! newest first.
 
-mod common;
+use crate::common;
 
 use common::{names, Caller, World};
 use serde_json::json;

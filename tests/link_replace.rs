@@ -3,7 +3,7 @@
 //! link whose name matches keeps its id and permanent links; the set is valid as a whole or
 //! nothing changes; racing replaces apply one after the other.
 
-mod common;
+use crate::common;
 
 use common::{names, Caller, World};
 use serde_json::{json, Value};
@@ -163,9 +163,6 @@ async fn an_invalid_set_changes_nothing_and_says_which_entry() {
 
 #[tokio::test]
 async fn racing_replaces_apply_one_after_the_other() {
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter("error")
-        .try_init(); // DEBUG-REMOVE
     let w = World::new("private").await;
     let root = w.app.root.clone();
     // Each set shares names (and so ids) with the others but orders and points them its own way.

@@ -4,7 +4,7 @@
 //! network. The files are served by a small server of the test's own, on loopback: the server
 //! under test is started with `allow_local_network` for those, and without it for the refusals.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

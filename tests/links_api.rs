@@ -1,6 +1,6 @@
 //! The Release links API, end to end: shapes, status codes, validation messages, parameters.
 
-mod common;
+use crate::common;
 
 use common::{Caller, TestApp, World};
 use reqwest::Method;

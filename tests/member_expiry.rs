@@ -5,7 +5,7 @@
 //! The API refuses past dates, so an expired membership is made by writing its date straight
 //! into the database ([`expire`]).
 
-mod common;
+use crate::common;
 
 use chrono::{Days, NaiveDate, Utc};
 use common::{into_reply, Caller, Reply, TestApp, World};

@@ -1,7 +1,7 @@
 //! The OpenAPI document: it lists exactly the routes the server answers, and real answers of
 //! every operation (successes and errors) conform to its schemas.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 

@@ -2,7 +2,7 @@
 //! storage), downloading (ranges, validators, HEAD), GitLab's rules for names, versions and
 //! file names, the credentials package clients send, and who may do what.
 
-mod common;
+use crate::common;
 
 use reqwest::Method;
 use serde_json::{json, Value};

@@ -1,7 +1,7 @@
 //! Offset pagination of the links list: order, the full header set, absolute Link URLs that carry
 //! the route captures as GitLab's do, and the parameter rules.
 
-mod common;
+use crate::common;
 
 use common::World;
 use serde_json::json;

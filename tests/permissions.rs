@@ -1,7 +1,7 @@
 //! The permission matrix (GitLab's `ProjectPolicy` and `GroupPolicy` as relinks applies them),
 //! written once as tables: (project variant, caller) → the status of each endpoint.
 
-mod common;
+use crate::common;
 
 use common::{Caller, World};
 use reqwest::Method;

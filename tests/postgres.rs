@@ -3,7 +3,7 @@
 //! restart in the middle of a stream of requests. These run in the PostgreSQL pass of the suite
 //! (`RELINKS_TEST_DATABASE=postgres`).
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 

@@ -1,7 +1,7 @@
 //! The `relinks` binary as an operator runs it: first start, bootstrap token, crash safety and
 //! graceful shutdown.
 
-mod common;
+use crate::common;
 
 use std::process::Stdio;
 use std::time::{Duration, Instant};

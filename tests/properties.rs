@@ -2,7 +2,7 @@
 //! GitLab's own regex (run by a regex engine with look-ahead; relinks also refuses `.` and `..`
 //! segments), the URL validator's scheme and
 //! line-break rules, offset pagination maths, and Rack's parameter parsing. More cases:
-//! `PROPTEST_CASES=100000 cargo test --release --test properties`.
+//! `PROPTEST_CASES=100000 cargo test --release --test integration properties::`.
 
 use fancy_regex::Regex;
 use proptest::prelude::*;

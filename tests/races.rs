@@ -2,7 +2,7 @@
 //! once. Whatever order they land in, the outcome is one a sequential order would give: one
 //! winner, GitLab's 400 for the others, no duplicate, no orphan link, never a 5xx.
 
-mod common;
+use crate::common;
 
 use futures::future::join_all;
 use serde_json::{json, Value};

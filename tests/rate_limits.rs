@@ -2,7 +2,7 @@
 //! credentials, and a ban after repeated failed authentications; over a limit, GitLab's 429
 //! with `Retry-After`. On PostgreSQL, two instances on one database share the counts.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

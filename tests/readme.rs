@@ -4,7 +4,10 @@
 //!
 //! The copy holds what a fresh clone holds (the files git tracks, or would track: nothing
 //! ignored, so no database, virtualenv or `node_modules`), with their timestamps, and shares this
-//! checkout's `target/`, so cargo reuses the release build instead of rebuilding the crate.
+//! checkout's `target/`, so cargo reuses the dependencies' release build. The crate itself is
+//! another package to cargo wherever the copy is, so it is built again: the copy is always made
+//! at the same place (`target/readme-clean-copy`), anew for each test, one test at a time, so
+//! that this build is made once and reused by the next test and the next run.
 
 mod common;
 
@@ -46,9 +49,17 @@ fn all_shell_lines(readme: &str) -> Vec<String> {
         .collect()
 }
 
-/// Copies the files of a fresh clone into a temporary directory, keeping their modification
-/// times (and their directories'), so that cargo sees the sources it built last.
-fn clean_copy() -> tempfile::TempDir {
+/// Held by the test using the clean copy: one at a time.
+static COPY_IN_USE: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| repository().join("target"), PathBuf::from)
+}
+
+/// Copies the files of a fresh clone into `target/readme-clean-copy` (emptied first), keeping
+/// their modification times (and their directories'), so that cargo sees the sources it built
+/// last.
+fn clean_copy() -> PathBuf {
     let source = repository();
     let listed = std::process::Command::new("git")
         .args([
@@ -62,7 +73,10 @@ fn clean_copy() -> tempfile::TempDir {
         .output()
         .expect("git lists the repository's files");
     assert!(listed.status.success(), "git ls-files failed");
-    let copy = tempfile::tempdir().expect("temp dir");
+    let copy = target_dir().join("readme-clean-copy");
+    if copy.exists() {
+        std::fs::remove_dir_all(&copy).expect("the last copy goes");
+    }
     let mut directories = std::collections::BTreeSet::new();
     for name in listed.stdout.split(|b| *b == 0).filter(|n| !n.is_empty()) {
         let relative = Path::new(std::str::from_utf8(name).expect("a UTF-8 file name"));
@@ -70,7 +84,7 @@ fn clean_copy() -> tempfile::TempDir {
         if !from.is_file() {
             continue; // deleted in the working tree, not yet in git
         }
-        let to = copy.path().join(relative);
+        let to = copy.join(relative);
         let parent = to.parent().expect("a file has a directory");
         std::fs::create_dir_all(parent).expect("directories");
         std::fs::copy(&from, &to).expect("copy");
@@ -83,7 +97,7 @@ fn clean_copy() -> tempfile::TempDir {
     }
     // Deepest first: setting a directory's time must come after everything written into it.
     for directory in directories.iter().rev() {
-        keep_mtime(&source.join(directory), &copy.path().join(directory));
+        keep_mtime(&source.join(directory), &copy.join(directory));
     }
     copy
 }
@@ -98,10 +112,9 @@ fn keep_mtime(from: &Path, to: &Path) {
 }
 
 /// `script` run by bash in `directory` as its own process group, with the README's own
-/// environment (no RELINKS_* of the test run), listening on `port`.
+/// environment (none of the test run's RELINKS_* and cargo's variables), listening on `port`.
 fn shell(script: &str, directory: &Path, port: u16) -> Child {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map_or_else(|| repository().join("target"), PathBuf::from);
+    let target = target_dir();
     let mut command = Command::new("bash");
     command
         .args(["-c", script])
@@ -112,8 +125,15 @@ fn shell(script: &str, directory: &Path, port: u16) -> Child {
         .stderr(Stdio::piped())
         .process_group(0)
         .kill_on_drop(true);
+    // A newcomer's shell has none of the variables cargo sets for a test (`CARGO_PKG_*`,
+    // `CARGO_BIN_EXE_*`, `OUT_DIR`, …): build scripts that read them would rebuild the crates
+    // the release build made, and the test must not be served what the README's user is not.
     for (name, _) in std::env::vars_os() {
-        if name.to_string_lossy().starts_with("RELINKS_") {
+        let name_text = name.to_string_lossy();
+        let cargos = name_text.starts_with("CARGO")
+            && !matches!(name_text.as_ref(), "CARGO_HOME" | "CARGO_TARGET_DIR");
+        let rusts = name_text.starts_with("RUSTC") || name_text.starts_with("RUSTDOC");
+        if name_text.starts_with("RELINKS_") || cargos || rusts || name_text == "OUT_DIR" {
             command.env_remove(name);
         }
     }
@@ -164,9 +184,10 @@ mod sqlite_only {
             .expect("the server command")
             .trim()
             .to_owned();
+        let _turn = COPY_IN_USE.lock().await;
         let copy = clean_copy();
         let port = common::free_port();
-        let mut server = shell(&command, copy.path(), port);
+        let mut server = shell(&command, &copy, port);
         let mut stdout = collect(server.stdout.take().expect("stdout"));
         let mut stderr = collect(server.stderr.take().expect("stderr"));
         let deadline = Instant::now() + FIRST_START;
@@ -217,7 +238,7 @@ mod sqlite_only {
             .expect("json");
         assert_eq!(user["username"], "root");
         assert!(
-            copy.path().join("relinks.db").exists(),
+            copy.join("relinks.db").exists(),
             "the database is where README says"
         );
         stop_group(&mut server).await;
@@ -233,6 +254,7 @@ mod sqlite_only {
             walk.contains("127.0.0.1:8080"),
             "the walk-through names its address"
         );
+        let _turn = COPY_IN_USE.lock().await;
         let copy = clean_copy();
         let port = common::free_port();
         let checked = format!(
@@ -248,7 +270,7 @@ mod sqlite_only {
              echo WALK-THROUGH-DONE\n",
             walk.replace("127.0.0.1:8080", &format!("127.0.0.1:{port}"))
         );
-        let mut run = shell(&checked, copy.path(), port);
+        let mut run = shell(&checked, &copy, port);
         let mut stdout = collect(run.stdout.take().expect("stdout"));
         let mut stderr = collect(run.stderr.take().expect("stderr"));
         let deadline = Instant::now() + FIRST_START;

@@ -3,7 +3,7 @@
 //! before releasing), the merge requests of a commit (semantic-release comments on them), and
 //! the release's `commit` (python-semantic-release reads its id).
 
-mod common;
+use crate::common;
 
 use serde_json::json;
 

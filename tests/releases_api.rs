@@ -1,7 +1,7 @@
 //! The releases API that links hang on (GitLab's Releases API), including the deliberate
 //! difference: a release for an unrecorded tag is accepted without `ref`.
 
-mod common;
+use crate::common;
 
 use common::{Caller, World};
 use serde_json::json;

@@ -1,7 +1,7 @@
 //! The GitLab endpoints around releases: version, users, tokens, groups, projects, members,
 //! protected tags and tags.
 
-mod common;
+use crate::common;
 
 use common::{Caller, TestApp, World};
 use serde_json::json;

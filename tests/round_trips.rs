@@ -9,8 +9,6 @@
 //! since, one for the object when it did or for the write), and a read that follows a write of
 //! another instance still sees it (tests/freshness.rs checks that on two instances).
 
-mod common;
-
 mod postgres_only {
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::Arc;

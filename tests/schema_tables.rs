@@ -3,7 +3,7 @@
 //! unique rule a write can break has its `Constraint`, found by the name the engine reports.
 //! A table, column or unique index added by a migration fails here until the code knows it.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 

@@ -4,7 +4,7 @@
 //! code, content type, headers, body schema). `scripts/test` installs it;
 //! a missing install fails instead of skipping.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 

@@ -3,7 +3,7 @@
 //! from before keys keep working, a bad key is refused, `relinks copy` carries the key, and a
 //! token's last use is recorded.
 
-mod common;
+use crate::common;
 
 use std::os::unix::fs::PermissionsExt;
 use std::time::{Duration, Instant};

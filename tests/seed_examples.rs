@@ -1,7 +1,7 @@
 //! The curl examples of GitLab's Release links API page (https://docs.gitlab.com/api/releases/links/),
 //! run with the real `curl`, with only the host, token, project id, tag and link id changed.
 
-mod common;
+use crate::common;
 
 use common::World;
 use serde_json::Value;

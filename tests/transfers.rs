@@ -5,7 +5,7 @@
 //! code pages alone are large) is held to growing by less than 64 MB. (`scripts/test` runs
 //! this file on the local directory and on S3.)
 
-mod common;
+use crate::common;
 
 use futures::StreamExt;
 use serde_json::json;

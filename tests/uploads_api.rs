@@ -3,7 +3,7 @@
 //! project's visibility for browsers and scripts alike, and the API that lists, fetches and
 //! deletes uploads.
 
-mod common;
+use crate::common;
 
 use serde_json::Value;
 

@@ -1,7 +1,7 @@
 //! What browsers and download scripts see: permanent links (web and API), the latest-release
 //! permalink, the release pages, signing in and out, and the security headers.
 
-mod common;
+use crate::common;
 
 use common::{into_reply, Caller, Reply, TestApp, World};
 use reqwest::Method;

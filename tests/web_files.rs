@@ -2,7 +2,7 @@
 //! its link, and a project's packages have pages of their own (the `web_path` the Packages
 //! API hands out), for whoever may read the project's packages.
 
-mod common;
+use crate::common;
 
 use serde_json::json;
 
