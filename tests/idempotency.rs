@@ -714,3 +714,58 @@ mod postgres_only {
         assert_eq!(link_names(&w).await, ["a", "b", "first"]);
     }
 }
+
+#[tokio::test]
+async fn an_answer_holding_a_secret_is_not_kept() {
+    let w = World::new("public").await;
+    let path = format!("/users/{}/personal_access_tokens", w.developer.id);
+    let body = json!({"name": "ci", "scopes": ["api"]});
+    let first = keyed(
+        &w.app,
+        &w.app.root,
+        Method::POST,
+        &path,
+        &[b"token-1"],
+        Some(body.clone()),
+    )
+    .await;
+    let token = first.expect(201)["token"]
+        .as_str()
+        .expect("token")
+        .to_owned();
+    // Secrets are kept as digests only: the retry is told, and no second token is made.
+    let again = keyed(
+        &w.app,
+        &w.app.root,
+        Method::POST,
+        &path,
+        &[b"token-1"],
+        Some(body),
+    )
+    .await;
+    assert_eq!(
+        (again.status, again.text.as_str()),
+        (
+            422,
+            r#"{"message":"A request with this Idempotency-Key made its change; its answer held a secret, which is not kept"}"#
+        )
+    );
+    let kept = execute(
+        &w.app,
+        &format!(
+            "UPDATE idempotency_keys SET method = method WHERE idempotency_key = 'token-1' \
+             AND (body IS NULL OR length(body) = 0) AND headers NOT LIKE '%{token}%'"
+        ),
+    )
+    .await;
+    assert_eq!(kept, 1, "the key is kept without the answer");
+    let made = execute(
+        &w.app,
+        &format!(
+            "UPDATE personal_access_tokens SET name = name WHERE name = 'ci' AND user_id = {}",
+            w.developer.id
+        ),
+    )
+    .await;
+    assert_eq!(made, 1, "one token");
+}

@@ -16,6 +16,14 @@ pub const OTHER_REQUEST: &str = "Idempotency-Key is already used for a different
 pub const IN_PROGRESS: &str = "A request with this Idempotency-Key is being processed";
 pub const ANSWER_LOST: &str =
     "A request with this Idempotency-Key made its change, but its answer was lost";
+pub const ANSWER_WITHHELD: &str =
+    "A request with this Idempotency-Key made its change; its answer held a secret, which is not kept";
+
+/// The status kept for an answer that was lost (the request wrote, then failed or was cut).
+pub const LOST: u16 = 0;
+/// The status kept for an answer that held a secret (a new token): secrets are kept only as
+/// digests, so the answer is not kept, only that there was one.
+pub const WITHHELD: u16 = 1;
 
 /// 1 to 255 visible ASCII characters.
 pub fn is_valid_key(key: &[u8]) -> bool {
@@ -88,8 +96,8 @@ fn write_canonical(out: &mut String, value: &serde_json::Value) {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Existing {
     pub fingerprint: String,
-    /// The first request's answer, once it has one; `Some(0)`: it wrote, and its answer was
-    /// lost (it failed after its write, or was cut off).
+    /// The first request's answer, once it has one; [`LOST`]: it wrote, and its answer was
+    /// lost (it failed after its write, or was cut off); [`WITHHELD`]: it held a secret.
     pub status: Option<u16>,
     /// Whether the first request's write committed.
     pub wrote: bool,
@@ -108,6 +116,8 @@ pub enum Verdict {
     InProgress,
     /// 422: the first request wrote, and its answer is not known.
     AnswerLost,
+    /// 422: the first request's answer held a secret, which was not kept.
+    AnswerWithheld,
     /// The first request ended without writing or answering (its instance stopped): this one
     /// takes the key over and runs.
     TakeOver,
@@ -118,7 +128,8 @@ pub fn verdict(existing: &Existing, fingerprint: &str) -> Verdict {
         return Verdict::OtherRequest;
     }
     match existing.status {
-        Some(0) => Verdict::AnswerLost,
+        Some(LOST) => Verdict::AnswerLost,
+        Some(WITHHELD) => Verdict::AnswerWithheld,
         Some(_) => Verdict::Replay,
         None if existing.live => Verdict::InProgress,
         None if existing.wrote => Verdict::AnswerLost,
@@ -218,7 +229,11 @@ mod tests {
         );
         assert_eq!(verdict(&existing(Some(201), true, false), "f"), Replay);
         assert_eq!(verdict(&existing(Some(400), false, true), "f"), Replay);
-        assert_eq!(verdict(&existing(Some(0), true, false), "f"), AnswerLost);
+        assert_eq!(verdict(&existing(Some(LOST), true, false), "f"), AnswerLost);
+        assert_eq!(
+            verdict(&existing(Some(WITHHELD), true, false), "f"),
+            AnswerWithheld
+        );
         assert_eq!(verdict(&existing(None, false, true), "f"), InProgress);
         assert_eq!(verdict(&existing(None, true, true), "f"), InProgress);
         assert_eq!(verdict(&existing(None, true, false), "f"), AnswerLost);

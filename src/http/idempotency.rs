@@ -119,6 +119,9 @@ impl KeyTicket {
             Verdict::AnswerLost => {
                 ApiError::message(StatusCode::UNPROCESSABLE_ENTITY, rules::ANSWER_LOST)
             }
+            Verdict::AnswerWithheld => {
+                ApiError::message(StatusCode::UNPROCESSABLE_ENTITY, rules::ANSWER_WITHHELD)
+            }
             // The store takes a lapsed claim over itself; one it hands back is someone's.
             Verdict::InProgress | Verdict::TakeOver => {
                 ApiError::message(StatusCode::CONFLICT, rules::IN_PROGRESS)
@@ -205,11 +208,24 @@ pub async fn idempotent<F: Future<Output = Response>>(
     response
 }
 
+/// Marks an answer that holds a secret (a new token): it is not kept for replays, since
+/// secrets are kept only as digests; a retry is told so.
+#[derive(Debug, Clone, Copy)]
+pub struct HoldsSecret;
+
 /// The answer to keep for replays (when it is one to keep), and the response to send.
 async fn keep(response: Response) -> (Option<KeptAnswer>, Response) {
     let status = response.status().as_u16();
     if !rules::keeps_answer(status) {
         return (None, response);
+    }
+    if response.extensions().get::<HoldsSecret>().is_some() {
+        let withheld = KeptAnswer {
+            status: rules::WITHHELD,
+            headers: Vec::new(),
+            body: Vec::new(),
+        };
+        return (Some(withheld), response);
     }
     let (parts, body) = response.into_parts();
     // Answers to writes are JSON the handlers rendered: bounded, and already in memory.

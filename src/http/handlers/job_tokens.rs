@@ -68,7 +68,7 @@ pub async fn create<S: Store>(
             expires_at,
         })
         .await?;
-    Ok(json_response(
+    let mut response = json_response(
         StatusCode::CREATED,
         &json!({
             "token": secret,
@@ -76,5 +76,9 @@ pub async fn create<S: Store>(
             "user_id": job.user_id,
             "expires_at": format_micros(job.expires_at),
         }),
-    ))
+    );
+    response
+        .extensions_mut()
+        .insert(crate::http::idempotency::HoldsSecret);
+    Ok(response)
 }

@@ -67,6 +67,11 @@ pub async fn verify<S: Store>(
     let verified_at = format_micros(now_micros());
     let mut verified = link.clone();
     if link.digest.is_none() || link.size != Some(size) {
+        // Changed while it was downloaded: what was hashed may not be what it leads to now.
+        let now = app.store.link(release.id, link.id).await?;
+        if now.as_ref().map(|l| &l.url) != Some(&link.url) {
+            return Err(unprocessable("The link changed while it was verified".into()));
+        }
         let changes = LinkChanges {
             digest: Some(Some(digest)),
             size: Some(Some(size)),
@@ -77,12 +82,6 @@ pub async fn verify<S: Store>(
             .update_link(release.id, link.id, &changes)
             .await?
             .ok_or_else(ApiError::record_not_found)?;
-        // Changed while it was downloaded: what was hashed may not be what it leads to now.
-        if verified.url != link.url {
-            return Err(unprocessable(
-                "The link changed while it was verified".into(),
-            ));
-        }
     }
     let urls = ReleaseUrls::new(&app.urls, &scope.project, &release.tag);
     Ok(json_response(

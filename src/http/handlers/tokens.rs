@@ -70,10 +70,14 @@ pub async fn create<S: Store>(
             expires_at: expires_at.value(),
         })
         .await?;
-    Ok(json_response(
+    let mut response = json_response(
         StatusCode::CREATED,
         &to_value(&PersonalTokenEntity::new(&created, Some(secret))),
-    ))
+    );
+    response
+        .extensions_mut()
+        .insert(crate::http::idempotency::HoldsSecret);
+    Ok(response)
 }
 
 /// The token the request was made with.

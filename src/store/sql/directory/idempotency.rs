@@ -20,7 +20,7 @@ impl IdempotencyKeyRow {
     /// The key as the store hands it out; `live`: whether its claim still holds.
     pub fn existing(self, live: bool) -> IdempotencyKey {
         let status = self.status.and_then(|s| u16::try_from(s).ok());
-        let answer = status.filter(|s| *s > 0).map(|status| KeptAnswer {
+        let answer = status.filter(|s| *s >= 100).map(|status| KeptAnswer {
             status,
             headers: self
                 .headers
