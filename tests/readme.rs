@@ -3,11 +3,11 @@
 //! `relinks …` line uses flags the binary has, and `.ci/run` calls README's test command.
 //!
 //! The copy holds what a fresh clone holds (the files git tracks, or would track: nothing
-//! ignored, so no database, virtualenv or `node_modules`), with their timestamps, and shares this
-//! checkout's `target/`, so cargo reuses the dependencies' release build. The crate itself is
-//! another package to cargo wherever the copy is, so it is built again: the copy is always made
-//! at the same place (`target/readme-clean-copy`), anew for each test, one test at a time, so
-//! that this build is made once and reused by the next test and the next run.
+//! ignored, so no database, virtualenv or `node_modules`), with their timestamps, and finds
+//! the release build `scripts/test` made in a copy made the same way: the copy is always at the
+//! same place (`target/readme-clean-copy`), made anew for each test, one test at a time, and
+//! builds into `target/readme` (cargo names a copy's artifacts as the checkout's: in one target
+//! directory, one would pass for the other). A copy elsewhere would be built again in full.
 
 mod common;
 
@@ -119,7 +119,7 @@ fn shell(script: &str, directory: &Path, port: u16) -> Child {
     command
         .args(["-c", script])
         .current_dir(directory)
-        .env("CARGO_TARGET_DIR", target)
+        .env("CARGO_TARGET_DIR", target.join("readme"))
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -70,7 +70,9 @@ pub async fn verify<S: Store>(
         // Changed while it was downloaded: what was hashed may not be what it leads to now.
         let now = app.store.link(release.id, link.id).await?;
         if now.as_ref().map(|l| &l.url) != Some(&link.url) {
-            return Err(unprocessable("The link changed while it was verified".into()));
+            return Err(unprocessable(
+                "The link changed while it was verified".into(),
+            ));
         }
         let changes = LinkChanges {
             digest: Some(Some(digest)),

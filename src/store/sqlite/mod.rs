@@ -53,6 +53,13 @@ impl SqliteStore {
             .run(&writer)
             .await
             .map_err(|e| StoreError::Database(e.into()))?;
+        // Only `relinks copy` needs this pool again: its connection (and the pages migrating
+        // read) would sit idle in the server's memory, so it is closed, to be opened on use.
+        writer.close().await;
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_lazy_with(options.clone());
         let group = writer::Writer::spawn(options.clone().connect().await?);
         let reader = SqlitePoolOptions::new()
             .max_connections(8)
