@@ -128,9 +128,13 @@ fn matches(wanted: &HeaderValue, etag: &HeaderValue) -> bool {
     let Ok(wanted) = wanted.to_str() else {
         return false;
     };
-    let opaque = |tag: &str| tag.trim().trim_start_matches("W/").to_owned();
     let ours = opaque(etag.to_str().unwrap_or_default());
     wanted.trim() == "*" || wanted.split(',').any(|tag| opaque(tag) == ours)
+}
+
+/// A tag's opaque part, for weak comparison (borrowed: this runs on every conditional read).
+fn opaque(tag: &str) -> &str {
+    tag.trim().trim_start_matches("W/")
 }
 
 fn internal_error() -> Response {

@@ -46,6 +46,15 @@ pub struct VerifiedLink {
     pub verified_at: String,
 }
 
+/// A 200 whose body is `links` as the links list renders them (and tagged with their digest).
+pub fn rendered_links(urls: &ReleaseUrls, links: &[Link]) -> ApiResult<axum::response::Response> {
+    let rendered = LinksJson::render(urls, links)?;
+    let mut response =
+        crate::http::error::rendered_json_response(axum::http::StatusCode::OK, rendered.body());
+    response.extensions_mut().insert(rendered.digest());
+    Ok(response)
+}
+
 /// The kinds of link GitLab knows.
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "lowercase")]

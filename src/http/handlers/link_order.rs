@@ -15,8 +15,8 @@ use super::links::{locate, require_write};
 use crate::domain::link_order::INCOMPLETE_ORDER;
 #[allow(unused_imports)]
 use crate::http::entities::*;
-use crate::http::entities::{LinkEntity, ReleaseUrls};
-use crate::http::error::{json_response, ApiError, ApiResult};
+use crate::http::entities::{rendered_links, ReleaseUrls};
+use crate::http::error::{ApiError, ApiResult};
 #[allow(unused_imports)]
 use crate::http::openapi::*;
 use crate::http::params::Declared;
@@ -49,6 +49,5 @@ pub async fn order<S: Store>(
     }
     let links = app.store.links_of_releases(&[release.id]).await?;
     let urls = ReleaseUrls::new(&app.urls, &scope.project, &release.tag);
-    let entities: Vec<LinkEntity> = links.iter().map(|l| LinkEntity::new(&urls, l)).collect();
-    Ok(json_response(StatusCode::OK, &entities))
+    rendered_links(&urls, &links)
 }

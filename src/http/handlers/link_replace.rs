@@ -17,8 +17,8 @@ use super::releases::input::read_asset_link;
 use crate::domain::link_order::{replacement_messages, WantedLink};
 #[allow(unused_imports)]
 use crate::http::entities::*;
-use crate::http::entities::{LinkEntity, ReleaseUrls};
-use crate::http::error::{json_response, ApiError, ApiResult};
+use crate::http::entities::{rendered_links, ReleaseUrls};
+use crate::http::error::{ApiError, ApiResult};
 use crate::http::hosted;
 #[allow(unused_imports)]
 use crate::http::openapi::*;
@@ -80,8 +80,7 @@ pub async fn replace<S: Store>(
         .replace_links(release.id, &links, app.config.max_links_per_release)
         .await?;
     let urls = ReleaseUrls::new(&app.urls, &scope.project, &release.tag);
-    let entities: Vec<LinkEntity> = links.iter().map(|l| LinkEntity::new(&urls, l)).collect();
-    Ok(json_response(StatusCode::OK, &entities))
+    rendered_links(&urls, &links)
 }
 
 fn validate(links: &[NewLink], max_name: usize) -> ApiResult<()> {

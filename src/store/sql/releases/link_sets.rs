@@ -44,31 +44,35 @@ macro_rules! link_set_methods {
                             links.iter().map(NewLink::wanted).collect();
                         let plan = plan_replacement(&current, &wanted);
                         let now = now_micros();
-                        let json = ids_json(&plan.deleted)?;
-                        let sql = format!(
-                            "DELETE FROM release_links WHERE release_id = $1 \
-                         AND id IN (SELECT id FROM ({}) o)",
-                            <$store as SqlEngine>::JSON_IDS
-                        );
-                        sqlx::query(&sql)
-                            .bind(release_id)
-                            .bind(json)
-                            .execute(&mut *conn)
-                            .await?;
+                        // Statements with nothing to do are not sent (a round trip each).
+                        if !plan.deleted.is_empty() {
+                            let sql = format!(
+                                "DELETE FROM release_links WHERE release_id = $1 \
+                                 AND id IN (SELECT id FROM ({}) o)",
+                                <$store as SqlEngine>::JSON_IDS
+                            );
+                            sqlx::query(&sql)
+                                .bind(release_id)
+                                .bind(ids_json(&plan.deleted)?)
+                                .execute(&mut *conn)
+                                .await?;
+                        }
                         // Out of the way of the links that take their URL or filepath (a swap).
-                        let sql = format!(
-                            "UPDATE release_links SET url = 'relinks:aside:' || id, \
-                         filepath = CASE WHEN filepath IS NULL THEN NULL \
-                         ELSE 'relinks:aside:' || id END, updated_at = $3 \
-                         WHERE release_id = $1 AND id IN (SELECT id FROM ({}) o)",
-                            <$store as SqlEngine>::JSON_IDS
-                        );
-                        sqlx::query(&sql)
-                            .bind(release_id)
-                            .bind(ids_json(&plan.aside)?)
-                            .bind(now)
-                            .execute(&mut *conn)
-                            .await?;
+                        if !plan.aside.is_empty() {
+                            let sql = format!(
+                                "UPDATE release_links SET url = 'relinks:aside:' || id, \
+                                 filepath = CASE WHEN filepath IS NULL THEN NULL \
+                                 ELSE 'relinks:aside:' || id END, updated_at = $3 \
+                                 WHERE release_id = $1 AND id IN (SELECT id FROM ({}) o)",
+                                <$store as SqlEngine>::JSON_IDS
+                            );
+                            sqlx::query(&sql)
+                                .bind(release_id)
+                                .bind(ids_json(&plan.aside)?)
+                                .bind(now)
+                                .execute(&mut *conn)
+                                .await?;
+                        }
                         // Kept links take their values first, then new links come: what a new
                         // link takes is free by then.
                         for (link, id) in links.iter().zip(&plan.kept) {
