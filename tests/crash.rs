@@ -290,23 +290,7 @@ async fn integrity_check(database: &str) {
 }
 
 async fn prepare(base: &str) {
-    let client = reqwest::Client::new();
-    for (path, body) in [
-        ("/projects", json!({"name": "p"})),
-        (
-            "/projects/1/releases",
-            json!({"tag_name": "v1", "ref": "main"}),
-        ),
-    ] {
-        let response = client
-            .post(format!("{base}{path}"))
-            .header("PRIVATE-TOKEN", TOKEN)
-            .json(&body)
-            .send()
-            .await
-            .expect("answered");
-        assert_eq!(response.status(), 201, "{path}");
-    }
+    common::project_with_release(base, TOKEN).await;
 }
 
 /// Runs the clients against `base` until `interrupt` has happened, then stops them.

@@ -75,22 +75,7 @@ async fn a_key_and_its_write_survive_or_vanish_together() {
     let port = common::free_port();
     let (mut child, base) = start(&db.url, port).await;
     let client = reqwest::Client::new();
-    for (path, body) in [
-        ("/projects", json!({"name": "p"})),
-        (
-            "/projects/1/releases",
-            json!({"tag_name": "v1", "ref": "main"}),
-        ),
-    ] {
-        let response = client
-            .post(format!("{base}{path}"))
-            .header("PRIVATE-TOKEN", TOKEN)
-            .json(&body)
-            .send()
-            .await
-            .expect("answered");
-        assert_eq!(response.status(), 201, "{path}");
-    }
+    common::project_with_release(&base, TOKEN).await;
     let (mut replayed, mut lost, mut rerun) = (0, 0, 0);
     for cycle in 0..CYCLES {
         let sent = Arc::new(Mutex::new(Vec::<String>::new()));

@@ -334,6 +334,28 @@ impl Reply {
     }
 }
 
+/// Project 1 (`p`) and its release `v1`, made through the API at `base` (`…/api/v4`) with
+/// `token`: what the crash tests write into.
+pub async fn project_with_release(base: &str, token: &str) {
+    let client = reqwest::Client::new();
+    for (path, body) in [
+        ("/projects", json!({"name": "p"})),
+        (
+            "/projects/1/releases",
+            json!({"tag_name": "v1", "ref": "main"}),
+        ),
+    ] {
+        let response = client
+            .post(format!("{base}{path}"))
+            .header("PRIVATE-TOKEN", token)
+            .json(&body)
+            .send()
+            .await
+            .expect("answered");
+        assert_eq!(response.status(), 201, "{path}");
+    }
+}
+
 /// The `name` of each link of a JSON array of links, in order.
 pub fn names(links: &Value) -> Vec<String> {
     links

@@ -91,6 +91,8 @@ macro_rules! idempotency_methods {
                         // Only a key past its day is ever removed, and this one was not.
                         return Err(StoreError::Vanished(sqlx::Error::RowNotFound));
                     };
+                    // Whether the claim still holds: the pins' rule ([`SqlEngine::LIVE_PIN`]),
+                    // asked of the claim's lease and instance as if they were a pin's.
                     let live: i64 = sqlx::query_scalar(&format!(
                         "SELECT COUNT(*) FROM (SELECT CAST($1 AS BIGINT) AS expires_at, \
                          CAST($4 AS BIGINT) AS instance) p WHERE {}",
