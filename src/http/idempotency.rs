@@ -44,6 +44,7 @@ struct Ticket {
 }
 
 /// A claimed key and the store that keeps it.
+#[derive(Clone)]
 struct Held {
     id: i64,
     keys: Arc<dyn Keys>,
@@ -129,6 +130,10 @@ impl KeyTicket {
         })
     }
 
+    fn held(&self) -> Option<Held> {
+        self.0.held.lock().ok().and_then(|held| held.clone())
+    }
+
     fn take_held(&self) -> Option<Held> {
         self.0.held.lock().ok().and_then(|mut held| held.take())
     }
@@ -196,7 +201,8 @@ pub async fn idempotent<F: Future<Output = Response>>(
     request.extensions_mut().insert(ticket.clone());
     let mut on_drop = LapseOnDrop(Some(ticket.clone()));
     let response = next(request).await;
-    let Some(held) = ticket.take_held() else {
+    // Still held while the answer is kept: a request dropped meanwhile lets its claim lapse.
+    let Some(held) = ticket.held() else {
         on_drop.0 = None;
         return response;
     };
