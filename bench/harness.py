@@ -343,6 +343,12 @@ def baseline_table(base, runs):
         f"| fixed JSON, no database (`relinks-bench baseline`, GET) | {base['rps']:,.0f} | {ms(base['p50'])} "
         f"| {ms(base['p99'])} | {base['status_errors'] + base['socket_errors']} |",
     ]
+    floor = base.get("floor")
+    if floor:
+        lines.append(
+            f"| floor: GET one link with only the work itself, token keyed and looked up, link rendered, relinks' "
+            f"headers (`relinks-bench floor`; {floor['rps'] / base['rps']:.2f}x fixed JSON) | {floor['rps']:,.0f} "
+            f"| {ms(floor['p50'])} | {ms(floor['p99'])} | {floor['status_errors'] + floor['socket_errors']} |")
     for run in runs:
         if run.select:
             for title, r in (("PostgreSQL: one prepared SELECT by id (`relinks-bench pg-baseline`, GET one link)", run.select),
@@ -521,6 +527,14 @@ def run_links(args, binaries, work, seconds, warm):
         base = wrk(f"http://127.0.0.1:{port}", "baseline", seconds, args.connections, THREADS, warmup=warm)
     finally:
         baseline.stop()
+    # The floor: the least work of GET one link, with nothing of relinks around it (floor.rs).
+    port = free_port()
+    floor = Server([str(binaries / "relinks-bench"), "floor", "--listen", f"127.0.0.1:{port}", "--token", TOKEN])
+    try:
+        wait_ready(f"http://127.0.0.1:{port}/-/readiness")
+        base["floor"] = wrk(f"http://127.0.0.1:{port}", "get_link", seconds, args.connections, THREADS, warmup=warm)
+    finally:
+        floor.stop()
 
     engines = [("SQLite", f"sqlite://{work}/bench.db")]
     if args.postgres:

@@ -40,6 +40,7 @@ mod process;
 mod properties;
 mod races;
 mod rate_limits;
+mod release_channels;
 mod release_tools;
 mod releases_api;
 mod resources_api;

@@ -155,3 +155,50 @@ proptest! {
         let _ = parse_nested_query(&input);
     }
 }
+
+/// Version-like tags: mostly semantic versions (small numbers, so that many compare equal in
+/// part), some with a `v`, build metadata or pieces SemVer refuses.
+fn version_like() -> impl Strategy<Value = String> {
+    let number = prop_oneof!["0", "[1-9]", "1[0-9]", "[1-9][0-9]{2,17}", "0[0-9]"];
+    let identifier = prop_oneof!["[0-9]{1,3}", "[a-z]{1,3}", "[a-zA-Z0-9-]{1,4}", ""];
+    (
+        prop_oneof!["", "v"],
+        number.clone(),
+        number.clone(),
+        number,
+        proptest::collection::vec(identifier, 0..4),
+        prop_oneof!["", "\\+[a-z0-9]{1,3}", "\\+[a-z]{1,2}\\.[0-9]{1,2}"],
+    )
+        .prop_map(|(v, major, minor, patch, pre, build)| {
+            let mut tag = format!("{v}{major}.{minor}.{patch}");
+            if !pre.is_empty() {
+                tag.push('-');
+                tag.push_str(&pre.join("."));
+            }
+            tag + &build
+        })
+}
+
+/// The `semver` crate's reading of a tag, `v` stripped as relinks strips it.
+fn reference_version(tag: &str) -> Option<semver::Version> {
+    semver::Version::parse(tag.strip_prefix('v').unwrap_or(tag)).ok()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 5_000, ..ProptestConfig::default() })]
+
+    /// Sorting by relinks' key is SemVer 2.0.0 precedence, as the `semver` crate implements it
+    /// (build metadata ignored), and the same tags are versions for both.
+    #[test]
+    fn version_keys_sort_in_semver_precedence(a in version_like(), b in version_like()) {
+        use relinks::domain::semver::{is_stable_key, sort_key};
+        let (key_a, key_b) = (sort_key(&a), sort_key(&b));
+        let (ref_a, ref_b) = (reference_version(&a), reference_version(&b));
+        prop_assert_eq!(key_a.is_some(), ref_a.is_some(), "{} is a version for one only", a);
+        prop_assert_eq!(key_b.is_some(), ref_b.is_some(), "{} is a version for one only", b);
+        if let (Some(key_a), Some(key_b), Some(ref_a), Some(ref_b)) = (key_a, key_b, ref_a, ref_b) {
+            prop_assert_eq!(key_a.cmp(&key_b), ref_a.cmp_precedence(&ref_b), "{} vs {}", a, b);
+            prop_assert_eq!(is_stable_key(&key_a), ref_a.pre.is_empty());
+        }
+    }
+}

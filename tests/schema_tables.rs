@@ -17,7 +17,7 @@ use common::TestDatabase;
 /// Unique indexes no write can break, as PostgreSQL names them: their rows are written with
 /// `ON CONFLICT` only (by the store, or by triggers: each release's count of links), or only
 /// by their migration (the one row of the caches' generations).
-const WRITTEN_WITH_ON_CONFLICT: [&str; 7] = [
+const WRITTEN_WITH_ON_CONFLICT: [&str; 8] = [
     "server_settings_pkey",
     "rate_limit_counts_pkey",
     "blobs_pkey",
@@ -25,6 +25,7 @@ const WRITTEN_WITH_ON_CONFLICT: [&str; 7] = [
     "release_link_counts_pkey",
     "cache_generations_pkey",
     "idempotency_keys_caller_key",
+    "download_counts_pkey",
 ];
 
 /// Creates and migrates the schema the way the server does.

@@ -7,6 +7,8 @@
 //!   (`v-fresh1`…) and one release `v-grow` with N links, for the growing-release scenario.
 //! - `baseline`: a minimal axum server on the same runtime settings as relinks, answering a
 //!   fixed link JSON with no database and no auth: the ceiling relinks is compared with.
+//! - `floor`: the least work of answering GET of one link as relinks does (floor.rs): token
+//!   keyed and looked up, link looked up and rendered, the same headers; no relinks around it.
 //! - `pg-baseline`: PostgreSQL's own ceiling, a minimal axum + sqlx server answering GET of a
 //!   link with one prepared `SELECT` and POST with one `INSERT … RETURNING` (pg_baseline.rs);
 //!   `--plain`: into a copy of the table without its triggers.
@@ -42,6 +44,7 @@ use relinks::config::DatabaseConfig;
 use relinks::domain::token;
 use relinks::store::transfer::{Cell, Loader, Table, Transfer, TABLES};
 
+mod floor;
 mod pg_baseline;
 
 /// relinks' allocator, so that the baselines allocate as relinks does.
@@ -78,6 +81,13 @@ enum Command {
     Baseline {
         #[arg(long, default_value = "127.0.0.1:8090")]
         listen: String,
+    },
+    Floor {
+        #[arg(long, default_value = "127.0.0.1:8093")]
+        listen: String,
+        /// The token the floor accepts (the seeded one).
+        #[arg(long)]
+        token: String,
     },
     PgBaseline {
         #[arg(long, default_value = "127.0.0.1:8092")]
@@ -305,6 +315,7 @@ fn release_row(id: i64, project: i64, tag: &str) -> Vec<Cell> {
         Cell::Int(T0 + id),
         Cell::Int(T0 + id),
         Cell::Int(T0 + id),
+        Cell::Text(relinks::domain::semver::sort_key(tag).unwrap_or_default()),
     ]
 }
 
@@ -425,6 +436,8 @@ async fn seed<B: Transfer>(store: &B, shape: &Shape, secret: &str) -> anyhow::Re
                 Cell::Null,
                 text("private"),
                 text("enabled"),
+                Cell::Null,
+                Cell::Bool(false),
                 Cell::Int(1),
                 Cell::Int(T0),
                 Cell::Int(T0),
@@ -572,6 +585,7 @@ fn main() -> anyhow::Result<()> {
             axum::serve(listener, app).await?;
             Ok(())
         }),
+        Command::Floor { listen, token } => runtime().block_on(floor::serve(&listen, &token)),
         Command::PgBaseline {
             listen,
             database,

@@ -191,6 +191,10 @@ async fn assemble<S: Store>(
     if rekeyed > 0 {
         tracing::info!(rekeyed, "token digests from before token keys now keyed");
     }
+    let versioned = store.fill_version_keys().await?;
+    if versioned > 0 {
+        tracing::info!(versioned, "releases from before version keys now have theirs");
+    }
     if let Some(token) = ensure_root(&store, settings.root_token.as_deref(), &token_key).await? {
         print_root_token(&token);
     }

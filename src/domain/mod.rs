@@ -14,6 +14,8 @@ pub mod network;
 pub mod packages;
 pub mod pagination;
 pub mod release;
+pub mod release_policy;
+pub mod semver;
 pub mod time;
 pub mod token;
 pub mod uploads;

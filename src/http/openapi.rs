@@ -173,6 +173,12 @@ pub struct ProjectBody {
     pub visibility: Option<String>,
     /// `enabled` (default), `private` (members only) or `disabled`.
     pub releases_access_level: Option<String>,
+    /// Extension: `released_at` (GitLab's, the default) or `semver`, how the plain latest
+    /// permalinks choose the latest release.
+    pub releases_latest_order: Option<String>,
+    /// Extension: published releases keep their links and tag (maintainers and up; only an
+    /// administrator turns it off while such releases exist).
+    pub releases_immutable: Option<bool>,
 }
 
 #[derive(Serialize, ToSchema)]

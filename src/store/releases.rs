@@ -8,6 +8,7 @@ use super::{
 };
 use crate::domain::link::LinkConflicts;
 use crate::domain::pagination::PageRequest;
+use crate::domain::release_policy::LatestPick;
 
 /// Releases and their links.
 pub trait Releases {
@@ -40,12 +41,23 @@ pub trait Releases {
     ) -> impl Future<Output = StoreResult<Release>> + Send;
     /// Deletes the release and its links.
     fn delete_release(&self, id: i64) -> impl Future<Output = StoreResult<bool>> + Send;
-    /// The release with the newest `released_at` that is not upcoming at `now`.
+    /// The latest release that is not upcoming at `now`: the newest `released_at` (GitLab's),
+    /// or the highest semantic version, among the releases of the channel when one is asked.
     fn latest_release(
         &self,
         project_id: i64,
         now: crate::domain::time::Micros,
+        pick: LatestPick,
     ) -> impl Future<Output = StoreResult<Option<Release>>> + Send;
+    /// Whether the project has a release published by `now` (one that is immutable when the
+    /// project's releases are).
+    fn has_published_releases(
+        &self,
+        project_id: i64,
+        now: crate::domain::time::Micros,
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
+    /// Gives the releases made before relinks kept version keys theirs; how many it gave.
+    fn fill_version_keys(&self) -> impl Future<Output = StoreResult<u64>> + Send;
 
     // Links.
     /// The links of several releases at once, newest first within each release.

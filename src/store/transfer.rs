@@ -38,7 +38,7 @@ pub struct Table {
 use Kind::{Bool, Int, Text};
 
 /// Every table that is copied, parents before children. The others are in [`NOT_COPIED`].
-pub const TABLES: [Table; 18] = [
+pub const TABLES: [Table; 19] = [
     Table {
         name: "users",
         columns: &[
@@ -82,6 +82,8 @@ pub const TABLES: [Table; 18] = [
             ("description", Text),
             ("visibility", Text),
             ("releases_access_level", Text),
+            ("releases_latest_order", Text),
+            ("releases_immutable", Bool),
             ("creator_id", Int),
             ("created_at", Int),
             ("updated_at", Int),
@@ -186,6 +188,7 @@ pub const TABLES: [Table; 18] = [
             ("released_at", Int),
             ("created_at", Int),
             ("updated_at", Int),
+            ("version_key", Text),
         ],
         order_by: "id",
         identity: true,
@@ -298,6 +301,17 @@ pub const TABLES: [Table; 18] = [
         ],
         order_by: "id",
         identity: true,
+    },
+    Table {
+        name: "download_counts",
+        columns: &[
+            ("subject_type", Text),
+            ("subject_id", Int),
+            ("day", Int),
+            ("count", Int),
+        ],
+        order_by: "subject_type, subject_id, day",
+        identity: false,
     },
 ];
 

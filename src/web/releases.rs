@@ -14,7 +14,7 @@ use crate::domain::time::now_micros;
 use crate::http::auth::Caller;
 use crate::http::entities::{LinkEntity, ReleaseUrls};
 use crate::http::error::{link_redirect, redirect, with_repr_digest};
-use crate::http::handlers::downloads::suffix_digest;
+use crate::http::handlers::downloads::{latest_pick, query_without, suffix_digest};
 use crate::http::markdown;
 use crate::http::params::Params;
 use crate::http::scope::{scope_for, ProjectScope};
@@ -218,9 +218,10 @@ pub(super) async fn serve_path<S: Store>(
             Ok(link_redirect(&link))
         }
         WebPath::Latest(suffix) => {
+            let pick = latest_pick(query, project).ok_or(WebError::NotFound)?;
             let release = app
                 .store
-                .latest_release(project.id, now_micros())
+                .latest_release(project.id, now_micros(), pick)
                 .await?
                 .ok_or(WebError::NotFound)?;
             let suffix = if suffix.is_empty() {
@@ -228,7 +229,8 @@ pub(super) async fn serve_path<S: Store>(
             } else {
                 format!("/{suffix}")
             };
-            let query = query.map(|q| format!("?{q}")).unwrap_or_default();
+            // The query as it came, but for the channel, which picked the release.
+            let query = query_without(query, &["channel"]);
             let location = format!(
                 "{}/-/releases/{}{suffix}{query}",
                 app.urls.project(&project.full_path()),

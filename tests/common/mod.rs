@@ -750,3 +750,20 @@ pub async fn signed_in_session(app: &TestApp, token: &str) -> String {
         .expect("a session cookie")
         .to_owned()
 }
+
+/// Runs one statement without parameters straight on the database at `url` (either engine),
+/// for a state the API cannot make (rows from before a migration, say); the rows it touched.
+pub async fn execute_sql(url: &str, sql: &str) -> u64 {
+    use sqlx::Connection;
+    if url.starts_with("postgres") {
+        let mut conn = sqlx::PgConnection::connect(url).await.expect("connects");
+        let done = sqlx::query(sql).execute(&mut conn).await;
+        done.expect("statement runs").rows_affected()
+    } else {
+        let mut conn = sqlx::SqliteConnection::connect(url)
+            .await
+            .expect("connects");
+        let done = sqlx::query(sql).execute(&mut conn).await;
+        done.expect("statement runs").rows_affected()
+    }
+}

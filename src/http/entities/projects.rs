@@ -5,6 +5,7 @@ use utoipa::ToSchema;
 
 use super::UserBasic;
 use crate::domain::access::AccessLevel;
+use crate::domain::release_policy::LatestOrder;
 use crate::domain::time::format_micros;
 use crate::http::urls::Urls;
 use crate::store::{Member, MemberLevels, Namespace, NamespaceKind, PersonalToken, Project, User};
@@ -106,6 +107,13 @@ pub struct ProjectEntity {
     pub creator_id: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub permissions: Option<Permissions>,
+    /// Extension, only when set: `released_at` or `semver`, how the plain latest permalinks
+    /// choose the latest release.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub releases_latest_order: Option<&'static str>,
+    /// Extension, only when on: published releases keep their links and tag.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub releases_immutable: Option<bool>,
 }
 
 impl ProjectEntity {
@@ -151,6 +159,8 @@ impl ProjectEntity {
             releases_access_level: project.releases_access.as_str(),
             creator_id: project.creator_id,
             permissions: levels.map(Permissions::new),
+            releases_latest_order: project.releases_latest_order.map(LatestOrder::as_str),
+            releases_immutable: project.releases_immutable.then_some(true),
         }
     }
 }

@@ -6,6 +6,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 
 use super::super::urls::escape_segment;
+use crate::domain::release_policy::{Channel, LatestOrder, LatestPick};
 use crate::domain::time::now_micros;
 use crate::http::auth::{authenticate, RouteAuth};
 use crate::http::error::{link_redirect, redirect, with_repr_digest, ApiError, ApiResult};
@@ -14,7 +15,7 @@ use crate::http::openapi::*;
 use crate::http::request::ApiRequest;
 use crate::http::scope::find_project;
 use crate::http::App;
-use crate::store::Store;
+use crate::store::{Project, Store};
 
 #[utoipa::path(
     get,
@@ -73,13 +74,14 @@ pub(crate) async fn suffix_digest<S: Store>(
     Ok(link.and_then(|l| l.digest))
 }
 
-/// The query string without `order_by`, which GitLab uses to pick the latest release.
-fn query_without_order_by(query: Option<&str>) -> String {
+/// The query string without the parameters named: those that picked the latest release
+/// (GitLab leaves out `order_by`; relinks also `channel`).
+pub(crate) fn query_without(query: Option<&str>, names: &[&str]) -> String {
     let kept: Vec<&str> = query
         .unwrap_or_default()
         .split('&')
         .filter(|pair| !pair.is_empty())
-        .filter(|pair| pair.split('=').next() != Some("order_by"))
+        .filter(|pair| !names.contains(&pair.split('=').next().unwrap_or_default()))
         .collect();
     if kept.is_empty() {
         String::new()
@@ -88,14 +90,35 @@ fn query_without_order_by(query: Option<&str>) -> String {
     }
 }
 
+/// What the latest permalinks look for, from the query string and the project's setting:
+/// `order_by=semver|released_at` (GitLab ignores `order_by` there; other values still are) and
+/// `channel=stable|prerelease` (extensions). `None` when the channel is not one of them.
+pub(crate) fn latest_pick(query: Option<&str>, project: &Project) -> Option<LatestPick> {
+    let mut order = None;
+    let mut channel = None;
+    for (name, value) in form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
+        match &*name {
+            "order_by" => order = LatestOrder::parse(&value),
+            "channel" => channel = Some(Channel::parse(&value)?),
+            _ => {}
+        }
+    }
+    Some(LatestPick::new(
+        order,
+        channel,
+        project.releases_latest_order,
+    ))
+}
+
 #[utoipa::path(
     get,
     path = "/api/v4/projects/{id}/releases/permalink/latest",
     tag = "releases",
     summary = "Redirect to the latest release",
-    params(("id" = String, Path, description = "The project's numeric id or URL-encoded full path")),
+    params(("id" = String, Path, description = "The project's numeric id or URL-encoded full path"), ("order_by" = Option<String>, Query, description = "Extension: semver (the highest semantic version) or released_at (GitLab's, the default unless the project's releases_latest_order says semver); other values are ignored, as GitLab ignores order_by here"), ("channel" = Option<String>, Query, description = "Extension: stable (semantic versions without a pre-release part) or prerelease (every semantic version)")),
     responses(
-        (status = 302, description = "To `/api/v4/projects/<id>/releases/<tag>`, query kept without `order_by`"),
+        (status = 302, description = "To `/api/v4/projects/<id>/releases/<tag>`, query kept without `order_by` and `channel`"),
+        (status = 400, description = "An unknown channel", body = ParamError),
         (status = 404, description = "No release yet", body = MessageError)
     )
 )]
@@ -113,10 +136,12 @@ pub async fn latest<S: Store>(
     summary = "Redirect into the latest release (e.g. `downloads/bin/app`)",
     params(
         ("id" = String, Path, description = "The project's numeric id or URL-encoded full path"),
-        ("suffix" = String, Path, description = "Appended to the latest release's path; may contain `/`")
+        ("suffix" = String, Path, description = "Appended to the latest release's path; may contain `/`"),
+        ("order_by" = Option<String>, Query, description = "Extension: semver (the highest semantic version) or released_at (GitLab's, the default unless the project's releases_latest_order says semver); other values are ignored, as GitLab ignores order_by here"), ("channel" = Option<String>, Query, description = "Extension: stable (semantic versions without a pre-release part) or prerelease (every semantic version)")
     ),
     responses(
         (status = 302, description = "To `/api/v4/projects/<id>/releases/<tag>/<suffix>`"),
+        (status = 400, description = "An unknown channel", body = ParamError),
         (status = 404, description = "No release yet", body = MessageError)
     )
 )]
@@ -133,9 +158,12 @@ async fn latest_with_suffix<S: Store>(app: App<S>, request: ApiRequest) -> ApiRe
     scope.require_read_releases()?;
     // It leads to `GET /releases/:tag`: GitLab's `authorize_read_code!`, as there.
     scope.require(scope.can_read_code())?;
+    let pick = latest_pick(request.raw_query.as_deref(), &scope.project).ok_or_else(|| {
+        ApiError::params("channel does not have a valid value")
+    })?;
     let release = app
         .store
-        .latest_release(scope.project.id, now_micros())
+        .latest_release(scope.project.id, now_micros(), pick)
         .await?
         .ok_or_else(ApiError::not_found_plain)?;
     let suffix = request
@@ -149,7 +177,7 @@ async fn latest_with_suffix<S: Store>(app: App<S>, request: ApiRequest) -> ApiRe
         "/api/v4/projects/{}/releases/{}{suffix}{}",
         scope.project.id,
         escape_segment(&release.tag),
-        query_without_order_by(request.raw_query.as_deref())
+        query_without(request.raw_query.as_deref(), &["order_by", "channel"])
     ));
     let digest = suffix_digest(&app.store, release.id, &suffix).await?;
     Ok(with_repr_digest(
@@ -161,12 +189,13 @@ async fn latest_with_suffix<S: Store>(app: App<S>, request: ApiRequest) -> ApiRe
 #[cfg(test)]
 mod tests {
     #[test]
-    fn order_by_is_dropped_from_the_query() {
+    fn order_by_and_channel_are_dropped_from_the_query() {
+        let dropped = ["order_by", "channel"];
         assert_eq!(
-            super::query_without_order_by(Some("order_by=released_at&a=1")),
+            super::query_without(Some("order_by=released_at&a=1&channel=stable"), &dropped),
             "?a=1"
         );
-        assert_eq!(super::query_without_order_by(Some("order_by=x")), "");
-        assert_eq!(super::query_without_order_by(None), "");
+        assert_eq!(super::query_without(Some("order_by=x"), &dropped), "");
+        assert_eq!(super::query_without(None, &dropped), "");
     }
 }

@@ -8,7 +8,8 @@ use serde_json::json;
 
 use crate::domain::access::{self, FeatureAccess, Visibility};
 use crate::domain::names::{is_valid_path, parameterize, PATH_FORMAT_MESSAGE};
-use crate::domain::time::today;
+use crate::domain::release_policy::LatestOrder;
+use crate::domain::time::{now_micros, today};
 use crate::http::auth::{authenticate, Caller, RouteAuth};
 #[allow(unused_imports)]
 use crate::http::entities::*;
@@ -59,6 +60,8 @@ struct ProjectInput {
     description: Field<String>,
     visibility: Option<Visibility>,
     releases_access: Option<FeatureAccess>,
+    releases_latest_order: Option<LatestOrder>,
+    releases_immutable: Option<bool>,
 }
 
 impl ProjectInput {
@@ -75,6 +78,11 @@ impl ProjectInput {
                 .one_of("releases_access_level", &FeatureAccess::VALUES)
                 .value()
                 .and_then(|v| FeatureAccess::parse(&v)),
+            releases_latest_order: d
+                .one_of("releases_latest_order", &LatestOrder::VALUES)
+                .value()
+                .and_then(|v| LatestOrder::parse(&v)),
+            releases_immutable: d.boolean("releases_immutable").value(),
         }
     }
 }
@@ -205,6 +213,8 @@ async fn create_in<S: Store>(
             description: input.description.value(),
             visibility,
             releases_access: input.releases_access.unwrap_or(FeatureAccess::Enabled),
+            releases_latest_order: input.releases_latest_order,
+            releases_immutable: input.releases_immutable.unwrap_or(false),
             creator_id: caller.user_id().unwrap_or(owner.id),
         })
         .await
@@ -381,12 +391,28 @@ pub async fn update<S: Store>(
         check_visibility(visibility, &project.namespace)?;
     }
     check_taken(&app, project.namespace.id, &name, &path, Some(project.id)).await?;
+    if input.releases_immutable == Some(false)
+        && project.releases_immutable
+        && !caller.is_admin()
+        && app
+            .store
+            .has_published_releases(project.id, now_micros())
+            .await?
+    {
+        return Err(ApiError::message(
+            StatusCode::FORBIDDEN,
+            "403 Forbidden - releases_immutable can be turned off only by an administrator \
+             while the project has immutable releases",
+        ));
+    }
     let changes = ProjectChanges {
         name: input.name.value(),
         path: input.path.value(),
         description: input.description.into_change(),
         visibility: input.visibility,
         releases_access: input.releases_access,
+        releases_latest_order: input.releases_latest_order,
+        releases_immutable: input.releases_immutable,
     };
     let updated = app
         .store

@@ -45,6 +45,8 @@ async fn kept_memberships_are_judged_on_the_day_asked() {
             description: None,
             visibility: Visibility::Private,
             releases_access: FeatureAccess::Enabled,
+            releases_latest_order: None,
+            releases_immutable: false,
             creator_id: user.id,
         })
         .await

@@ -80,8 +80,23 @@ impl<S: Store> Releases for Cached<S> {
         &self,
         project_id: i64,
         now: crate::domain::time::Micros,
+        pick: crate::domain::release_policy::LatestPick,
     ) -> StoreResult<Option<Release>> {
-        self.inner.latest_release(project_id, now).await
+        self.inner.latest_release(project_id, now, pick).await
+    }
+
+    async fn has_published_releases(
+        &self,
+        project_id: i64,
+        now: crate::domain::time::Micros,
+    ) -> StoreResult<bool> {
+        self.inner.has_published_releases(project_id, now).await
+    }
+
+    async fn fill_version_keys(&self) -> StoreResult<u64> {
+        let filled = self.inner.fill_version_keys().await;
+        self.releases_changed();
+        filled
     }
 
     async fn links_of_releases(&self, release_ids: &[i64]) -> StoreResult<Vec<Link>> {

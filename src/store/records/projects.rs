@@ -4,6 +4,7 @@ use chrono::NaiveDate;
 
 use super::Namespace;
 use crate::domain::access::{FeatureAccess, Visibility};
+use crate::domain::release_policy::LatestOrder;
 use crate::domain::time::Micros;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -14,6 +15,10 @@ pub struct Project {
     pub description: Option<String>,
     pub visibility: Visibility,
     pub releases_access: FeatureAccess,
+    /// Which release the plain latest permalinks lead to; `None`: GitLab's (extension).
+    pub releases_latest_order: Option<LatestOrder>,
+    /// Published releases keep their links and tag (extension).
+    pub releases_immutable: bool,
     pub creator_id: Option<i64>,
     pub created_at: Micros,
     pub updated_at: Micros,
@@ -38,6 +43,8 @@ pub struct NewProject {
     pub description: Option<String>,
     pub visibility: Visibility,
     pub releases_access: FeatureAccess,
+    pub releases_latest_order: Option<LatestOrder>,
+    pub releases_immutable: bool,
     pub creator_id: i64,
 }
 
@@ -49,6 +56,8 @@ pub struct ProjectChanges {
     pub description: Option<Option<String>>,
     pub visibility: Option<Visibility>,
     pub releases_access: Option<FeatureAccess>,
+    pub releases_latest_order: Option<LatestOrder>,
+    pub releases_immutable: Option<bool>,
 }
 
 /// Which projects a listing shows. No `Default`: a default day would judge memberships on

@@ -44,6 +44,9 @@ pub struct ReleaseChanges {
 pub enum ReleaseOrder {
     ReleasedAt,
     CreatedAt,
+    /// Tags that are semantic versions in version order, then the others by `released_at`
+    /// (extension).
+    Semver,
 }
 
 #[derive(Debug, Clone)]

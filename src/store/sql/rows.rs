@@ -6,6 +6,7 @@ use sqlx::FromRow;
 
 use crate::domain::access::{AccessLevel, FeatureAccess, Visibility};
 use crate::domain::link::LinkType;
+use crate::domain::release_policy::LatestOrder;
 use crate::domain::membership::Grant;
 use crate::store::{
     JobToken, Link, Member, Namespace, NamespaceKind, PersonalToken, Project, ProtectedTag,
@@ -162,7 +163,8 @@ fn visibility(value: &str) -> Result<Visibility, StoreError> {
 }
 
 pub const PROJECT_COLUMNS: &str = "p.id, p.name, p.path, p.description, p.visibility, \
-     p.releases_access_level, p.creator_id, p.created_at, p.updated_at";
+     p.releases_access_level, p.releases_latest_order, p.releases_immutable, p.creator_id, \
+     p.created_at, p.updated_at";
 
 #[derive(FromRow)]
 pub struct ProjectRow {
@@ -172,6 +174,8 @@ pub struct ProjectRow {
     description: Option<String>,
     visibility: String,
     releases_access_level: String,
+    releases_latest_order: Option<String>,
+    releases_immutable: bool,
     creator_id: Option<i64>,
     created_at: i64,
     updated_at: i64,
@@ -195,6 +199,16 @@ impl TryFrom<ProjectRow> for Project {
             description: r.description,
             visibility: visibility(&r.visibility)?,
             releases_access,
+            releases_latest_order: r
+                .releases_latest_order
+                .as_deref()
+                .map(|order| {
+                    LatestOrder::parse(order).ok_or_else(|| {
+                        StoreError::Corrupt(format!("releases_latest_order {order:?}"))
+                    })
+                })
+                .transpose()?,
+            releases_immutable: r.releases_immutable,
             creator_id: r.creator_id,
             created_at: r.created_at,
             updated_at: r.updated_at,

@@ -46,12 +46,12 @@ async fn scope<S: Store>(app: &App<S>, request: &ApiRequest) -> ApiResult<(Calle
     path = "/api/v4/projects/{id}/releases",
     tag = "releases",
     summary = "List releases",
-    params(("id" = String, Path, description = "The project's numeric id or URL-encoded full path"), ("page" = Option<i64>, Query, description = "Page number, from 1"), ("per_page" = Option<i64>, Query, description = "1 to 100, default 20"), ("order_by" = Option<String>, Query, description = "released_at (default) or created_at"), ("sort" = Option<String>, Query, description = "desc (default) or asc"), ("include_html_description" = Option<bool>, Query)),
+    params(("id" = String, Path, description = "The project's numeric id or URL-encoded full path"), ("page" = Option<i64>, Query, description = "Page number, from 1"), ("per_page" = Option<i64>, Query, description = "1 to 100, default 20"), ("order_by" = Option<String>, Query, description = "released_at (default), created_at, or semver (extension: tags that are semantic versions in version order, then the others by released_at)"), ("sort" = Option<String>, Query, description = "desc (default) or asc"), ("include_html_description" = Option<bool>, Query)),
     responses((status = 200, description = "The releases", body = [ReleaseEntity], headers(("X-Total" = i64), ("X-Total-Pages" = i64), ("X-Page" = i64), ("X-Per-Page" = i64), ("X-Next-Page" = String), ("X-Prev-Page" = String), ("Link" = String))), (status = 403, description = "Not allowed", body = AuthError), (status = 404, description = "Not found", body = MessageError))
 )]
 pub async fn list<S: Store>(State(app): State<App<S>>, request: ApiRequest) -> ApiResult<Response> {
     let mut d = Declared::new(&request.params);
-    let order_by = d.one_of("order_by", &["released_at", "created_at"]);
+    let order_by = d.one_of("order_by", &["released_at", "created_at", "semver"]);
     let sort = d.one_of("sort", &["asc", "desc"]);
     let include_html = d
         .boolean("include_html_description")
@@ -65,6 +65,7 @@ pub async fn list<S: Store>(State(app): State<App<S>>, request: ApiRequest) -> A
     let query = ReleaseQuery {
         order: match order_by.value().as_deref() {
             Some("created_at") => ReleaseOrder::CreatedAt,
+            Some("semver") => ReleaseOrder::Semver,
             _ => ReleaseOrder::ReleasedAt,
         },
         ascending: sort.value().as_deref() == Some("asc"),

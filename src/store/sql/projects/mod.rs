@@ -59,8 +59,9 @@ macro_rules! project_methods {
                 Box::pin(async move {
                     let id: i64 = sqlx::query_scalar(
                         "INSERT INTO projects (namespace_id, name, path, description, visibility, \
-                         releases_access_level, creator_id, created_at, updated_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
+                         releases_access_level, creator_id, created_at, updated_at, \
+                         releases_latest_order, releases_immutable) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9, $10) RETURNING id",
                     )
                     .bind(project.namespace.id)
                     .bind(&project.name)
@@ -70,6 +71,8 @@ macro_rules! project_methods {
                     .bind(project.releases_access.as_str())
                     .bind(project.creator_id)
                     .bind(now)
+                    .bind(project.releases_latest_order.map(crate::domain::release_policy::LatestOrder::as_str))
+                    .bind(project.releases_immutable)
                     .fetch_one(&mut *conn)
                     .await
                     .map_err(conflict)?;
@@ -219,10 +222,17 @@ macro_rules! project_methods {
                     let description = changes.description.as_ref().unwrap_or(&before.description);
                     let visibility = changes.visibility.unwrap_or(before.visibility);
                     let releases_access = changes.releases_access.unwrap_or(before.releases_access);
+                    let latest_order = changes
+                        .releases_latest_order
+                        .or(before.releases_latest_order);
+                    let immutable = changes
+                        .releases_immutable
+                        .unwrap_or(before.releases_immutable);
                     sqlx::query(
                         "UPDATE projects SET name = $1, path = $2, description = $3, \
-                         visibility = $4, releases_access_level = $5, updated_at = $6 \
-                         WHERE id = $7",
+                         visibility = $4, releases_access_level = $5, updated_at = $6, \
+                         releases_latest_order = $7, releases_immutable = $8 \
+                         WHERE id = $9",
                     )
                     .bind(name)
                     .bind(path)
@@ -230,6 +240,8 @@ macro_rules! project_methods {
                     .bind(visibility.as_str())
                     .bind(releases_access.as_str())
                     .bind(now_micros())
+                    .bind(latest_order.map(crate::domain::release_policy::LatestOrder::as_str))
+                    .bind(immutable)
                     .bind(id)
                     .execute(&mut *conn)
                     .await

@@ -51,16 +51,21 @@ macro_rules! release_methods {
             query: &ReleaseQuery,
             page: PageRequest,
         ) -> StoreResult<Page<Release>> {
-            let column = match query.order {
-                ReleaseOrder::ReleasedAt => "released_at",
-                ReleaseOrder::CreatedAt => "created_at",
-            };
             let direction = if query.ascending { "ASC" } else { "DESC" };
+            let not_a_version = crate::store::sql::releases::NOT_A_VERSION;
+            let order = match query.order {
+                ReleaseOrder::ReleasedAt => format!("released_at {direction}, id {direction}"),
+                ReleaseOrder::CreatedAt => format!("created_at {direction}, id {direction}"),
+                ReleaseOrder::Semver => format!(
+                    "{not_a_version}, version_key {direction}, released_at {direction}, \
+                     id {direction}"
+                ),
+            };
             let filter = "project_id = $1 AND ($2 IS NULL OR updated_at < $2) \
                           AND ($3 IS NULL OR updated_at > $3)";
             let sql = format!(
                 "SELECT {RELEASE_COLUMNS} FROM releases WHERE {filter} \
-                 ORDER BY {column} {direction}, id {direction} LIMIT $4 OFFSET $5"
+                 ORDER BY {order} LIMIT $4 OFFSET $5"
             );
             let rows: Vec<ReleaseRow> = sqlx::query_as(&sql)
                 .bind(project_id)
@@ -101,8 +106,8 @@ macro_rules! release_methods {
                     }
                     let sql = format!(
                         "INSERT INTO releases (project_id, tag, name, description, author_id, \
-                         sha, released_at, \
-                         created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) \
+                         sha, released_at, created_at, updated_at, version_key) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9) \
                          RETURNING {RELEASE_COLUMNS}"
                     );
                     let row: ReleaseRow = sqlx::query_as(&sql)
@@ -114,6 +119,7 @@ macro_rules! release_methods {
                         .bind(&release.sha)
                         .bind(release.released_at.unwrap_or(now))
                         .bind(now)
+                        .bind(crate::domain::semver::sort_key(&release.tag).unwrap_or_default())
                         .fetch_one(&mut *conn)
                         .await
                         .map_err(conflict)?;
@@ -172,11 +178,28 @@ macro_rules! release_methods {
             .await
         }
 
-        async fn latest_release(&self, project_id: i64, now: i64) -> StoreResult<Option<Release>> {
+        async fn latest_release(
+            &self,
+            project_id: i64,
+            now: i64,
+            pick: crate::domain::release_policy::LatestPick,
+        ) -> StoreResult<Option<Release>> {
+            use crate::domain::release_policy::{Channel, LatestOrder};
+            let channel = match pick.channel {
+                None => "",
+                Some(Channel::Stable) => "AND version_key LIKE '%~'",
+                Some(Channel::Prerelease) => "AND version_key <> ''",
+            };
+            let order = match pick.order {
+                LatestOrder::ReleasedAt => "released_at DESC, id DESC".to_owned(),
+                LatestOrder::Semver => format!(
+                    "{}, version_key DESC, released_at DESC, id DESC",
+                    crate::store::sql::releases::NOT_A_VERSION
+                ),
+            };
             let sql = format!(
                 "SELECT {RELEASE_COLUMNS} FROM releases WHERE project_id = $1 \
-                 AND released_at <= $2 \
-                 ORDER BY released_at DESC, id DESC LIMIT 1"
+                 AND released_at <= $2 {channel} ORDER BY {order} LIMIT 1"
             );
             let row: Option<ReleaseRow> = sqlx::query_as(&sql)
                 .bind(project_id)
@@ -184,6 +207,38 @@ macro_rules! release_methods {
                 .fetch_optional(self.reader())
                 .await?;
             Ok(row.map(Into::into))
+        }
+
+        async fn has_published_releases(&self, project_id: i64, now: i64) -> StoreResult<bool> {
+            let found: Option<i64> = sqlx::query_scalar(
+                "SELECT id FROM releases WHERE project_id = $1 AND released_at <= $2 LIMIT 1",
+            )
+            .bind(project_id)
+            .bind(now)
+            .fetch_optional(self.reader())
+            .await?;
+            Ok(found.is_some())
+        }
+
+        async fn fill_version_keys(&self) -> StoreResult<u64> {
+            self.write(move |conn| {
+                Box::pin(async move {
+                    let rows: Vec<(i64, String)> = sqlx::query_as(
+                        "SELECT id, tag FROM releases WHERE version_key IS NULL",
+                    )
+                    .fetch_all(&mut *conn)
+                    .await?;
+                    for (id, tag) in &rows {
+                        sqlx::query("UPDATE releases SET version_key = $1 WHERE id = $2")
+                            .bind(crate::domain::semver::sort_key(tag).unwrap_or_default())
+                            .bind(id)
+                            .execute(&mut *conn)
+                            .await?;
+                    }
+                    Ok(rows.len() as u64)
+                })
+            })
+            .await
         }
 
         async fn counts(&self) -> StoreResult<Counts> {
@@ -203,6 +258,9 @@ macro_rules! release_methods {
 }
 
 pub(crate) use release_methods;
+
+/// Sorts releases whose tag is not a semantic version after those whose tag is.
+pub(crate) const NOT_A_VERSION: &str = "(COALESCE(version_key, '') = '')";
 
 /// Implements `Releases` for an engine's store (`$store`, an
 /// [`SqlEngine`](crate::store::sql::engine::SqlEngine) over `$db`) from the methods of this file
