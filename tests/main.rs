@@ -25,6 +25,7 @@ mod hardening;
 mod hosted_digests;
 mod hosted_files;
 mod idempotency;
+mod immutable_releases;
 mod link_digests;
 mod link_order;
 mod link_replace;

@@ -5,7 +5,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 
 pub const STYLESHEET: &str = r#"
-:root { --text: #1f2328; --muted: #59636e; --line: #d1d9e0; --accent: #0b57d0; --bg: #ffffff; --soft: #f6f8fa; --warn: #8a4600; }
+:root { --text: #1f2328; --muted: #59636e; --line: #d1d9e0; --accent: #0b57d0; --bg: #ffffff; --soft: #f6f8fa; --warn: #8a4600; --ok: #1a7f37; }
 * { box-sizing: border-box; }
 body { margin: 0; font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--text); background: var(--bg); }
 a { color: var(--accent); }
@@ -22,6 +22,7 @@ article.release h2 { font-size: 1.3rem; margin: 0; }
 .meta { color: var(--muted); font-size: .9rem; margin: .25rem 0 .75rem; }
 .badge { display: inline-block; font-size: .75rem; font-weight: 600; padding: .1rem .5rem; border-radius: 999px; border: 1px solid var(--line); background: var(--soft); color: var(--text); vertical-align: middle; }
 .badge.upcoming { border-color: var(--warn); color: var(--warn); }
+.badge.immutable { border-color: var(--ok); color: var(--ok); }
 .description { overflow-wrap: anywhere; }
 .description pre { overflow-x: auto; background: var(--soft); padding: .5rem; }
 ul.assets { list-style: none; padding: 0; margin: .5rem 0 0; }

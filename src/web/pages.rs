@@ -41,6 +41,8 @@ pub struct ReleaseView {
     pub page_url: String,
     pub released_at: Micros,
     pub upcoming: bool,
+    /// Published in a project whose releases are immutable: its links and tag stay as they are.
+    pub immutable: bool,
     pub author: Option<String>,
     /// Rendered from Markdown and sanitised.
     pub description_html: String,
@@ -98,6 +100,9 @@ fn release_article(release: &ReleaseView, heading_links: bool) -> Markup {
             h2 id={ "release-" (release.tag) } {
                 @if heading_links { a href=(release.page_url) { (release.name) } } @else { (release.name) }
                 @if release.upcoming { " " span.badge.upcoming { "Upcoming release" } }
+                @if release.immutable {
+                    " " span.badge.immutable title="Its links and tag can no longer change" { "Immutable" }
+                }
             }
             p.meta {
                 "Tag " code { (release.tag) }

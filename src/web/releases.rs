@@ -109,6 +109,11 @@ fn release_view<S: Store>(
         page_url: format!("/{full_path}/-/releases/{}", escape_segment(&release.tag)),
         released_at: release.released_at,
         upcoming: release.released_at > now_micros(),
+        immutable: crate::domain::release_policy::is_immutable(
+            project.releases_immutable,
+            release.released_at,
+            now_micros(),
+        ),
         author: author.map(|a| a.name.clone()),
         description_html: markdown::to_html(release.description.as_deref().unwrap_or_default()),
         links: links

@@ -54,6 +54,10 @@ pub struct ReleaseEntity {
     pub evidences: Vec<Value>,
     #[serde(rename = "_links")]
     pub links: ReleaseLinksEntity,
+    /// Extension, only when true: the project's releases are immutable and this one is
+    /// published, so its links and tag stay as they are.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub immutable: Option<bool>,
 }
 
 /// GitLab's `API::Entities::Commit`, as far as relinks knows a commit: its id (the tag's
@@ -131,13 +135,19 @@ impl ReleaseEntity {
     ) -> Self {
         let full_path = ctx.project.full_path();
         let self_url = ctx.urls.release(&full_path, &release.tag);
+        let now = now_micros();
+        let immutable = crate::domain::release_policy::is_immutable(
+            ctx.project.releases_immutable,
+            release.released_at,
+            now,
+        );
         Self {
             name: release.name.clone().unwrap_or_else(|| release.tag.clone()),
             tag_name: release.tag.clone(),
             description: release.description.clone(),
             created_at: format_micros(release.created_at),
             released_at: format_micros(release.released_at),
-            upcoming_release: release.released_at > now_micros(),
+            upcoming_release: release.released_at > now,
             description_html: ctx.include_html.then(|| {
                 crate::http::markdown::to_html(release.description.as_deref().unwrap_or_default())
             }),
@@ -168,6 +178,7 @@ impl ReleaseEntity {
                 edit_url: ctx.can_update.then(|| format!("{self_url}/edit")),
                 self_url,
             },
+            immutable: immutable.then_some(true),
         }
     }
 }

@@ -11,7 +11,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 
-use super::links::{locate, require_write};
+use super::links::{locate, require_mutable, require_write};
 use crate::domain::link_order::INCOMPLETE_ORDER;
 #[allow(unused_imports)]
 use crate::http::entities::*;
@@ -43,6 +43,7 @@ pub async fn order<S: Store>(
     d.finish()?;
     let (scope, release) = locate(&app, &request).await?;
     require_write(&app, &scope, &release).await?;
+    require_mutable(&scope, &release)?;
     let ids = ids.value().unwrap_or_default();
     if !app.store.order_links(release.id, &ids).await? {
         return Err(ApiError::message(StatusCode::BAD_REQUEST, INCOMPLETE_ORDER));

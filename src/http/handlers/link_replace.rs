@@ -12,7 +12,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 
-use super::links::{locate, require_write};
+use super::links::{locate, require_mutable, require_write};
 use super::releases::input::read_asset_link;
 use crate::domain::link_order::{replacement_messages, WantedLink};
 #[allow(unused_imports)]
@@ -62,6 +62,7 @@ pub async fn replace<S: Store>(
     d.finish()?;
     let (scope, release) = locate(&app, &request).await?;
     require_write(&app, &scope, &release).await?;
+    require_mutable(&scope, &release)?;
     validate(&links, app.config.max_name_length)?;
     let mut mismatched = Vec::new();
     for (i, link) in links.iter_mut().enumerate() {

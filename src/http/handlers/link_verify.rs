@@ -12,7 +12,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 
-use super::links::{locate, require_write};
+use super::links::{locate, require_mutable, require_write};
 use crate::domain::time::{format_micros, now_micros};
 #[allow(unused_imports)]
 use crate::http::entities::*;
@@ -31,7 +31,7 @@ use crate::store::{LinkChanges, Store};
     path = "/api/v4/projects/{id}/releases/{tag_name}/assets/links/{link_id}/verify",
     tag = "release links",
     summary = "Verify a link's file (relinks extension)",
-    description = "Fetches the link's file (a file hosted here is read from its record) and computes its SHA-256. A link without a digest is given the one found, and the file's size; a link whose digest differs is answered 422. Downloads follow at most 5 redirects, are limited in size and time, and never reach loopback, private or other non-public addresses unless the server allows the local network.",
+    description = "Fetches the link's file (a file hosted here is read from its record) and computes its SHA-256. A link without a digest is given the one found, and the file's size (unless its release is immutable: it is then checked, never changed); a link whose digest differs is answered 422. Downloads follow at most 5 redirects, are limited in size and time, and never reach loopback, private or other non-public addresses unless the server allows the local network.",
     params(("id" = String, Path, description = "The project's numeric id or URL-encoded full path"), ("tag_name" = String, Path, description = "The tag; a `/` in it is sent as `%2F`"), ("link_id" = i64, Path)),
     responses((status = 200, description = "The link, with its digest and size, and when it was verified", body = VerifiedLink), (status = 400, description = "`link_id` invalid", body = ParamError), (status = 403, description = "Not allowed", body = AuthError), (status = 404, description = "Not found", body = MessageError), (status = 422, description = "The digest differs, or the file could not be downloaded (a blocked address, too large, too slow, an error answer)", body = MessageError))
 )]
@@ -66,7 +66,9 @@ pub async fn verify<S: Store>(
     }
     let verified_at = format_micros(now_micros());
     let mut verified = link.clone();
-    if link.digest.is_none() || link.size != Some(size) {
+    // An immutable release's link is checked, never changed.
+    let recordable = require_mutable(&scope, &release).is_ok();
+    if recordable && (link.digest.is_none() || link.size != Some(size)) {
         // Changed while it was downloaded: what was hashed may not be what it leads to now.
         let now = app.store.link(release.id, link.id).await?;
         if now.as_ref().map(|l| &l.url) != Some(&link.url) {

@@ -11,7 +11,8 @@ use axum::response::{IntoResponse, Response};
 
 use crate::domain::link::{self, LinkCandidate, LinkConflicts, LinkType};
 use crate::domain::link_digest;
-use crate::domain::release;
+use crate::domain::time::now_micros;
+use crate::domain::{release, release_policy};
 use crate::http::auth::{authenticate, RouteAuth};
 #[allow(unused_imports)]
 use crate::http::entities::*;
@@ -155,6 +156,22 @@ pub(super) async fn require_write<S: Store>(
     release: &Release,
 ) -> ApiResult<()> {
     scope.require(may_write(app, scope, release).await?)
+}
+
+/// A project with immutable releases keeps a published release's links as they are, for
+/// everyone (administrators too): 403, after the permission check.
+pub(super) fn require_mutable(scope: &ProjectScope, release: &Release) -> ApiResult<()> {
+    if release_policy::is_immutable(
+        scope.project.releases_immutable,
+        release.released_at,
+        now_micros(),
+    ) {
+        return Err(ApiError::message(
+            StatusCode::FORBIDDEN,
+            release_policy::immutable_message(&release.tag),
+        ));
+    }
+    Ok(())
 }
 
 async fn may_write<S: Store>(
@@ -408,6 +425,7 @@ pub async fn create<S: Store>(
     d.finish()?;
     let (scope, release) = locate(&app, &request).await?;
     require_write(&app, &scope, &release).await?;
+    require_mutable(&scope, &release)?;
 
     let mut candidate = input.new_link();
     check(&app, release.id, &candidate, None).await?;
@@ -456,6 +474,7 @@ pub async fn update<S: Store>(
         let candidate = NewLink::from(existing.with_changes(&changes));
         check(&app, release.id, &candidate, Some(existing.id)).await?;
     }
+    require_mutable(&scope, &release)?;
     describe_changes(&app, &scope, &release, id, &mut changes).await?;
     let updated = match app.store.update_link(release.id, id, &changes).await {
         Ok(updated) => updated.ok_or_else(ApiError::record_not_found)?,
@@ -495,6 +514,7 @@ pub async fn destroy<S: Store>(
         link_of(&app, &release, id).await?;
         return Err(ApiError::forbidden());
     }
+    require_mutable(&scope, &release)?;
     let deleted = app
         .store
         .delete_link(release.id, id)

@@ -199,6 +199,9 @@ pub async fn destroy<S: Store>(
         .ok_or_else(tag_not_found)?;
     let protected = app.store.protected_tags(scope.project.id).await?;
     scope.require(scope.can_create_tag(&tag.name, &protected))?;
+    if let Some(release) = app.store.release(scope.project.id, &tag.name).await? {
+        super::links::require_mutable(&scope, &release)?;
+    }
     app.store.delete_tag(scope.project.id, &tag.name).await?;
     Ok(no_content())
 }

@@ -31,6 +31,7 @@ use input::{
     looks_like_sha, milestones_not_found, new_tag_for_release, read_asset_link,
     validate_asset_links,
 };
+use super::links::require_mutable;
 use present::{present, present_one};
 
 /// The caller and the project of a releases request, once the caller may read its releases.
@@ -289,6 +290,14 @@ pub async fn update<S: Store>(
         description: description.into_change(),
         released_at: released_at.value(),
     };
+    // An immutable release keeps its date (moved ahead, it would be editable again); its name
+    // and description stay editable.
+    if changes
+        .released_at
+        .is_some_and(|at| at != release.released_at)
+    {
+        require_mutable(&scope, &release)?;
+    }
     let new_name = changes.name.as_ref().and_then(Option::as_deref);
     if let Some(problem) = release::name_problem(new_name, &app.config.release_limits()) {
         return Err(ApiError::field("name", &problem));
@@ -318,6 +327,7 @@ pub async fn destroy<S: Store>(
 ) -> ApiResult<Response> {
     let (_, scope) = scope(&app, &request).await?;
     let (release, _) = writable_release(&app, &scope, request.path("tag_name")).await?;
+    require_mutable(&scope, &release)?;
     let body = present_one(&app, &scope, &release, false).await?;
     app.store.delete_release(release.id).await?;
     Ok(json_response(StatusCode::OK, &body))
