@@ -48,7 +48,11 @@ async fn a_published_release_keeps_its_links_and_tag_for_everyone() {
         let set = json!({"links": [{"name": "only", "url": "https://example.com/only"}]});
         refused(&w.app.put(caller, &w.links(), set).await);
         let order = json!({"ids": [w.link_id]});
-        refused(&w.app.put(caller, &format!("{}/order", w.links()), order).await);
+        refused(
+            &w.app
+                .put(caller, &format!("{}/order", w.links()), order)
+                .await,
+        );
         refused(&w.app.delete(caller, &release).await);
         let moved = json!({"released_at": "2099-01-01T00:00:00Z"});
         refused(&w.app.put(caller, &release, moved).await);
@@ -57,12 +61,20 @@ async fn a_published_release_keeps_its_links_and_tag_for_everyone() {
     }
     // Who may not write at all still hears so first.
     w.app
-        .post(&w.reporter, &w.links(), json!({"name": "n", "url": "https://e.x/n"}))
+        .post(
+            &w.reporter,
+            &w.links(),
+            json!({"name": "n", "url": "https://e.x/n"}),
+        )
         .await
         .expect(403);
     assert_eq!(
         w.app
-            .post(&w.reporter, &w.links(), json!({"name": "n", "url": "https://e.x/n"}))
+            .post(
+                &w.reporter,
+                &w.links(),
+                json!({"name": "n", "url": "https://e.x/n"})
+            )
             .await
             .text,
         r#"{"message":"403 Forbidden"}"#
@@ -81,12 +93,18 @@ async fn a_published_release_keeps_its_links_and_tag_for_everyone() {
     assert_eq!(edited["name"], "One");
     assert_eq!(edited["immutable"], json!(true));
     assert_eq!(edited["assets"]["links"].as_array().map(Vec::len), Some(1));
-    let listed = w.app.get(&Caller::anonymous(), &format!("{project}/releases")).await;
+    let listed = w
+        .app
+        .get(&Caller::anonymous(), &format!("{project}/releases"))
+        .await;
     assert_eq!(listed.expect(200)[0]["immutable"], json!(true));
     let page = w
         .app
         .client
-        .get(w.app.web_url(&format!("/{}/-/releases/v1.0", w.project_path)))
+        .get(
+            w.app
+                .web_url(&format!("/{}/-/releases/v1.0", w.project_path)),
+        )
         .send()
         .await
         .expect("page")
@@ -113,7 +131,11 @@ async fn an_upcoming_release_stays_editable_until_its_date() {
     let links = format!("{project}/releases/v2.0/assets/links");
     let link = w
         .app
-        .post(&w.developer, &links, json!({"name": "b", "url": "https://e.x/b"}))
+        .post(
+            &w.developer,
+            &links,
+            json!({"name": "b", "url": "https://e.x/b"}),
+        )
         .await;
     let id = link.expect(201)["id"].as_i64().expect("id");
     w.app
@@ -123,7 +145,10 @@ async fn an_upcoming_release_stays_editable_until_its_date() {
     let page = w
         .app
         .client
-        .get(w.app.web_url(&format!("/{}/-/releases/v2.0", w.project_path)))
+        .get(
+            w.app
+                .web_url(&format!("/{}/-/releases/v2.0", w.project_path)),
+        )
         .send()
         .await
         .expect("page")
@@ -151,7 +176,11 @@ async fn verifying_a_link_of_an_immutable_release_checks_and_changes_nothing() {
     let url = format!("{}/api/v4{file}", w.app.base);
     let created = w
         .app
-        .post(&w.developer, &w.links(), json!({"name": "tool", "url": url}))
+        .post(
+            &w.developer,
+            &w.links(),
+            json!({"name": "tool", "url": url}),
+        )
         .await;
     let id = created.expect(201)["id"].as_i64().expect("id");
     // A link stored before relinks knew its file's digest.
@@ -204,7 +233,11 @@ async fn only_an_administrator_turns_it_off_while_immutable_releases_exist() {
     assert_eq!(change["details"]["author_name"], json!("root"));
     // The links may change again.
     w.app
-        .post(&w.developer, &w.links(), json!({"name": "n", "url": "https://e.x/n"}))
+        .post(
+            &w.developer,
+            &w.links(),
+            json!({"name": "n", "url": "https://e.x/n"}),
+        )
         .await
         .expect(201);
 

@@ -279,6 +279,20 @@ async fn check_variant(index: usize) {
             ("list", Method::GET, w.links(), None, expect.read),
             ("get", Method::GET, w.link(own_id), None, expect.read),
             (
+                "link downloads",
+                Method::GET,
+                format!("{}/downloads", w.link(own_id)),
+                None,
+                expect.read,
+            ),
+            (
+                "release downloads",
+                Method::GET,
+                format!("{releases_path}/v1.0/downloads"),
+                None,
+                expect.read,
+            ),
+            (
                 "permanent link",
                 Method::GET,
                 format!("{releases_path}/v1.0/downloads/bin/row{i}"),

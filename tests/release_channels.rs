@@ -54,7 +54,10 @@ async fn listed(app: &TestApp, id: i64, query: &str) -> Vec<String> {
     let reply = app
         .get(&app.root, &format!("/projects/{id}/releases?{query}"))
         .await;
-    tags(reply.expect(200)).into_iter().map(String::from).collect()
+    tags(reply.expect(200))
+        .into_iter()
+        .map(String::from)
+        .collect()
 }
 
 #[tokio::test]
@@ -64,15 +67,27 @@ async fn releases_are_listed_in_version_order_then_the_others_by_release_date() 
     assert_eq!(
         listed(&app, id, "order_by=semver").await,
         [
-            "v3.0.0", "v2.0.0", "v2.0.0-rc.1", "v1.10.0", "1.9.9+build.7", "v1.2.0", "nightly",
+            "v3.0.0",
+            "v2.0.0",
+            "v2.0.0-rc.1",
+            "v1.10.0",
+            "1.9.9+build.7",
+            "v1.2.0",
+            "nightly",
             "release-candidate"
         ]
     );
     assert_eq!(
         listed(&app, id, "order_by=semver&sort=asc").await,
         [
-            "v1.2.0", "1.9.9+build.7", "v1.10.0", "v2.0.0-rc.1", "v2.0.0", "v3.0.0",
-            "release-candidate", "nightly"
+            "v1.2.0",
+            "1.9.9+build.7",
+            "v1.10.0",
+            "v2.0.0-rc.1",
+            "v2.0.0",
+            "v3.0.0",
+            "release-candidate",
+            "nightly"
         ]
     );
     // Pages follow the same order.
@@ -82,21 +97,36 @@ async fn releases_are_listed_in_version_order_then_the_others_by_release_date() 
             &format!("/projects/{id}/releases?order_by=semver&per_page=3&page=2"),
         )
         .await;
-    assert_eq!(tags(page.expect(200)), ["v1.10.0", "1.9.9+build.7", "v1.2.0"]);
+    assert_eq!(
+        tags(page.expect(200)),
+        ["v1.10.0", "1.9.9+build.7", "v1.2.0"]
+    );
     assert_eq!(page.header("x-total"), Some("8"));
     // Without it, GitLab's order.
     assert_eq!(
         listed(&app, id, "").await,
         [
-            "v3.0.0", "nightly", "v2.0.0-rc.1", "v1.2.0", "v1.10.0", "v2.0.0", "1.9.9+build.7",
+            "v3.0.0",
+            "nightly",
+            "v2.0.0-rc.1",
+            "v1.2.0",
+            "v1.10.0",
+            "v2.0.0",
+            "1.9.9+build.7",
             "release-candidate"
         ]
     );
     let bad = app
-        .get(&app.root, &format!("/projects/{id}/releases?order_by=version"))
+        .get(
+            &app.root,
+            &format!("/projects/{id}/releases?order_by=version"),
+        )
         .await;
     assert_eq!(bad.status, 400);
-    assert_eq!(bad.body, json!({"error": "order_by does not have a valid value"}));
+    assert_eq!(
+        bad.body,
+        json!({"error": "order_by does not have a valid value"})
+    );
 }
 
 /// Where the API's latest permalink leads with `query`: the tag and the query kept.
@@ -129,12 +159,21 @@ async fn the_latest_permalinks_follow_the_order_and_channel_asked_for() {
         ("channel=prerelease", "v2.0.0-rc.1"),
         ("order_by=semver&channel=stable", "v2.0.0"),
         ("order_by=semver&channel=prerelease", "v2.0.0"),
-        ("order_by=semver&channel=stable&private=no&x=1", "v2.0.0?private=no&x=1"),
+        (
+            "order_by=semver&channel=stable&private=no&x=1",
+            "v2.0.0?private=no&x=1",
+        ),
     ] {
         assert_eq!(latest(&app, id, "", query).await, expected, "{query}");
     }
     assert_eq!(
-        latest(&app, id, "/downloads/bin/tool", "channel=stable&order_by=semver").await,
+        latest(
+            &app,
+            id,
+            "/downloads/bin/tool",
+            "channel=stable&order_by=semver"
+        )
+        .await,
         "v2.0.0/downloads/bin/tool"
     );
     let bad = app
@@ -144,7 +183,10 @@ async fn the_latest_permalinks_follow_the_order_and_channel_asked_for() {
         )
         .await;
     assert_eq!(bad.status, 400);
-    assert_eq!(bad.body, json!({"error": "channel does not have a valid value"}));
+    assert_eq!(
+        bad.body,
+        json!({"error": "channel does not have a valid value"})
+    );
 
     // The pages' permalink: the same choice; the query is kept as it came but for the channel.
     let page = |query: &str| {
@@ -152,11 +194,14 @@ async fn the_latest_permalinks_follow_the_order_and_channel_asked_for() {
             .get(app.web_url(&format!("/root/tool/-/releases/permalink/latest?{query}")))
             .send()
     };
-    let reply = page("order_by=semver&channel=stable&a=b").await.expect("page");
+    let reply = page("order_by=semver&channel=stable&a=b")
+        .await
+        .expect("page");
     assert_eq!(reply.status(), 302);
     assert_eq!(
         reply.headers()["location"],
-        app.web_url("/root/tool/-/releases/v2.0.0?order_by=semver&a=b").as_str()
+        app.web_url("/root/tool/-/releases/v2.0.0?order_by=semver&a=b")
+            .as_str()
     );
     let reply = page("channel=prerelease").await.expect("page");
     assert_eq!(
@@ -194,7 +239,10 @@ async fn a_project_may_make_its_plain_latest_links_follow_versions() {
         .await;
     assert_eq!(updated.expect(200)["releases_latest_order"], "semver");
     assert_eq!(latest(&app, id, "", "").await, "v2.0.0");
-    assert_eq!(latest(&app, id, "", "order_by=released_at").await, "nightly");
+    assert_eq!(
+        latest(&app, id, "", "order_by=released_at").await,
+        "nightly"
+    );
     let reply = app
         .client
         .get(app.web_url("/root/tool/-/releases/permalink/latest/downloads/x"))
@@ -203,7 +251,8 @@ async fn a_project_may_make_its_plain_latest_links_follow_versions() {
         .expect("page");
     assert_eq!(
         reply.headers()["location"],
-        app.web_url("/root/tool/-/releases/v2.0.0/downloads/x").as_str()
+        app.web_url("/root/tool/-/releases/v2.0.0/downloads/x")
+            .as_str()
     );
 
     // Set at creation too, and shown with the project.

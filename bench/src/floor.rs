@@ -126,11 +126,7 @@ pub async fn serve(listen: &str, token: &str) -> anyhow::Result<()> {
             (id, link)
         })
         .collect();
-    let floor = Arc::new(Floor {
-        key,
-        tokens,
-        links,
-    });
+    let floor = Arc::new(Floor { key, tokens, links });
     let app = Router::new()
         .route(
             "/api/v4/projects/{project}/releases/{tag}/assets/links/{link_id}",

@@ -22,6 +22,7 @@ pub use engine::{migrate, open, redact, Engine};
 
 use crate::bootstrap::ensure_root;
 use crate::config::{DatabaseConfig, SecretConfig, ServeConfig};
+use crate::http::download_counter::DownloadFlusher;
 use crate::http::ratelimit::RateLimits;
 use crate::http::{App, HttpConfig};
 use crate::store::cached::Cached;
@@ -123,6 +124,8 @@ fn rate_limits(config: &ServeConfig) -> RateLimits {
 /// A relinks ready to serve: the application and its router, not yet on a socket.
 pub struct Built {
     pub router: axum::Router,
+    /// Stored what the instance counted before the store closes.
+    downloads: crate::http::download_counter::DownloadFlusher,
     closer: Closer,
 }
 
@@ -134,6 +137,7 @@ enum Closer {
 
 impl Built {
     pub async fn close(self) {
+        self.downloads.stop().await;
         match self.closer {
             Closer::Sqlite(store) => store.close().await,
             Closer::Postgres(store) => store.close().await,
@@ -146,32 +150,38 @@ pub async fn build(settings: &Settings, external_url: &str) -> anyhow::Result<Bu
     match open(&settings.database).await? {
         Engine::Sqlite(store) if settings.read_cache => {
             // This process is the only writer of a SQLite file: reads can be cached.
-            let router = assemble(Cached::new(store.clone()), settings, external_url).await?;
+            let (router, downloads) =
+                assemble(Cached::new(store.clone()), settings, external_url).await?;
             Ok(Built {
                 router,
+                downloads,
                 closer: Closer::Sqlite(store),
             })
         }
         Engine::Sqlite(store) => {
-            let router = assemble(store.clone(), settings, external_url).await?;
+            let (router, downloads) = assemble(store.clone(), settings, external_url).await?;
             Ok(Built {
                 router,
+                downloads,
                 closer: Closer::Sqlite(store),
             })
         }
         Engine::Postgres(store) if settings.read_cache => {
             // PostgreSQL is shared with other instances: the cache checks the database's
             // generations once per request.
-            let router = assemble(Cached::shared(store.clone()), settings, external_url).await?;
+            let (router, downloads) =
+                assemble(Cached::shared(store.clone()), settings, external_url).await?;
             Ok(Built {
                 router,
+                downloads,
                 closer: Closer::Postgres(store),
             })
         }
         Engine::Postgres(store) => {
-            let router = assemble(store.clone(), settings, external_url).await?;
+            let (router, downloads) = assemble(store.clone(), settings, external_url).await?;
             Ok(Built {
                 router,
+                downloads,
                 closer: Closer::Postgres(store),
             })
         }
@@ -183,7 +193,7 @@ async fn assemble<S: Store>(
     store: S,
     settings: &Settings,
     external_url: &str,
-) -> anyhow::Result<axum::Router> {
+) -> anyhow::Result<(axum::Router, DownloadFlusher)> {
     let (token_key, source) =
         crate::secret::resolve(&settings.secrets, &settings.database.url, &store).await?;
     tracing::info!(?source, "secret key for token digests");
@@ -193,7 +203,10 @@ async fn assemble<S: Store>(
     }
     let versioned = store.fill_version_keys().await?;
     if versioned > 0 {
-        tracing::info!(versioned, "releases from before version keys now have theirs");
+        tracing::info!(
+            versioned,
+            "releases from before version keys now have theirs"
+        );
     }
     if let Some(token) = ensure_root(&store, settings.root_token.as_deref(), &token_key).await? {
         print_root_token(&token);
@@ -208,7 +221,8 @@ async fn assemble<S: Store>(
     if settings.database.is_postgres() {
         app.share_rate_limits();
     }
-    Ok(router::router(app))
+    let downloads = DownloadFlusher::start(app.clone(), app.config.download_flush);
+    Ok((router::router(app), downloads))
 }
 
 /// Printed once, on the terminal, never logged.

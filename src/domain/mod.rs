@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod content;
+pub mod downloads;
 pub mod hosted;
 pub mod idempotency;
 pub mod link;

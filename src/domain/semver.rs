@@ -116,14 +116,31 @@ mod tests {
     fn a_leading_v_and_build_metadata_are_ignored() {
         assert_eq!(sort_key("v1.2.3"), sort_key("1.2.3"));
         assert_eq!(sort_key("1.2.3+build.5"), sort_key("1.2.3"));
-        assert_eq!(sort_key("v1.2.3-rc.1+exp.sha.5114f85"), sort_key("1.2.3-rc.1"));
+        assert_eq!(
+            sort_key("v1.2.3-rc.1+exp.sha.5114f85"),
+            sort_key("1.2.3-rc.1")
+        );
     }
 
     #[test]
     fn tags_that_are_not_versions_have_no_key() {
         for tag in [
-            "", "v", "1", "1.2", "1.2.3.4", "01.2.3", "1.02.3", "1.2.3-", "1.2.3-01",
-            "1.2.3-a..b", "1.2.3+", "1.2.3-a_b", "release-1", "latest", "vv1.2.3", "1.2.x",
+            "",
+            "v",
+            "1",
+            "1.2",
+            "1.2.3.4",
+            "01.2.3",
+            "1.02.3",
+            "1.2.3-",
+            "1.2.3-01",
+            "1.2.3-a..b",
+            "1.2.3+",
+            "1.2.3-a_b",
+            "release-1",
+            "latest",
+            "vv1.2.3",
+            "1.2.x",
         ] {
             assert_eq!(sort_key(tag), None, "{tag}");
         }

@@ -24,6 +24,8 @@ pub struct Metrics {
     latency: HistogramVec,
     pool: IntGaugeVec,
     objects: IntGaugeVec,
+    /// Downloads counted by this instance (permanent links and hosted files), by project.
+    pub downloads: IntCounterVec,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -69,12 +71,21 @@ impl Metrics {
             &["kind"],
         )
         .expect("valid metric");
+        let downloads = IntCounterVec::new(
+            Opts::new(
+                "relinks_downloads_total",
+                "Downloads through permanent links and of hosted files, by project full path",
+            ),
+            &["project"],
+        )
+        .expect("valid metric");
         let registry = Registry::new();
         for collector in [
             Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(latency.clone()),
             Box::new(pool.clone()),
             Box::new(objects.clone()),
+            Box::new(downloads.clone()),
         ] {
             registry
                 .register(collector)
@@ -86,6 +97,7 @@ impl Metrics {
             latency,
             pool,
             objects,
+            downloads,
         }
     }
 }

@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod conditional;
 pub mod download;
+pub mod download_counter;
 pub mod entities;
 pub mod error;
 pub mod handlers;
@@ -50,6 +51,8 @@ pub struct HttpConfig {
     pub transfers: TransferLimits,
     /// What downloads of links' files (verification) may do.
     pub outbound: crate::outbound::OutboundSettings,
+    /// How often this instance adds the downloads it counted to the database.
+    pub download_flush: std::time::Duration,
 }
 
 /// The routes that receive files have limits of their own (the 1 MiB of the others would
@@ -87,6 +90,7 @@ impl Default for HttpConfig {
             monitoring: middleware::MonitoringAllowList::loopback(),
             transfers: TransferLimits::default(),
             outbound: crate::outbound::OutboundSettings::default(),
+            download_flush: std::time::Duration::from_secs(5),
         }
     }
 }
@@ -111,6 +115,8 @@ pub struct AppParts<S> {
     pub recording_use: std::sync::Mutex<std::collections::HashSet<i64>>,
     /// Downloads of links' files (verification).
     pub outbound: crate::outbound::Outbound,
+    /// Downloads counted and not yet stored.
+    pub downloads: download_counter::DownloadCounter,
 }
 
 impl HttpConfig {
@@ -179,6 +185,7 @@ impl<S: Store> App<S> {
             metrics: Arc::new(metrics::Metrics::new()),
             recording_use: Default::default(),
             outbound,
+            downloads: Default::default(),
         }))
     }
 }

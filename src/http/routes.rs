@@ -183,8 +183,8 @@ macro_rules! route_table {
 pub fn api_routes<S: Store>() -> Vec<Route<S>> {
     use super::handlers::{
         audit_events, commits, downloads, effective_members, generic_packages, groups, health,
-        job_tokens, link_order, link_replace, link_verify, links, members, meta, packages,
-        projects, protected_tags, releases, tags, tokens, uploads, users,
+        job_tokens, link_downloads, link_order, link_replace, link_verify, links, members, meta,
+        packages, projects, protected_tags, releases, tags, tokens, uploads, users,
     };
     use super::metrics;
     route_table! { S;
@@ -246,6 +246,8 @@ pub fn api_routes<S: Store>() -> Vec<Route<S>> {
         link_order::order<S>,
         link_replace::replace<S>,
         link_verify::verify<S>,
+        link_downloads::link<S>,
+        link_downloads::release<S>,
         generic_packages::upload<S> [rest],
         generic_packages::download<S> [rest],
         packages::list<S>,

@@ -3,9 +3,10 @@
 use std::future::Future;
 
 use super::{
-    Counts, Link, LinkChanges, NewLink, NewRelease, Page, Release, ReleaseChanges, ReleaseQuery,
-    StoreResult,
+    Counts, DownloadCount, Link, LinkChanges, NewLink, NewRelease, Page, Release, ReleaseChanges,
+    ReleaseQuery, StoreResult,
 };
+use crate::domain::downloads::{Day, Subject};
 use crate::domain::link::LinkConflicts;
 use crate::domain::pagination::PageRequest;
 use crate::domain::release_policy::LatestPick;
@@ -58,6 +59,29 @@ pub trait Releases {
     ) -> impl Future<Output = StoreResult<bool>> + Send;
     /// Gives the releases made before relinks kept version keys theirs; how many it gave.
     fn fill_version_keys(&self) -> impl Future<Output = StoreResult<u64>> + Send;
+
+    // Download counts (never cached: they change all day and no answer is made from them
+    // twice).
+    /// Adds counts to those stored, in one transaction.
+    fn add_download_counts(
+        &self,
+        counts: &[DownloadCount],
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// The stored counts of these subjects added up per day, from day `from` to day `to`,
+    /// days without downloads left out.
+    fn download_days(
+        &self,
+        subject: Subject,
+        subject_ids: &[i64],
+        from: Day,
+        to: Day,
+    ) -> impl Future<Output = StoreResult<Vec<(Day, i64)>>> + Send;
+    /// Every day's counts added up, for each of `subject_ids` that has any.
+    fn download_totals(
+        &self,
+        subject: Subject,
+        subject_ids: &[i64],
+    ) -> impl Future<Output = StoreResult<Vec<(i64, i64)>>> + Send;
 
     // Links.
     /// The links of several releases at once, newest first within each release.

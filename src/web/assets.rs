@@ -23,6 +23,10 @@ article.release h2 { font-size: 1.3rem; margin: 0; }
 .badge { display: inline-block; font-size: .75rem; font-weight: 600; padding: .1rem .5rem; border-radius: 999px; border: 1px solid var(--line); background: var(--soft); color: var(--text); vertical-align: middle; }
 .badge.upcoming { border-color: var(--warn); color: var(--warn); }
 .badge.immutable { border-color: var(--ok); color: var(--ok); }
+.downloads { color: var(--muted); font-size: .85rem; margin-left: .5rem; }
+figure.chart { margin: .5rem 0 1rem; color: var(--accent); }
+figure.chart svg { display: block; max-width: 100%; height: auto; }
+figure.chart figcaption { color: var(--muted); font-size: .85rem; }
 .description { overflow-wrap: anywhere; }
 .description pre { overflow-x: auto; background: var(--soft); padding: .5rem; }
 ul.assets { list-style: none; padding: 0; margin: .5rem 0 0; }

@@ -7,6 +7,7 @@
 
 pub mod api_docs;
 pub mod assets;
+pub mod chart;
 pub mod csrf;
 pub mod headers;
 pub mod hosted;
@@ -205,7 +206,9 @@ pub async fn dispatch<S: Store>(State(app): State<App<S>>, request: Request) -> 
     let served = if packages::parse(&path).is_some() {
         packages::serve_path(&app, &caller, &frame, &params).await
     } else {
-        releases::serve_path(&app, &caller, &frame, query.as_deref(), &params).await
+        // A HEAD of a permanent link is not a download.
+        let get = request.method() == axum::http::Method::GET;
+        releases::serve_path(&app, &caller, &frame, query.as_deref(), &params, get).await
     };
     let response = served.unwrap_or_else(|error| render_error(error, &frame));
     forms.finish(&app, response)

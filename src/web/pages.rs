@@ -26,6 +26,8 @@ pub struct LinkView {
     pub permanent: Option<String>,
     /// When the link leads to a file hosted here: its size and SHA-256.
     pub hosted: Option<HostedView>,
+    /// Downloads through its permanent link, ever.
+    pub downloads: i64,
 }
 
 /// A file hosted by this relinks, as a page describes it.
@@ -47,6 +49,8 @@ pub struct ReleaseView {
     /// Rendered from Markdown and sanitised.
     pub description_html: String,
     pub links: Vec<LinkView>,
+    /// The downloads of the last days (oldest first), on the release's own page.
+    pub chart: Option<Vec<(chrono::NaiveDate, i64)>>,
 }
 
 pub fn date(micros: Micros) -> String {
@@ -113,6 +117,9 @@ fn release_article(release: &ReleaseView, heading_links: bool) -> Markup {
             @if !release.description_html.is_empty() {
                 div.description { (PreEscaped(&release.description_html)) }
             }
+            @if let Some(days) = &release.chart {
+                (super::chart::downloads_chart(days))
+            }
             @if release.links.is_empty() {
                 p.meta { "No assets." }
             } @else {
@@ -125,6 +132,9 @@ fn release_article(release: &ReleaseView, heading_links: bool) -> Markup {
                                 @if link.external { " ↗" span.sr-only { " (external link)" } }
                             }
                             span.badge { (link.link_type) }
+                            @if link.permanent.is_some() {
+                                span.downloads { (link.downloads) @if link.downloads == 1 { " download" } @else { " downloads" } }
+                            }
                             @if let Some(file) = &link.hosted {
                                 span.hosted {
                                     (file.size) " · SHA-256 "

@@ -9,8 +9,9 @@ use std::collections::HashMap;
 use super::pages::{self, Frame, HostedView, LinkView, ReleaseView};
 use super::{html, WebError, WebResult};
 use crate::domain::access::{can_read_release, read_releases_decision, Decision};
+use crate::domain::downloads::{self, Subject};
 use crate::domain::pagination::{PageInfo, PageRequest};
-use crate::domain::time::now_micros;
+use crate::domain::time::{now_micros, today};
 use crate::http::auth::Caller;
 use crate::http::entities::{LinkEntity, ReleaseUrls};
 use crate::http::error::{link_redirect, redirect, with_repr_digest};
@@ -100,6 +101,7 @@ fn release_view<S: Store>(
     author: Option<&User>,
     links: &[&Link],
     hosted: &mut HashMap<i64, HostedView>,
+    downloads: &HashMap<i64, i64>,
 ) -> ReleaseView {
     let full_path = project.full_path();
     let release_urls = ReleaseUrls::new(&app.urls, project, &release.tag);
@@ -130,10 +132,30 @@ fn release_view<S: Store>(
                     link_type: entity.link_type,
                     external: entity.external,
                     hosted: hosted.remove(&link.id),
+                    downloads: downloads.get(&link.id).copied().unwrap_or_default(),
                 }
             })
             .collect(),
+        chart: None,
     }
+}
+
+/// The downloads through the release's links of each of the last days, oldest first.
+async fn recent_downloads<S: Store>(
+    app: &App<S>,
+    release_id: i64,
+) -> Result<Vec<(chrono::NaiveDate, i64)>, WebError> {
+    let links = app.store.links_of_releases(&[release_id]).await?;
+    let ids: Vec<i64> = links.iter().map(|l| l.id).collect();
+    let to = downloads::day_of_date(today());
+    let from = to - (downloads::DEFAULT_DAYS - 1);
+    let per_day = app.downloads_per_day(Subject::Link, &ids, from, to).await?;
+    Ok((from..=to)
+        .map(|day| {
+            let count = per_day.get(&day).copied().unwrap_or_default();
+            (downloads::date_of_day(day), count)
+        })
+        .collect())
 }
 
 /// Views of several releases, with their authors and links fetched in two queries.
@@ -146,6 +168,8 @@ async fn release_views<S: Store>(
     let ids: Vec<i64> = releases.iter().map(|r| r.id).collect();
     let links = app.store.links_of_releases(&ids).await?;
     let mut hosted = super::hosted::hosted_views(app, scope, &links).await?;
+    let link_ids: Vec<i64> = links.iter().map(|l| l.id).collect();
+    let downloads = app.download_totals(Subject::Link, &link_ids).await?;
     let author_ids: Vec<i64> = releases.iter().filter_map(|r| r.author_id).collect();
     let authors = app.store.users_by_ids(&author_ids).await?;
     Ok(releases
@@ -156,7 +180,7 @@ async fn release_views<S: Store>(
                 .filter(|l| l.release_id == release.id)
                 .collect();
             let author = authors.iter().find(|a| Some(a.id) == release.author_id);
-            release_view(app, project, release, author, &own, &mut hosted)
+            release_view(app, project, release, author, &own, &mut hosted, &downloads)
         })
         .collect())
 }
@@ -171,6 +195,7 @@ pub(super) async fn serve_path<S: Store>(
     frame: &Frame<'_>,
     query: Option<&str>,
     params: &Params,
+    get: bool,
 ) -> WebResult {
     let (project_path, what) = parse(frame.here).ok_or(WebError::NotFound)?;
     let scope = project_scope(app, caller, &project_path).await?;
@@ -203,7 +228,8 @@ pub(super) async fn serve_path<S: Store>(
                 .await?
                 .ok_or(WebError::NotFound)?;
             let mut views = release_views(app, &scope, std::slice::from_ref(&release)).await?;
-            let view = views.pop().ok_or(WebError::NotFound)?;
+            let mut view = views.pop().ok_or(WebError::NotFound)?;
+            view.chart = Some(recent_downloads(app, release.id).await?);
             Ok(html(
                 StatusCode::OK,
                 pages::release_page(frame, &project.name, &project.full_path(), &view),
@@ -220,6 +246,9 @@ pub(super) async fn serve_path<S: Store>(
                 .link_by_filepath(release.id, &format!("/{filepath}"))
                 .await?
                 .ok_or(WebError::NotFound)?;
+            if get {
+                app.count_download(Subject::Link, link.id, &project.full_path());
+            }
             Ok(link_redirect(&link))
         }
         WebPath::Latest(suffix) => {

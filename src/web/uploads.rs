@@ -19,6 +19,7 @@ use serde_json::Map;
 
 use super::{render_error, PageForms, WebError};
 use crate::domain::content::{content_disposition, upload_presentation};
+use crate::domain::downloads::Subject;
 use crate::domain::hosted::ProjectRef;
 use crate::domain::uploads::is_secret;
 use crate::http::auth::{authenticate, Caller, RouteAuth};
@@ -172,9 +173,17 @@ async fn serve_upload<S: Store>(
         content_type,
         disposition: content_disposition(disposition, &upload.filename),
     };
-    serve(&app.files, &api.method, request.headers(), &download)
+    let response = serve(&app.files, &api.method, request.headers(), &download)
         .await
-        .unwrap_or_else(IntoResponse::into_response)
+        .unwrap_or_else(IntoResponse::into_response);
+    app.count_served(
+        Subject::Upload,
+        upload.id,
+        &scope.project.full_path(),
+        (&api.method, request.headers()),
+        response.status(),
+    );
+    response
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 //! records are never serialised directly.
 
 mod audit;
+mod downloads;
 mod links;
 mod packages;
 mod projects;
@@ -14,6 +15,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 pub use audit::*;
+pub use downloads::*;
 pub use links::*;
 pub use packages::*;
 pub use projects::*;

@@ -6,6 +6,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 
 use super::super::urls::escape_segment;
+use crate::domain::downloads::Subject;
 use crate::domain::release_policy::{Channel, LatestOrder, LatestPick};
 use crate::domain::time::now_micros;
 use crate::http::auth::{authenticate, RouteAuth};
@@ -52,6 +53,9 @@ pub async fn asset<S: Store>(
         .link_by_filepath(release.id, &filepath)
         .await?
         .ok_or_else(ApiError::record_not_found)?;
+    if request.method == axum::http::Method::GET {
+        app.count_download(Subject::Link, link.id, &scope.project.full_path());
+    }
     Ok(link_redirect(&link))
 }
 
@@ -158,9 +162,8 @@ async fn latest_with_suffix<S: Store>(app: App<S>, request: ApiRequest) -> ApiRe
     scope.require_read_releases()?;
     // It leads to `GET /releases/:tag`: GitLab's `authorize_read_code!`, as there.
     scope.require(scope.can_read_code())?;
-    let pick = latest_pick(request.raw_query.as_deref(), &scope.project).ok_or_else(|| {
-        ApiError::params("channel does not have a valid value")
-    })?;
+    let pick = latest_pick(request.raw_query.as_deref(), &scope.project)
+        .ok_or_else(|| ApiError::params("channel does not have a valid value"))?;
     let release = app
         .store
         .latest_release(scope.project.id, now_micros(), pick)

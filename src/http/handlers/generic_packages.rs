@@ -14,6 +14,7 @@ use serde_json::json;
 
 use crate::blobs::BodyLimits;
 use crate::domain::content::{content_disposition, Disposition};
+use crate::domain::downloads::Subject;
 use crate::domain::packages::{
     can_create_package, can_read_packages, check_generic_path, GenericPath, UPLOAD_STATUSES,
 };
@@ -269,6 +270,13 @@ pub async fn download<S: Store>(
         disposition: content_disposition(Disposition::Attachment, &path.file_name),
     };
     let mut response = serve(&app.files, &request.method, &transfer.headers, &download).await?;
+    app.count_served(
+        Subject::PackageFile,
+        file.id,
+        &scope.project.full_path(),
+        (&request.method, &transfer.headers),
+        response.status(),
+    );
     response.headers_mut().insert(
         "content-transfer-encoding",
         HeaderValue::from_static("binary"),

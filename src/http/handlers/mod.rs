@@ -8,6 +8,7 @@ pub mod generic_packages;
 pub mod groups;
 pub mod health;
 pub mod job_tokens;
+pub mod link_downloads;
 pub mod link_order;
 pub mod link_replace;
 pub mod link_verify;

@@ -10,6 +10,7 @@ use axum::http::{header, StatusCode};
 use axum::response::Response;
 
 use crate::domain::content::{content_disposition, Disposition};
+use crate::domain::downloads::Subject;
 use crate::domain::packages::{
     can_destroy_package, can_read_packages, is_displayable, PACKAGE_TYPES, STATUSES,
 };
@@ -233,7 +234,15 @@ pub async fn download_file<S: Store>(
         content_type: "application/octet-stream",
         disposition: content_disposition(Disposition::Attachment, name),
     };
-    serve(&app.files, &request.method, &transfer.headers, &download).await
+    let response = serve(&app.files, &request.method, &transfer.headers, &download).await?;
+    app.count_served(
+        Subject::PackageFile,
+        file.id,
+        &scope.project.full_path(),
+        (&request.method, &transfer.headers),
+        response.status(),
+    );
+    Ok(response)
 }
 
 /// GitLab's `check_unmodified_since!`: a client's copy older than the package's last change

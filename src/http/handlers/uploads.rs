@@ -11,6 +11,7 @@ use axum::response::Response;
 
 use crate::blobs::BodyLimits;
 use crate::domain::content::{content_disposition, Disposition};
+use crate::domain::downloads::Subject;
 use crate::domain::uploads::{
     can_admin_uploads, can_upload, is_secret, new_secret, sanitize_filename,
 };
@@ -40,6 +41,7 @@ async fn scope<S: Store>(app: &App<S>, request: &ApiRequest) -> ApiResult<Projec
 /// Serves an upload as the API does: always an attachment, as a byte stream.
 async fn send<S: Store>(
     app: &App<S>,
+    scope: &ProjectScope,
     method: &axum::http::Method,
     headers: &axum::http::HeaderMap,
     upload: &Upload,
@@ -50,7 +52,15 @@ async fn send<S: Store>(
         content_type: "application/octet-stream",
         disposition: content_disposition(Disposition::Attachment, &upload.filename),
     };
-    serve(&app.files, method, headers, &download).await
+    let response = serve(&app.files, method, headers, &download).await?;
+    app.count_served(
+        Subject::Upload,
+        upload.id,
+        &scope.project.full_path(),
+        (method, headers),
+        response.status(),
+    );
+    Ok(response)
 }
 
 #[utoipa::path(
@@ -183,7 +193,7 @@ pub async fn show<S: Store>(
         None => None,
     }
     .ok_or_else(ApiError::record_not_found)?;
-    send(&app, &request.method, &transfer.headers, &upload).await
+    send(&app, &scope, &request.method, &transfer.headers, &upload).await
 }
 
 /// The upload a secret and file name name in the project, if the secret can be one.
@@ -222,7 +232,7 @@ pub async fn show_by_secret<S: Store>(
     let upload = by_secret(&app, &scope, request)
         .await?
         .ok_or_else(|| ApiError::not_found("Upload"))?;
-    send(&app, &request.method, &transfer.headers, &upload).await
+    send(&app, &scope, &request.method, &transfer.headers, &upload).await
 }
 
 #[utoipa::path(

@@ -93,6 +93,30 @@ impl<S: Store> Releases for Cached<S> {
         self.inner.has_published_releases(project_id, now).await
     }
 
+    async fn add_download_counts(&self, counts: &[crate::store::DownloadCount]) -> StoreResult<()> {
+        self.inner.add_download_counts(counts).await
+    }
+
+    async fn download_days(
+        &self,
+        subject: crate::domain::downloads::Subject,
+        subject_ids: &[i64],
+        from: crate::domain::downloads::Day,
+        to: crate::domain::downloads::Day,
+    ) -> StoreResult<Vec<(crate::domain::downloads::Day, i64)>> {
+        self.inner
+            .download_days(subject, subject_ids, from, to)
+            .await
+    }
+
+    async fn download_totals(
+        &self,
+        subject: crate::domain::downloads::Subject,
+        subject_ids: &[i64],
+    ) -> StoreResult<Vec<(i64, i64)>> {
+        self.inner.download_totals(subject, subject_ids).await
+    }
+
     async fn fill_version_keys(&self) -> StoreResult<u64> {
         let filled = self.inner.fill_version_keys().await;
         self.releases_changed();

@@ -3,6 +3,7 @@
 //! serialising them.
 
 mod audit_events;
+mod downloads;
 mod files;
 mod idempotency;
 mod links;
@@ -15,6 +16,7 @@ mod tokens;
 mod users;
 
 pub use audit_events::*;
+pub use downloads::*;
 pub use files::*;
 pub use idempotency::*;
 pub use links::*;

@@ -6,8 +6,8 @@ use sqlx::FromRow;
 
 use crate::domain::access::{AccessLevel, FeatureAccess, Visibility};
 use crate::domain::link::LinkType;
-use crate::domain::release_policy::LatestOrder;
 use crate::domain::membership::Grant;
+use crate::domain::release_policy::LatestOrder;
 use crate::store::{
     JobToken, Link, Member, Namespace, NamespaceKind, PersonalToken, Project, ProtectedTag,
     Release, StoreError, Tag, User,

@@ -27,11 +27,11 @@ use crate::store::{
     StoreError,
 };
 
+use super::links::require_mutable;
 use input::{
     looks_like_sha, milestones_not_found, new_tag_for_release, read_asset_link,
     validate_asset_links,
 };
-use super::links::require_mutable;
 use present::{present, present_one};
 
 /// The caller and the project of a releases request, once the caller may read its releases.

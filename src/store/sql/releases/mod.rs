@@ -2,6 +2,7 @@
 //! links a new one brings, the latest, the instance's counts); links are in `links.rs`.
 //! `releases_impl!` below puts both together into one `impl Releases` per engine.
 
+pub(crate) mod downloads;
 pub(crate) mod link_sets;
 pub(crate) mod links;
 
@@ -287,6 +288,7 @@ macro_rules! releases_impl {
                 $crate::store::sql::releases::release_methods!($store, $db);
                 $crate::store::sql::releases::links::link_methods!($store, $db);
                 $crate::store::sql::releases::link_sets::link_set_methods!($store, $db);
+                $crate::store::sql::releases::downloads::download_methods!($store, $db);
             }
         }
     };

@@ -1,0 +1,236 @@
+//! Download counts, kept off the request path: a download adds one to a count in memory (and
+//! to the Prometheus counter of its project); [`flush_downloads`] adds the counts to the
+//! database every few seconds and when the instance stops. A crash loses at most the counts
+//! since the last flush. Answers about counts add this instance's unflushed ones, so that a
+//! download is seen at once by the instance that counted it.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use axum::http::{header, HeaderMap, Method, StatusCode};
+use tokio::sync::oneshot;
+
+use super::App;
+use crate::domain::downloads::{day_of, Day, Subject};
+use crate::domain::time::now_micros;
+use crate::store::{DownloadCount, Store, StoreResult};
+
+/// This instance's counts since its last flush.
+#[derive(Debug, Default)]
+pub struct DownloadCounter {
+    pending: Mutex<HashMap<(Subject, i64, Day), i64>>,
+}
+
+impl DownloadCounter {
+    /// Counts one download of `subject_id` today.
+    pub fn count(&self, subject: Subject, subject_id: i64) {
+        let day = day_of(now_micros());
+        if let Ok(mut pending) = self.pending.lock() {
+            *pending.entry((subject, subject_id, day)).or_default() += 1;
+        }
+    }
+
+    /// The counts since the last flush, taken out.
+    fn take(&self) -> Vec<DownloadCount> {
+        let Ok(mut pending) = self.pending.lock() else {
+            return Vec::new();
+        };
+        pending
+            .drain()
+            .map(|((subject, subject_id, day), count)| DownloadCount {
+                subject,
+                subject_id,
+                day,
+                count,
+            })
+            .collect()
+    }
+
+    /// Counts a flush could not write, back for the next one.
+    fn give_back(&self, counts: &[DownloadCount]) {
+        if let Ok(mut pending) = self.pending.lock() {
+            for c in counts {
+                *pending.entry((c.subject, c.subject_id, c.day)).or_default() += c.count;
+            }
+        }
+    }
+
+    /// The unflushed counts of these subjects, per subject and day.
+    pub fn pending(&self, subject: Subject, subject_ids: &[i64]) -> Vec<DownloadCount> {
+        let Ok(pending) = self.pending.lock() else {
+            return Vec::new();
+        };
+        pending
+            .iter()
+            .filter(|((s, id, _), _)| *s == subject && subject_ids.contains(id))
+            .map(|(&(subject, subject_id, day), &count)| DownloadCount {
+                subject,
+                subject_id,
+                day,
+                count,
+            })
+            .collect()
+    }
+}
+
+/// Whether an answer to a request is a download to count: a GET answered with the file, whole
+/// or from its first byte (a resumed download is the same download).
+pub fn is_download(method: &Method, request: &HeaderMap, status: StatusCode) -> bool {
+    let from_start = request
+        .get(header::RANGE)
+        .and_then(|range| range.to_str().ok())
+        .is_none_or(|range| range.trim().starts_with("bytes=0-"));
+    *method == Method::GET
+        && (status == StatusCode::OK || (status == StatusCode::PARTIAL_CONTENT && from_start))
+}
+
+impl<S: Store> App<S> {
+    /// Counts a download of a subject of the project at `project_path`.
+    pub fn count_download(&self, subject: Subject, subject_id: i64, project_path: &str) {
+        self.downloads.count(subject, subject_id);
+        self.metrics
+            .downloads
+            .with_label_values(&[project_path])
+            .inc();
+    }
+
+    /// Counts a file served from here when the answer is a download ([`is_download`]).
+    pub fn count_served(
+        &self,
+        subject: Subject,
+        subject_id: i64,
+        project_path: &str,
+        request: (&Method, &HeaderMap),
+        status: StatusCode,
+    ) {
+        if is_download(request.0, request.1, status) {
+            self.count_download(subject, subject_id, project_path);
+        }
+    }
+
+    /// Each subject's downloads ever: stored, and this instance's not yet stored.
+    pub async fn download_totals(
+        &self,
+        subject: Subject,
+        subject_ids: &[i64],
+    ) -> StoreResult<HashMap<i64, i64>> {
+        let mut totals: HashMap<i64, i64> = self
+            .store
+            .download_totals(subject, subject_ids)
+            .await?
+            .into_iter()
+            .collect();
+        for pending in self.downloads.pending(subject, subject_ids) {
+            *totals.entry(pending.subject_id).or_default() += pending.count;
+        }
+        Ok(totals)
+    }
+
+    /// The subjects' downloads added up per day from `from` to `to` (days without any left out):
+    /// stored, and this instance's not yet stored.
+    pub async fn downloads_per_day(
+        &self,
+        subject: Subject,
+        subject_ids: &[i64],
+        from: Day,
+        to: Day,
+    ) -> StoreResult<HashMap<Day, i64>> {
+        let mut per_day: HashMap<Day, i64> = self
+            .store
+            .download_days(subject, subject_ids, from, to)
+            .await?
+            .into_iter()
+            .collect();
+        for pending in self.downloads.pending(subject, subject_ids) {
+            if (from..=to).contains(&pending.day) {
+                *per_day.entry(pending.day).or_default() += pending.count;
+            }
+        }
+        Ok(per_day)
+    }
+
+    /// Adds the counts since the last flush to the database; on failure they wait for the next.
+    pub async fn flush_downloads(&self) {
+        let counts = self.downloads.take();
+        if counts.is_empty() {
+            return;
+        }
+        if let Err(error) = self.store.add_download_counts(&counts).await {
+            tracing::warn!(%error, "could not store download counts; they are kept for the next try");
+            self.downloads.give_back(&counts);
+        }
+    }
+}
+
+/// The background work that flushes an instance's download counts: every `every`, and once
+/// more when stopped.
+pub struct DownloadFlusher {
+    stop: oneshot::Sender<()>,
+    done: tokio::task::JoinHandle<()>,
+}
+
+impl DownloadFlusher {
+    pub fn start<S: Store>(app: App<S>, every: Duration) -> Self {
+        let (stop, mut stopped) = oneshot::channel::<()>();
+        let done = tokio::spawn(async move {
+            let mut ticks = tokio::time::interval(every);
+            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tokio::select! {
+                    _ = ticks.tick() => app.flush_downloads().await,
+                    _ = &mut stopped => break,
+                }
+            }
+            app.flush_downloads().await;
+        });
+        Self { stop, done }
+    }
+
+    /// Flushes a last time and ends.
+    pub async fn stop(self) {
+        let _ = self.stop.send(());
+        let _ = self.done.await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn whole_answers_and_first_ranges_are_downloads() {
+        let none = HeaderMap::new();
+        let mut first = HeaderMap::new();
+        first.insert(header::RANGE, "bytes=0-99".parse().unwrap());
+        let mut later = HeaderMap::new();
+        later.insert(header::RANGE, "bytes=100-".parse().unwrap());
+        assert!(is_download(&Method::GET, &none, StatusCode::OK));
+        assert!(is_download(
+            &Method::GET,
+            &first,
+            StatusCode::PARTIAL_CONTENT
+        ));
+        assert!(!is_download(
+            &Method::GET,
+            &later,
+            StatusCode::PARTIAL_CONTENT
+        ));
+        assert!(!is_download(&Method::HEAD, &none, StatusCode::OK));
+        assert!(!is_download(&Method::GET, &none, StatusCode::NOT_MODIFIED));
+    }
+
+    #[test]
+    fn counts_are_taken_once_and_given_back_on_failure() {
+        let counter = DownloadCounter::default();
+        counter.count(Subject::Link, 7);
+        counter.count(Subject::Link, 7);
+        counter.count(Subject::Upload, 7);
+        assert_eq!(counter.pending(Subject::Link, &[7])[0].count, 2);
+        let taken = counter.take();
+        assert_eq!(taken.len(), 2);
+        assert!(counter.take().is_empty());
+        counter.give_back(&taken);
+        assert_eq!(counter.pending(Subject::Upload, &[7])[0].count, 1);
+    }
+}
