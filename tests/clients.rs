@@ -116,6 +116,7 @@ async fn release_pages_in_headless_chromium() {
         "3-release",
         "4-followed-permanent-link",
         "5-phone",
+        "6-downloads-and-immutable",
     ] {
         assert!(
             shots.join(format!("{shot}.png")).exists(),

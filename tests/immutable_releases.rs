@@ -6,7 +6,7 @@
 
 use crate::common;
 
-use common::{execute_sql, Caller, Reply, World};
+use common::{execute_sql, page_text, Caller, Reply, World};
 use serde_json::{json, Value};
 
 const IMMUTABLE: &str = r#"{"message":"403 Forbidden - Release v1.0 is immutable"}"#;
@@ -98,19 +98,7 @@ async fn a_published_release_keeps_its_links_and_tag_for_everyone() {
         .get(&Caller::anonymous(), &format!("{project}/releases"))
         .await;
     assert_eq!(listed.expect(200)[0]["immutable"], json!(true));
-    let page = w
-        .app
-        .client
-        .get(
-            w.app
-                .web_url(&format!("/{}/-/releases/v1.0", w.project_path)),
-        )
-        .send()
-        .await
-        .expect("page")
-        .text()
-        .await
-        .expect("html");
+    let page = page_text(&w.app, &format!("/{}/-/releases/v1.0", w.project_path)).await;
     assert!(page.contains("span class=\"badge immutable\""), "{page}");
 }
 
@@ -142,19 +130,7 @@ async fn an_upcoming_release_stays_editable_until_its_date() {
         .put(&w.developer, &format!("{links}/{id}"), json!({"name": "c"}))
         .await
         .expect(200);
-    let page = w
-        .app
-        .client
-        .get(
-            w.app
-                .web_url(&format!("/{}/-/releases/v2.0", w.project_path)),
-        )
-        .send()
-        .await
-        .expect("page")
-        .text()
-        .await
-        .expect("html");
+    let page = page_text(&w.app, &format!("/{}/-/releases/v2.0", w.project_path)).await;
     assert!(!page.contains("badge immutable"));
     w.app
         .delete(&w.developer, &format!("{project}/releases/v2.0"))

@@ -35,7 +35,13 @@ pub fn downloads_chart(days: &[(NaiveDate, i64)]) -> Markup {
                     }
                 }
             }
-            figcaption { (total) " downloads in the last " (days.len()) " days" }
+            figcaption {
+                (total) @if total == 1 { " download" } @else { " downloads" }
+                " in the last " (days.len()) " days"
+                @if let (Some((first, _)), Some((last, _))) = (days.first(), days.last()) {
+                    " (" (first) " to " (last) ")"
+                }
+            }
         }
     }
 }

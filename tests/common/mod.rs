@@ -767,3 +767,15 @@ pub async fn execute_sql(url: &str, sql: &str) -> u64 {
         done.expect("statement runs").rows_affected()
     }
 }
+
+/// The HTML of a page, fetched without credentials.
+pub async fn page_text(app: &TestApp, path: &str) -> String {
+    app.client
+        .get(app.web_url(path))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html")
+}

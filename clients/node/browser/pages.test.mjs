@@ -106,6 +106,24 @@ test('a private project\'s releases: sign in, read, copy, follow a permanent lin
   assert.match(await page.locator('body').innerText(), /the artifact at \/files\/app-linux\.tar\.gz/);
   await page.screenshot({ path: join(shots, '4-followed-permanent-link.png') });
 
+  // The download just made through the permanent link is counted: the release's page shows
+  // the link's total and the chart of the last 30 days, drawn without script or inline style.
+  const violations = [];
+  page.on('console', (message) => {
+    if (/Content Security Policy/i.test(message.text())) violations.push(message.text());
+  });
+  assert.equal((await api('PUT', `/projects/${encoded}`, { releases_immutable: true })).status, 200);
+  await page.goto(`${pages}/v1.2.0`);
+  assert.equal(await page.locator('.downloads').first().innerText(), '1 download');
+  const chart = page.getByRole('img', { name: /Downloads per day over the last 30 days: 1 in all/ });
+  const box = await chart.boundingBox();
+  assert.ok(box && box.width > 100 && box.height > 20, `the chart is drawn (${JSON.stringify(box)})`);
+  assert.equal(await page.locator('figure.chart rect').count(), 30);
+  assert.match(await page.locator('figure.chart figcaption').innerText(), /^1 download in the last 30 days \(\d{4}-\d\d-\d\d to \d{4}-\d\d-\d\d\)$/);
+  assert.equal(await page.locator('.badge.immutable').innerText(), 'Immutable');
+  assert.deepEqual(violations, [], 'no Content-Security-Policy violation');
+  await page.screenshot({ path: join(shots, '6-downloads-and-immutable.png'), fullPage: true });
+
   const phone = await browser.newContext({ viewport: { width: 375, height: 740 }, isMobile: true });
   await phone.addCookies(await context.cookies());
   const small = await phone.newPage();
