@@ -536,6 +536,10 @@ def run_links(args, binaries, work, seconds, warm):
     finally:
         floor.stop()
 
+    # What counting a download costs a request, in-process (the redirect pays it).
+    out = subprocess.run([str(binaries / "relinks-bench"), "count-cost"], check=True, capture_output=True, text=True)
+    base["count_ns"] = json.loads(out.stdout)["ns_per_download"]
+
     engines = [("SQLite", f"sqlite://{work}/bench.db")]
     if args.postgres:
         engines.append(("PostgreSQL", args.postgres))
@@ -582,6 +586,12 @@ def links_report(base, runs, scaling, plots):
                 f"of the reads {run.worst_read_p99_ms():.2f} ms (the fixed-JSON baseline's p99: {ms(base['p99'])} ms). "
                 f"A conditional GET of the 100 links answered 304: {r['list_100_304']['rps']:,.0f} req/s, "
                 f"{r['list_100_304']['rps'] / r['list_100']['rps']:.2f}x the full answer's rate.")
+        if "count_ns" in base and "redirect" in r:
+            # Each request's share of the machine's two cores at the measured rate (wrk's included).
+            budget_ns = 2e9 / r["redirect"]["rps"]
+            line += (f" Each redirect counts a download: {base['count_ns']:.0f} ns in-process (`relinks-bench "
+                     f"count-cost`), {100 * base['count_ns'] / budget_ns:.2f}% of the "
+                     f"{budget_ns / 1000:.1f} µs of CPU a redirect takes at {r['redirect']['rps']:,.0f} req/s.")
         if run.plain:
             line += (f" Against the trigger-free INSERT ({run.plain['rps']:,.0f}/s): creates "
                      f"{r['create']['rps'] / run.plain['rps']:.2f}x, PUTs {r['put']['rps'] / run.plain['rps']:.2f}x "

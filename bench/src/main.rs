@@ -16,6 +16,9 @@
 //!   `PUT /files/:name` streams the body into a file of a directory, SHA-256 computed as it
 //!   goes, fsynced, then renamed into place; `GET /files/:name` streams it back with its
 //!   `Content-Length`. No auth, no database.
+//! - `count-cost`: what counting one download costs a request, in-process: the project's full
+//!   path made (as `Project::full_path` makes it) and `download_counter::record`, over the 100
+//!   links of a release. Prints nanoseconds per download as JSON.
 //! - `hash-write`: the raw speed of receiving a file on this machine, in-process: SHA-256 and
 //!   a write of the same bytes into a file, then fsync; and each part alone. Prints MB/s as
 //!   JSON.
@@ -105,6 +108,10 @@ enum Command {
         /// Where the files go (made when missing).
         #[arg(long)]
         dir: PathBuf,
+    },
+    CountCost {
+        #[arg(long, default_value_t = 2_000_000)]
+        iterations: u64,
     },
     HashWrite {
         /// The file whose bytes are hashed and written (read into memory first, not timed).
@@ -599,5 +606,26 @@ fn main() -> anyhow::Result<()> {
             dir,
             repetitions,
         } => hash_write(&source, &dir, repetitions),
+        Command::CountCost { iterations } => count_cost(iterations),
     }
+}
+
+fn count_cost(iterations: u64) -> anyhow::Result<()> {
+    use relinks::domain::downloads::Subject;
+    use relinks::http::download_counter::{record, DownloadCounter};
+    let counter = DownloadCounter::default();
+    let metrics = relinks::http::metrics::Metrics::new();
+    let (namespace, project) = (std::hint::black_box("bench"), "app1");
+    let started = Instant::now();
+    for i in 0..iterations {
+        let full_path = format!("{namespace}/{project}");
+        let link = i64::try_from(i % 100).unwrap_or_default() + 1;
+        record(&counter, &metrics, Subject::Link, link, &full_path);
+    }
+    let ns = started.elapsed().as_nanos() as f64 / iterations.max(1) as f64;
+    println!(
+        "{}",
+        json!({ "ns_per_download": ns, "iterations": iterations })
+    );
+    Ok(())
 }

@@ -11,6 +11,7 @@ use std::time::Duration;
 use axum::http::{header, HeaderMap, Method, StatusCode};
 use tokio::sync::oneshot;
 
+use super::metrics::Metrics;
 use super::App;
 use crate::domain::downloads::{day_of, Day, Subject};
 use crate::domain::time::now_micros;
@@ -85,14 +86,29 @@ pub fn is_download(method: &Method, request: &HeaderMap, status: StatusCode) -> 
         && (status == StatusCode::OK || (status == StatusCode::PARTIAL_CONTENT && from_start))
 }
 
+/// One download counted, all a request pays for it: in this instance's pending counts and in
+/// the Prometheus counter of its project (the benchmark times this).
+pub fn record(
+    counter: &DownloadCounter,
+    metrics: &Metrics,
+    subject: Subject,
+    subject_id: i64,
+    project_path: &str,
+) {
+    counter.count(subject, subject_id);
+    metrics.downloads.with_label_values(&[project_path]).inc();
+}
+
 impl<S: Store> App<S> {
     /// Counts a download of a subject of the project at `project_path`.
     pub fn count_download(&self, subject: Subject, subject_id: i64, project_path: &str) {
-        self.downloads.count(subject, subject_id);
-        self.metrics
-            .downloads
-            .with_label_values(&[project_path])
-            .inc();
+        record(
+            &self.downloads,
+            &self.metrics,
+            subject,
+            subject_id,
+            project_path,
+        );
     }
 
     /// Counts a file served from here when the answer is a download ([`is_download`]).
