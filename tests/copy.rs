@@ -3,7 +3,7 @@
 
 use crate::common;
 
-use common::{serve_url, TestDatabase, ROOT_TOKEN};
+use common::{execute_sql, serve_url, TestDatabase, ROOT_TOKEN};
 use serde_json::{json, Value};
 
 /// Fills an instance through the API with a bit of everything.
@@ -125,6 +125,16 @@ async fn populate(base: &str) -> Vec<String> {
     post("/projects/1/job_tokens", json!({"user_id": 2}))
         .await
         .expect("ok");
+    // The release settings (extensions).
+    for (project, setting) in [
+        ("/projects/1", json!({"releases_latest_order": "semver"})),
+        ("/projects/2", json!({"releases_immutable": true})),
+    ] {
+        let set = send(reqwest::Method::PUT, project, setting)
+            .await
+            .expect("ok");
+        assert_eq!(set.status(), 200);
+    }
     vec![token["token"].as_str().expect("token").to_owned()]
 }
 
@@ -153,6 +163,8 @@ async fn answers(base: &str, token: &str) -> Vec<(String, u16, String)> {
         "/projects/1/releases/v0.0/assets/links",
         "/projects/1/releases/v2.0/assets/links/12",
         "/projects/2/releases/release%2F1.0",
+        "/projects/1/releases/v1.0/downloads",
+        "/projects/1/releases/v1.0/assets/links/5/downloads?from=2024-10-03&to=2024-10-06",
     ];
     let mut out = Vec::new();
     for path in paths {
@@ -251,6 +263,14 @@ mod postgres_only {
         let original = TestDatabase::sqlite();
         let (base, stop) = serve_url(&original.url, common::test_config()).await;
         let tokens = populate(&base).await;
+        // Downloads counted on two days (stored as the server stores them when it flushes).
+        let counted = execute_sql(
+            &original.url,
+            "INSERT INTO download_counts (subject_type, subject_id, day, count) \
+             VALUES ('link', 5, 20000, 7), ('link', 5, 20001, 2), ('package_file', 1, 20000, 3)",
+        )
+        .await;
+        assert_eq!(counted, 3);
         let expected = answers(&base, &tokens[0]).await;
         // Everything answers; the renamed project's old path redirects.
         assert!(

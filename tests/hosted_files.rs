@@ -469,5 +469,19 @@ mod s3_only {
             "attachment; filename=\"app.tar.gz\"; filename*=UTF-8''app.tar.gz"
         );
         assert_eq!(followed.bytes().await.expect("bytes").to_vec(), bytes);
+        // Sent to the bucket is downloaded: it is counted.
+        let metrics = app
+            .client
+            .get(app.web_url("/-/metrics"))
+            .send()
+            .await
+            .expect("metrics")
+            .text()
+            .await
+            .expect("text");
+        assert!(
+            metrics.contains("relinks_downloads_total{project=\"root/p\"} 1"),
+            "{metrics}"
+        );
     }
 }

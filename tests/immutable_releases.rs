@@ -80,6 +80,29 @@ async fn a_published_release_keeps_its_links_and_tag_for_everyone() {
         r#"{"message":"403 Forbidden"}"#
     );
 
+    // A link that is not there is not found, as on any release.
+    let missing = format!("{}/987654", w.links());
+    for reply in [
+        w.app
+            .put(&w.developer, &missing, json!({"name": "x"}))
+            .await,
+        w.app.delete(&w.developer, &missing).await,
+    ] {
+        assert_eq!(reply.status, 404);
+        assert_eq!(reply.text, r#"{"message":"404 Not found"}"#);
+    }
+    // The date it was shown with, sent back, is no change.
+    let shown = w.app.get(&w.developer, &release).await;
+    let released_at = shown.expect(200)["released_at"].clone();
+    w.app
+        .put(
+            &w.developer,
+            &release,
+            json!({"released_at": released_at, "description": "same date"}),
+        )
+        .await
+        .expect(200);
+
     // Its name and description stay editable, and the release says what it is.
     let edited = w
         .app

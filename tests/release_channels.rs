@@ -176,16 +176,11 @@ async fn the_latest_permalinks_follow_the_order_and_channel_asked_for() {
         .await,
         "v2.0.0/downloads/bin/tool"
     );
-    let bad = app
-        .get(
-            &Caller::anonymous(),
-            &format!("/projects/{id}/releases/permalink/latest?channel=beta"),
-        )
-        .await;
-    assert_eq!(bad.status, 400);
+    // Other channels are not relinks': ignored and passed on, as GitLab passes on what it does
+    // not know.
     assert_eq!(
-        bad.body,
-        json!({"error": "channel does not have a valid value"})
+        latest(&app, id, "", "channel=beta").await,
+        "nightly?channel=beta"
     );
 
     // The pages' permalink: the same choice; the query is kept as it came but for the channel.
@@ -208,7 +203,12 @@ async fn the_latest_permalinks_follow_the_order_and_channel_asked_for() {
         reply.headers()["location"],
         app.web_url("/root/tool/-/releases/v2.0.0-rc.1").as_str()
     );
-    assert_eq!(page("channel=beta").await.expect("page").status(), 404);
+    let reply = page("channel=beta").await.expect("page");
+    assert_eq!(
+        reply.headers()["location"],
+        app.web_url("/root/tool/-/releases/nightly?channel=beta")
+            .as_str()
+    );
 }
 
 #[tokio::test]
@@ -254,6 +254,17 @@ async fn a_project_may_make_its_plain_latest_links_follow_versions() {
         app.web_url("/root/tool/-/releases/v2.0.0/downloads/x")
             .as_str()
     );
+
+    // null unsets it: GitLab's order again.
+    let unset = app
+        .put(
+            &app.root,
+            &format!("/projects/{id}"),
+            json!({"releases_latest_order": null}),
+        )
+        .await;
+    assert!(unset.expect(200).get("releases_latest_order").is_none());
+    assert_eq!(latest(&app, id, "", "").await, "nightly");
 
     // Set at creation too, and shown with the project.
     let created = app

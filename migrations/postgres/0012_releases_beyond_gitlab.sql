@@ -20,7 +20,7 @@ ALTER TABLE projects ADD COLUMN releases_immutable BOOLEAN NOT NULL DEFAULT FALS
 CREATE TABLE download_counts (
     subject_type TEXT   NOT NULL,
     subject_id   BIGINT NOT NULL,
-    day          INTEGER NOT NULL,
+    day          BIGINT NOT NULL,
     count        BIGINT NOT NULL,
     PRIMARY KEY (subject_type, subject_id, day)
 );

@@ -27,13 +27,13 @@ impl Subject {
 }
 
 /// A UTC day, as days since 1970-01-01.
-pub type Day = i32;
+pub type Day = i64;
 
 const MICROS_PER_DAY: Micros = 86_400_000_000;
 
 /// The UTC day of an instant.
 pub fn day_of(micros: Micros) -> Day {
-    Day::try_from(micros.div_euclid(MICROS_PER_DAY)).unwrap_or(Day::MAX)
+    micros.div_euclid(MICROS_PER_DAY)
 }
 
 fn epoch() -> NaiveDate {
@@ -41,17 +41,28 @@ fn epoch() -> NaiveDate {
 }
 
 pub fn day_of_date(date: NaiveDate) -> Day {
-    Day::try_from((date - epoch()).num_days()).unwrap_or(Day::MAX)
+    (date - epoch()).num_days()
 }
 
+/// The date of a day; days outside the years 1 to 9999 (never asked for: [`range`] keeps to
+/// them) read as the epoch.
 pub fn date_of_day(day: Day) -> NaiveDate {
-    epoch() + Duration::days(i64::from(day))
+    Duration::try_days(day)
+        .and_then(|days| epoch().checked_add_signed(days))
+        .unwrap_or_else(epoch)
+}
+
+/// The days a range may cover: the years 1 to 9999.
+fn bounds() -> (Day, Day) {
+    let first = NaiveDate::from_ymd_opt(1, 1, 1).unwrap_or_default();
+    let last = NaiveDate::from_ymd_opt(9999, 12, 31).unwrap_or_default();
+    (day_of_date(first), day_of_date(last))
 }
 
 /// Days shown when the caller names none: the last 30, today included.
-pub const DEFAULT_DAYS: i32 = 30;
-/// The longest range one request may ask for (a year and a day: a leap year's).
-pub const MAX_DAYS: i32 = 366;
+pub const DEFAULT_DAYS: i64 = 30;
+/// The longest range one request may ask for (a leap year's days).
+pub const MAX_DAYS: i64 = 366;
 
 /// The days from `from` to `to`, both included: by default the last [`DEFAULT_DAYS`] up to
 /// `today`, or that many days from `from`, or up to `to`. The problem, in Grape's words, when
@@ -70,6 +81,10 @@ pub fn range(
             (to - (DEFAULT_DAYS - 1), to)
         }
     };
+    let (first, last) = bounds();
+    if from < first || to > last {
+        return Err("from and to must be within the years 1 to 9999");
+    }
     if from > to {
         return Err("from must not be after to");
     }
@@ -115,5 +130,9 @@ mod tests {
         assert!(range(Some(date("2026-01-02")), Some(date("2026-01-01")), today).is_err());
         assert!(range(Some(date("2025-01-01")), Some(date("2026-01-01")), today).is_ok());
         assert!(range(Some(date("2025-01-01")), Some(date("2026-01-02")), today).is_err());
+        // The ends of chrono's calendar are refused, not overflowed.
+        assert!(range(None, Some(date("0001-01-05")), today).is_err());
+        assert!(range(Some(date("9999-12-20")), None, today).is_err());
+        assert_eq!(date_of_day(Day::MAX), date("1970-01-01"));
     }
 }

@@ -4,7 +4,7 @@
 //! since the last flush. Answers about counts add this instance's unflushed ones, so that a
 //! download is seen at once by the instance that counted it.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -16,6 +16,9 @@ use super::App;
 use crate::domain::downloads::{day_of, Day, Subject};
 use crate::domain::time::now_micros;
 use crate::store::{DownloadCount, Store, StoreResult};
+
+/// Ids per query when reading counts.
+const IDS_PER_QUERY: usize = 1_000;
 
 /// This instance's counts since its last flush.
 #[derive(Debug, Default)]
@@ -32,12 +35,13 @@ impl DownloadCounter {
         }
     }
 
-    /// The counts since the last flush, taken out.
+    /// The counts since the last flush, taken out, in the order of their rows (instances that
+    /// write the same rows in one order cannot deadlock each other).
     fn take(&self) -> Vec<DownloadCount> {
         let Ok(mut pending) = self.pending.lock() else {
             return Vec::new();
         };
-        pending
+        let mut counts: Vec<DownloadCount> = pending
             .drain()
             .map(|((subject, subject_id, day), count)| DownloadCount {
                 subject,
@@ -45,7 +49,9 @@ impl DownloadCounter {
                 day,
                 count,
             })
-            .collect()
+            .collect();
+        counts.sort_by_key(|c| (c.subject.as_str(), c.subject_id, c.day));
+        counts
     }
 
     /// Counts a flush could not write, back for the next one.
@@ -59,12 +65,13 @@ impl DownloadCounter {
 
     /// The unflushed counts of these subjects, per subject and day.
     pub fn pending(&self, subject: Subject, subject_ids: &[i64]) -> Vec<DownloadCount> {
+        let wanted: HashSet<i64> = subject_ids.iter().copied().collect();
         let Ok(pending) = self.pending.lock() else {
             return Vec::new();
         };
         pending
             .iter()
-            .filter(|((s, id, _), _)| *s == subject && subject_ids.contains(id))
+            .filter(|((s, id, _), _)| *s == subject && wanted.contains(id))
             .map(|(&(subject, subject_id, day), &count)| DownloadCount {
                 subject,
                 subject_id,
@@ -75,15 +82,20 @@ impl DownloadCounter {
     }
 }
 
-/// Whether an answer to a request is a download to count: a GET answered with the file, whole
-/// or from its first byte (a resumed download is the same download).
+/// Whether an answer to a request for a hosted file is a download to count: a GET answered
+/// with the file (or sent to it, a pre-signed URL of the bucket), whole or from its first byte
+/// (a resumed download is the same download).
 pub fn is_download(method: &Method, request: &HeaderMap, status: StatusCode) -> bool {
     let from_start = request
         .get(header::RANGE)
         .and_then(|range| range.to_str().ok())
         .is_none_or(|range| range.trim().starts_with("bytes=0-"));
     *method == Method::GET
-        && (status == StatusCode::OK || (status == StatusCode::PARTIAL_CONTENT && from_start))
+        && match status {
+            StatusCode::OK => true,
+            StatusCode::PARTIAL_CONTENT | StatusCode::FOUND => from_start,
+            _ => false,
+        }
 }
 
 /// One download counted, all a request pays for it: in this instance's pending counts and in
@@ -131,12 +143,14 @@ impl<S: Store> App<S> {
         subject: Subject,
         subject_ids: &[i64],
     ) -> StoreResult<HashMap<i64, i64>> {
-        let mut totals: HashMap<i64, i64> = self
-            .store
-            .download_totals(subject, subject_ids)
-            .await?
-            .into_iter()
-            .collect();
+        let mut totals: HashMap<i64, i64> = HashMap::new();
+        // A page may show thousands of links: ids go to the database in batches, far below
+        // either engine's limit of bound parameters.
+        for ids in subject_ids.chunks(IDS_PER_QUERY) {
+            for (id, total) in self.store.download_totals(subject, ids).await? {
+                *totals.entry(id).or_default() += total;
+            }
+        }
         for pending in self.downloads.pending(subject, subject_ids) {
             *totals.entry(pending.subject_id).or_default() += pending.count;
         }
@@ -152,12 +166,12 @@ impl<S: Store> App<S> {
         from: Day,
         to: Day,
     ) -> StoreResult<HashMap<Day, i64>> {
-        let mut per_day: HashMap<Day, i64> = self
-            .store
-            .download_days(subject, subject_ids, from, to)
-            .await?
-            .into_iter()
-            .collect();
+        let mut per_day: HashMap<Day, i64> = HashMap::new();
+        for ids in subject_ids.chunks(IDS_PER_QUERY) {
+            for (day, count) in self.store.download_days(subject, ids, from, to).await? {
+                *per_day.entry(day).or_default() += count;
+            }
+        }
         for pending in self.downloads.pending(subject, subject_ids) {
             if (from..=to).contains(&pending.day) {
                 *per_day.entry(pending.day).or_default() += pending.count;
@@ -166,15 +180,23 @@ impl<S: Store> App<S> {
         Ok(per_day)
     }
 
-    /// Adds the counts since the last flush to the database; on failure they wait for the next.
-    pub async fn flush_downloads(&self) {
+    /// Adds the counts since the last flush to the database; on failure they wait for the next
+    /// (`last`: there is none, and they are lost).
+    pub async fn flush_downloads(&self, last: bool) {
         let counts = self.downloads.take();
         if counts.is_empty() {
             return;
         }
-        if let Err(error) = self.store.add_download_counts(&counts).await {
-            tracing::warn!(%error, "could not store download counts; they are kept for the next try");
-            self.downloads.give_back(&counts);
+        match self.store.add_download_counts(&counts).await {
+            Ok(()) => {}
+            Err(error) if last => {
+                let lost: i64 = counts.iter().map(|c| c.count).sum();
+                tracing::error!(%error, lost, "could not store the last download counts");
+            }
+            Err(error) => {
+                tracing::warn!(%error, "could not store download counts; they are kept for the next try");
+                self.downloads.give_back(&counts);
+            }
         }
     }
 }
@@ -194,11 +216,11 @@ impl DownloadFlusher {
             ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 tokio::select! {
-                    _ = ticks.tick() => app.flush_downloads().await,
+                    _ = ticks.tick() => app.flush_downloads(false).await,
                     _ = &mut stopped => break,
                 }
             }
-            app.flush_downloads().await;
+            app.flush_downloads(true).await;
         });
         Self { stop, done }
     }
@@ -234,6 +256,9 @@ mod tests {
         ));
         assert!(!is_download(&Method::HEAD, &none, StatusCode::OK));
         assert!(!is_download(&Method::GET, &none, StatusCode::NOT_MODIFIED));
+        // To the bucket's pre-signed URL.
+        assert!(is_download(&Method::GET, &none, StatusCode::FOUND));
+        assert!(!is_download(&Method::GET, &later, StatusCode::FOUND));
     }
 
     #[test]

@@ -174,7 +174,7 @@ pub struct ProjectBody {
     /// `enabled` (default), `private` (members only) or `disabled`.
     pub releases_access_level: Option<String>,
     /// Extension: `released_at` (GitLab's, the default) or `semver`, how the plain latest
-    /// permalinks choose the latest release.
+    /// permalinks choose the latest release; `null` unsets it.
     pub releases_latest_order: Option<String>,
     /// Extension: published releases keep their links and tag (maintainers and up; only an
     /// administrator turns it off while such releases exist).

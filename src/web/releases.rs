@@ -15,7 +15,7 @@ use crate::domain::time::{now_micros, today};
 use crate::http::auth::Caller;
 use crate::http::entities::{LinkEntity, ReleaseUrls};
 use crate::http::error::{link_redirect, redirect, with_repr_digest};
-use crate::http::handlers::downloads::{latest_pick, query_without, suffix_digest};
+use crate::http::handlers::downloads::{latest_pick, query_without_pick, suffix_digest};
 use crate::http::markdown;
 use crate::http::params::Params;
 use crate::http::scope::{scope_for, ProjectScope};
@@ -252,7 +252,7 @@ pub(super) async fn serve_path<S: Store>(
             Ok(link_redirect(&link))
         }
         WebPath::Latest(suffix) => {
-            let pick = latest_pick(query, project).ok_or(WebError::NotFound)?;
+            let pick = latest_pick(query, project);
             let release = app
                 .store
                 .latest_release(project.id, now_micros(), pick)
@@ -263,8 +263,8 @@ pub(super) async fn serve_path<S: Store>(
             } else {
                 format!("/{suffix}")
             };
-            // The query as it came, but for the channel, which picked the release.
-            let query = query_without(query, &["channel"]);
+            // The query as it came, but for a channel that picked the release.
+            let query = query_without_pick(query, false);
             let location = format!(
                 "{}/-/releases/{}{suffix}{query}",
                 app.urls.project(&project.full_path()),

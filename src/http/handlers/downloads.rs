@@ -78,14 +78,21 @@ pub(crate) async fn suffix_digest<S: Store>(
     Ok(link.and_then(|l| l.digest))
 }
 
-/// The query string without the parameters named: those that picked the latest release
-/// (GitLab leaves out `order_by`; relinks also `channel`).
-pub(crate) fn query_without(query: Option<&str>, names: &[&str]) -> String {
+/// The query string without `order_by` (GitLab leaves it out) and without a `channel` that
+/// picked the release (relinks' extension; any other value is not relinks', and stays).
+pub(crate) fn query_without_pick(query: Option<&str>, order_by: bool) -> String {
     let kept: Vec<&str> = query
         .unwrap_or_default()
         .split('&')
         .filter(|pair| !pair.is_empty())
-        .filter(|pair| !names.contains(&pair.split('=').next().unwrap_or_default()))
+        .filter(|pair| {
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            match name {
+                "order_by" => !order_by,
+                "channel" => Channel::parse(value).is_none(),
+                _ => true,
+            }
+        })
         .collect();
     if kept.is_empty() {
         String::new()
@@ -95,23 +102,19 @@ pub(crate) fn query_without(query: Option<&str>, names: &[&str]) -> String {
 }
 
 /// What the latest permalinks look for, from the query string and the project's setting:
-/// `order_by=semver|released_at` (GitLab ignores `order_by` there; other values still are) and
-/// `channel=stable|prerelease` (extensions). `None` when the channel is not one of them.
-pub(crate) fn latest_pick(query: Option<&str>, project: &Project) -> Option<LatestPick> {
+/// `order_by=semver|released_at` and `channel=stable|prerelease` (extensions). Other values of
+/// either are ignored, as GitLab ignores parameters it does not know.
+pub(crate) fn latest_pick(query: Option<&str>, project: &Project) -> LatestPick {
     let mut order = None;
     let mut channel = None;
     for (name, value) in form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
         match &*name {
             "order_by" => order = LatestOrder::parse(&value),
-            "channel" => channel = Some(Channel::parse(&value)?),
+            "channel" => channel = Channel::parse(&value),
             _ => {}
         }
     }
-    Some(LatestPick::new(
-        order,
-        channel,
-        project.releases_latest_order,
-    ))
+    LatestPick::new(order, channel, project.releases_latest_order)
 }
 
 #[utoipa::path(
@@ -119,10 +122,9 @@ pub(crate) fn latest_pick(query: Option<&str>, project: &Project) -> Option<Late
     path = "/api/v4/projects/{id}/releases/permalink/latest",
     tag = "releases",
     summary = "Redirect to the latest release",
-    params(("id" = String, Path, description = "The project's numeric id or URL-encoded full path"), ("order_by" = Option<String>, Query, description = "Extension: semver (the highest semantic version) or released_at (GitLab's, the default unless the project's releases_latest_order says semver); other values are ignored, as GitLab ignores order_by here"), ("channel" = Option<String>, Query, description = "Extension: stable (semantic versions without a pre-release part) or prerelease (every semantic version)")),
+    params(("id" = String, Path, description = "The project's numeric id or URL-encoded full path"), ("order_by" = Option<String>, Query, description = "Extension: semver (the highest semantic version) or released_at (GitLab's, the default unless the project's releases_latest_order says semver); other values are ignored, as GitLab ignores order_by here"), ("channel" = Option<String>, Query, description = "Extension: stable (semantic versions without a pre-release part) or prerelease (every semantic version); other values are ignored")),
     responses(
-        (status = 302, description = "To `/api/v4/projects/<id>/releases/<tag>`, query kept without `order_by` and `channel`"),
-        (status = 400, description = "An unknown channel", body = ParamError),
+        (status = 302, description = "To `/api/v4/projects/<id>/releases/<tag>`, query kept without `order_by` and a known `channel`"),
         (status = 404, description = "No release yet", body = MessageError)
     )
 )]
@@ -141,11 +143,10 @@ pub async fn latest<S: Store>(
     params(
         ("id" = String, Path, description = "The project's numeric id or URL-encoded full path"),
         ("suffix" = String, Path, description = "Appended to the latest release's path; may contain `/`"),
-        ("order_by" = Option<String>, Query, description = "Extension: semver (the highest semantic version) or released_at (GitLab's, the default unless the project's releases_latest_order says semver); other values are ignored, as GitLab ignores order_by here"), ("channel" = Option<String>, Query, description = "Extension: stable (semantic versions without a pre-release part) or prerelease (every semantic version)")
+        ("order_by" = Option<String>, Query, description = "Extension: semver (the highest semantic version) or released_at (GitLab's, the default unless the project's releases_latest_order says semver); other values are ignored, as GitLab ignores order_by here"), ("channel" = Option<String>, Query, description = "Extension: stable (semantic versions without a pre-release part) or prerelease (every semantic version); other values are ignored")
     ),
     responses(
         (status = 302, description = "To `/api/v4/projects/<id>/releases/<tag>/<suffix>`"),
-        (status = 400, description = "An unknown channel", body = ParamError),
         (status = 404, description = "No release yet", body = MessageError)
     )
 )]
@@ -162,8 +163,7 @@ async fn latest_with_suffix<S: Store>(app: App<S>, request: ApiRequest) -> ApiRe
     scope.require_read_releases()?;
     // It leads to `GET /releases/:tag`: GitLab's `authorize_read_code!`, as there.
     scope.require(scope.can_read_code())?;
-    let pick = latest_pick(request.raw_query.as_deref(), &scope.project)
-        .ok_or_else(|| ApiError::params("channel does not have a valid value"))?;
+    let pick = latest_pick(request.raw_query.as_deref(), &scope.project);
     let release = app
         .store
         .latest_release(scope.project.id, now_micros(), pick)
@@ -180,7 +180,7 @@ async fn latest_with_suffix<S: Store>(app: App<S>, request: ApiRequest) -> ApiRe
         "/api/v4/projects/{}/releases/{}{suffix}{}",
         scope.project.id,
         escape_segment(&release.tag),
-        query_without(request.raw_query.as_deref(), &["order_by", "channel"])
+        query_without_pick(request.raw_query.as_deref(), true)
     ));
     let digest = suffix_digest(&app.store, release.id, &suffix).await?;
     Ok(with_repr_digest(
@@ -192,13 +192,17 @@ async fn latest_with_suffix<S: Store>(app: App<S>, request: ApiRequest) -> ApiRe
 #[cfg(test)]
 mod tests {
     #[test]
-    fn order_by_and_channel_are_dropped_from_the_query() {
-        let dropped = ["order_by", "channel"];
+    fn order_by_and_a_known_channel_are_dropped_from_the_query() {
+        let query = Some("order_by=released_at&a=1&channel=stable");
+        assert_eq!(super::query_without_pick(query, true), "?a=1");
         assert_eq!(
-            super::query_without(Some("order_by=released_at&a=1&channel=stable"), &dropped),
-            "?a=1"
+            super::query_without_pick(query, false),
+            "?order_by=released_at&a=1"
         );
-        assert_eq!(super::query_without(Some("order_by=x"), &dropped), "");
-        assert_eq!(super::query_without(None, &dropped), "");
+        assert_eq!(
+            super::query_without_pick(Some("channel=beta&order_by=x"), true),
+            "?channel=beta"
+        );
+        assert_eq!(super::query_without_pick(None, true), "");
     }
 }

@@ -29,7 +29,7 @@ use crate::store::Store;
     tag = "release links",
     summary = "A link's downloads per day (relinks extension)",
     description = "Downloads through the link's permanent link (web and API, the latest permalinks included), per UTC day from `from` to `to` (every day, zero or not; by default the last 30 days), and the link's total since counting began. Counts reach the database within 5 seconds; the instance that counted them shows them at once.",
-    params(("id" = String, Path, description = "The project's numeric id or URL-encoded full path"), ("tag_name" = String, Path, description = "The tag; a `/` in it is sent as `%2F`"), ("link_id" = i64, Path), ("from" = Option<String>, Query, description = "First day, `YYYY-MM-DD` (UTC)"), ("to" = Option<String>, Query, description = "Last day, `YYYY-MM-DD` (UTC); at most 366 days after `from`")),
+    params(("id" = String, Path, description = "The project's numeric id or URL-encoded full path"), ("tag_name" = String, Path, description = "The tag; a `/` in it is sent as `%2F`"), ("link_id" = i64, Path), ("from" = Option<String>, Query, description = "First day, `YYYY-MM-DD` (UTC)"), ("to" = Option<String>, Query, description = "Last day, `YYYY-MM-DD` (UTC); at most 365 days after `from` (366 days in all)")),
     responses((status = 200, description = "The link's downloads", body = LinkDownloads), (status = 400, description = "`link_id`, `from` or `to` invalid", body = ParamError), (status = 403, description = "Not allowed", body = AuthError), (status = 404, description = "Not found", body = MessageError))
 )]
 pub async fn link<S: Store>(State(app): State<App<S>>, request: ApiRequest) -> ApiResult<Response> {

@@ -174,6 +174,20 @@ pub(super) fn require_mutable(scope: &ProjectScope, release: &Release) -> ApiRes
     Ok(())
 }
 
+/// [`require_mutable`] for a write to one link: a link that is not there is a 404 first, as
+/// it is on a release that may change.
+async fn require_mutable_link<S: Store>(
+    app: &App<S>,
+    scope: &ProjectScope,
+    release: &Release,
+    id: i64,
+) -> ApiResult<()> {
+    if require_mutable(scope, release).is_err() {
+        link_of(app, release, id).await?;
+    }
+    require_mutable(scope, release)
+}
+
 async fn may_write<S: Store>(
     app: &App<S>,
     scope: &ProjectScope,
@@ -474,7 +488,7 @@ pub async fn update<S: Store>(
         let candidate = NewLink::from(existing.with_changes(&changes));
         check(&app, release.id, &candidate, Some(existing.id)).await?;
     }
-    require_mutable(&scope, &release)?;
+    require_mutable_link(&app, &scope, &release, id).await?;
     describe_changes(&app, &scope, &release, id, &mut changes).await?;
     let updated = match app.store.update_link(release.id, id, &changes).await {
         Ok(updated) => updated.ok_or_else(ApiError::record_not_found)?,
@@ -514,7 +528,7 @@ pub async fn destroy<S: Store>(
         link_of(&app, &release, id).await?;
         return Err(ApiError::forbidden());
     }
-    require_mutable(&scope, &release)?;
+    require_mutable_link(&app, &scope, &release, id).await?;
     let deleted = app
         .store
         .delete_link(release.id, id)

@@ -60,7 +60,8 @@ struct ProjectInput {
     description: Field<String>,
     visibility: Option<Visibility>,
     releases_access: Option<FeatureAccess>,
-    releases_latest_order: Option<LatestOrder>,
+    /// `Some(None)`: sent as null, back to GitLab's order.
+    releases_latest_order: Option<Option<LatestOrder>>,
     releases_immutable: Option<bool>,
 }
 
@@ -80,8 +81,8 @@ impl ProjectInput {
                 .and_then(|v| FeatureAccess::parse(&v)),
             releases_latest_order: d
                 .one_of("releases_latest_order", &LatestOrder::VALUES)
-                .value()
-                .and_then(|v| LatestOrder::parse(&v)),
+                .into_change()
+                .map(|order| order.and_then(|v| LatestOrder::parse(&v))),
             releases_immutable: d.boolean("releases_immutable").value(),
         }
     }
@@ -213,7 +214,7 @@ async fn create_in<S: Store>(
             description: input.description.value(),
             visibility,
             releases_access: input.releases_access.unwrap_or(FeatureAccess::Enabled),
-            releases_latest_order: input.releases_latest_order,
+            releases_latest_order: input.releases_latest_order.flatten(),
             releases_immutable: input.releases_immutable.unwrap_or(false),
             creator_id: caller.user_id().unwrap_or(owner.id),
         })

@@ -56,7 +56,8 @@ pub struct ProjectChanges {
     pub description: Option<Option<String>>,
     pub visibility: Option<Visibility>,
     pub releases_access: Option<FeatureAccess>,
-    pub releases_latest_order: Option<LatestOrder>,
+    /// `Some(None)` unsets it.
+    pub releases_latest_order: Option<Option<LatestOrder>>,
     pub releases_immutable: Option<bool>,
 }
 

@@ -291,10 +291,11 @@ pub async fn update<S: Store>(
         released_at: released_at.value(),
     };
     // An immutable release keeps its date (moved ahead, it would be editable again); its name
-    // and description stay editable.
+    // and description stay editable. Dates are shown to the millisecond: the one a client read
+    // and sends back is the same date.
     if changes
         .released_at
-        .is_some_and(|at| at != release.released_at)
+        .is_some_and(|at| at / 1_000 != release.released_at / 1_000)
     {
         require_mutable(&scope, &release)?;
     }

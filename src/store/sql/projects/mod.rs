@@ -224,7 +224,7 @@ macro_rules! project_methods {
                     let releases_access = changes.releases_access.unwrap_or(before.releases_access);
                     let latest_order = changes
                         .releases_latest_order
-                        .or(before.releases_latest_order);
+                        .unwrap_or(before.releases_latest_order);
                     let immutable = changes
                         .releases_immutable
                         .unwrap_or(before.releases_immutable);
