@@ -144,8 +144,10 @@ fn shell(script: &str, directory: &Path, port: u16) -> Child {
 /// Stops a shell and everything it started (cargo, relinks).
 async fn stop_group(child: &mut Child) {
     if let Some(pid) = child.id() {
+        // The group goes after `--`: procps-ng 4.0.2 reads `kill -TERM -12345` as
+        // kill(-1, SIGTERM), which signals every process there is (and stopped CI runs).
         let _ = Command::new("kill")
-            .args(["-TERM", &format!("-{pid}")])
+            .args(["-s", "TERM", "--", &format!("-{pid}")])
             .status()
             .await;
     }
