@@ -12,13 +12,14 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use serde::Serialize;
 
 use relinks::domain::token::TokenKey;
+use relinks::web::headers::SECURITY_HEADERS;
 
 /// A link as relinks' entity renders it, in GitLab's field order.
 #[derive(Serialize)]
@@ -37,17 +38,6 @@ struct Floor {
     tokens: HashMap<String, i64>,
     links: HashMap<i64, Link>,
 }
-
-const SECURITY: [(HeaderName, &str); 4] = [
-    (
-        header::CONTENT_SECURITY_POLICY,
-        "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; \
-         form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
-    ),
-    (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-    (header::REFERRER_POLICY, "no-referrer"),
-    (header::X_FRAME_OPTIONS, "DENY"),
-];
 
 async fn get_link(
     State(floor): State<Arc<Floor>>,
@@ -85,7 +75,7 @@ async fn get_link(
     if let Ok(id) = HeaderValue::from_str(&id) {
         answer.insert("x-request-id", id);
     }
-    for (name, value) in SECURITY {
+    for (name, value) in SECURITY_HEADERS {
         answer.insert(name, HeaderValue::from_static(value));
     }
     response

@@ -9,8 +9,11 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use axum::http::{header, HeaderMap, Method, StatusCode};
+use axum::response::Response;
 use tokio::sync::oneshot;
 
+use super::download::{serve, Download};
+use super::error::ApiError;
 use super::metrics::Metrics;
 use super::App;
 use crate::domain::downloads::{day_of, Day, Subject};
@@ -19,6 +22,14 @@ use crate::store::{DownloadCount, Store, StoreResult};
 
 /// Ids per query when reading counts.
 const IDS_PER_QUERY: usize = 1_000;
+
+/// What a served file counts as a download of.
+#[derive(Debug, Clone, Copy)]
+pub struct Counted<'a> {
+    pub subject: Subject,
+    pub subject_id: i64,
+    pub project_path: &'a str,
+}
 
 /// This instance's counts since its last flush.
 #[derive(Debug, Default)]
@@ -123,18 +134,20 @@ impl<S: Store> App<S> {
         );
     }
 
-    /// Counts a file served from here when the answer is a download ([`is_download`]).
-    pub fn count_served(
+    /// Serves a file hosted here ([`serve`]) and counts it when the answer is a download
+    /// ([`is_download`]): every route that hands out a hosted file goes through here.
+    pub async fn serve_counted(
         &self,
-        subject: Subject,
-        subject_id: i64,
-        project_path: &str,
         request: (&Method, &HeaderMap),
-        status: StatusCode,
-    ) {
-        if is_download(request.0, request.1, status) {
-            self.count_download(subject, subject_id, project_path);
+        file: &Download<'_>,
+        counted: Counted<'_>,
+    ) -> Result<Response, ApiError> {
+        let (method, headers) = request;
+        let response = serve(&self.files, method, headers, file).await?;
+        if is_download(method, headers, response.status()) {
+            self.count_download(counted.subject, counted.subject_id, counted.project_path);
         }
+        Ok(response)
     }
 
     /// Each subject's downloads ever: stored, and this instance's not yet stored.

@@ -4,7 +4,7 @@
 use std::future::Future;
 
 use axum::extract::Request;
-use axum::http::{header, HeaderValue};
+use axum::http::{header, HeaderName, HeaderValue};
 use axum::response::Response;
 
 /// What the security headers depend on.
@@ -16,6 +16,20 @@ pub struct HeaderPolicy {
 
 /// How long browsers keep to https once told (two years, as GitLab's Omnibus NGINX sends it).
 const HSTS: &str = "max-age=63072000";
+
+/// The headers every answer carries whatever it is: a strict Content-Security-Policy (the pages
+/// load only their own stylesheet and script), no MIME sniffing, no referrer (permanent links
+/// may carry tokens), no framing. The benchmark's floor sends them too.
+pub const SECURITY_HEADERS: [(HeaderName, &str); 4] = [
+    (
+        header::CONTENT_SECURITY_POLICY,
+        "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; \
+         form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+    ),
+    (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+    (header::REFERRER_POLICY, "no-referrer"),
+    (header::X_FRAME_OPTIONS, "DENY"),
+];
 
 /// `Cache-Control` of an answer that set none. API answers follow GitLab (Rails' `Rack::ETag`):
 /// a 200 or 201 with a body is `max-age=0, private, must-revalidate`, anything else `no-cache`.
@@ -35,9 +49,7 @@ fn cache_control(api: bool, response: &Response) -> HeaderValue {
     }
 }
 
-/// Headers every answer carries: a strict Content-Security-Policy (the pages load only their own
-/// stylesheet and script), no MIME sniffing, no referrer (permanent links may carry tokens), no
-/// framing, a `Cache-Control` that keeps private answers out of shared caches, and HSTS when
+/// Headers every answer carries: [`SECURITY_HEADERS`], a `Cache-Control` that keeps private answers out of shared caches, and HSTS when
 /// relinks is served over https.
 pub async fn with_security_headers<F: Future<Output = Response>>(
     policy: &HeaderPolicy,
@@ -57,17 +69,7 @@ pub async fn with_security_headers<F: Future<Output = Response>>(
             HeaderValue::from_static(HSTS),
         );
     }
-    let set = [
-        (
-            header::CONTENT_SECURITY_POLICY,
-            "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; \
-             form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
-        ),
-        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-        (header::REFERRER_POLICY, "no-referrer"),
-        (header::X_FRAME_OPTIONS, "DENY"),
-    ];
-    for (name, value) in set {
+    for (name, value) in SECURITY_HEADERS {
         headers.insert(name, HeaderValue::from_static(value));
     }
     response

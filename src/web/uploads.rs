@@ -23,7 +23,8 @@ use crate::domain::downloads::Subject;
 use crate::domain::hosted::ProjectRef;
 use crate::domain::uploads::is_secret;
 use crate::http::auth::{authenticate, Caller, RouteAuth};
-use crate::http::download::{serve, Download};
+use crate::http::download::Download;
+use crate::http::download_counter::Counted;
 use crate::http::error::{redirect, ApiError};
 #[allow(unused_imports)]
 use crate::http::openapi::*;
@@ -173,17 +174,14 @@ async fn serve_upload<S: Store>(
         content_type,
         disposition: content_disposition(disposition, &upload.filename),
     };
-    let response = serve(&app.files, &api.method, request.headers(), &download)
+    let counted = Counted {
+        subject: Subject::Upload,
+        subject_id: upload.id,
+        project_path: &scope.project.full_path(),
+    };
+    app.serve_counted((&api.method, request.headers()), &download, counted)
         .await
-        .unwrap_or_else(IntoResponse::into_response);
-    app.count_served(
-        Subject::Upload,
-        upload.id,
-        &scope.project.full_path(),
-        (&api.method, request.headers()),
-        response.status(),
-    );
-    response
+        .unwrap_or_else(IntoResponse::into_response)
 }
 
 #[cfg(test)]

@@ -20,7 +20,8 @@ use crate::domain::packages::{
 };
 use crate::domain::time::now_micros;
 use crate::http::auth::{authenticate, Caller, RouteAuth};
-use crate::http::download::{serve, Download};
+use crate::http::download::Download;
+use crate::http::download_counter::Counted;
 use crate::http::entities::PackageFileRecord;
 #[allow(unused_imports)]
 use crate::http::entities::*;
@@ -269,14 +270,17 @@ pub async fn download<S: Store>(
         content_type: "application/octet-stream",
         disposition: content_disposition(Disposition::Attachment, &path.file_name),
     };
-    let mut response = serve(&app.files, &request.method, &transfer.headers, &download).await?;
-    app.count_served(
-        Subject::PackageFile,
-        file.id,
-        &scope.project.full_path(),
-        (&request.method, &transfer.headers),
-        response.status(),
-    );
+    let mut response = app
+        .serve_counted(
+            (&request.method, &transfer.headers),
+            &download,
+            Counted {
+                subject: Subject::PackageFile,
+                subject_id: file.id,
+                project_path: &scope.project.full_path(),
+            },
+        )
+        .await?;
     response.headers_mut().insert(
         "content-transfer-encoding",
         HeaderValue::from_static("binary"),

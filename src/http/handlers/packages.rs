@@ -16,7 +16,8 @@ use crate::domain::packages::{
 };
 use crate::domain::time::parse_http_date;
 use crate::http::auth::{authenticate, RouteAuth};
-use crate::http::download::{serve, Download};
+use crate::http::download::Download;
+use crate::http::download_counter::Counted;
 #[allow(unused_imports)]
 use crate::http::entities::*;
 use crate::http::entities::{to_value, PackageEntity, PackageFileEntity};
@@ -234,14 +235,17 @@ pub async fn download_file<S: Store>(
         content_type: "application/octet-stream",
         disposition: content_disposition(Disposition::Attachment, name),
     };
-    let response = serve(&app.files, &request.method, &transfer.headers, &download).await?;
-    app.count_served(
-        Subject::PackageFile,
-        file.id,
-        &scope.project.full_path(),
-        (&request.method, &transfer.headers),
-        response.status(),
-    );
+    let response = app
+        .serve_counted(
+            (&request.method, &transfer.headers),
+            &download,
+            Counted {
+                subject: Subject::PackageFile,
+                subject_id: file.id,
+                project_path: &scope.project.full_path(),
+            },
+        )
+        .await?;
     Ok(response)
 }
 

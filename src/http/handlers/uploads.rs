@@ -16,7 +16,8 @@ use crate::domain::uploads::{
     can_admin_uploads, can_upload, is_secret, new_secret, sanitize_filename,
 };
 use crate::http::auth::{authenticate, RouteAuth};
-use crate::http::download::{serve, Download};
+use crate::http::download::Download;
+use crate::http::download_counter::Counted;
 #[allow(unused_imports)]
 use crate::http::entities::*;
 use crate::http::entities::{ProjectUploadEntity, UploadListEntity};
@@ -52,15 +53,13 @@ async fn send<S: Store>(
         content_type: "application/octet-stream",
         disposition: content_disposition(Disposition::Attachment, &upload.filename),
     };
-    let response = serve(&app.files, method, headers, &download).await?;
-    app.count_served(
-        Subject::Upload,
-        upload.id,
-        &scope.project.full_path(),
-        (method, headers),
-        response.status(),
-    );
-    Ok(response)
+    let counted = Counted {
+        subject: Subject::Upload,
+        subject_id: upload.id,
+        project_path: &scope.project.full_path(),
+    };
+    app.serve_counted((method, headers), &download, counted)
+        .await
 }
 
 #[utoipa::path(
