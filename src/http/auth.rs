@@ -232,7 +232,9 @@ pub async fn authenticate<S: Store>(
     request: &ApiRequest,
     route: RouteAuth,
 ) -> ApiResult<Caller> {
-    let resolved = resolve_caller(app, request, route).await;
+    // Boxed: inline, its state would be copied into every handler's future, which is moved
+    // as it starts.
+    let resolved = Box::pin(resolve_caller(app, request, route)).await;
     let outcome = match &resolved {
         Ok((
             Caller {

@@ -102,6 +102,17 @@ pub async fn find_project<S: Store>(
     request: &ApiRequest,
     id: &str,
 ) -> ApiResult<ProjectScope> {
+    // Boxed: inline, its state would be copied into every handler's future, which is moved
+    // as it starts.
+    Box::pin(find_visible_project(app, caller, request, id)).await
+}
+
+async fn find_visible_project<S: Store>(
+    app: &App<S>,
+    caller: &Caller,
+    request: &ApiRequest,
+    id: &str,
+) -> ApiResult<ProjectScope> {
     let project = if !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()) {
         match id.parse::<i64>() {
             Ok(n) => app.store.project(n).await?,
