@@ -86,6 +86,15 @@ impl TokenKey {
         (hash.len() == 32).then(|| self.digest_of_hash(&hash))
     }
 
+    /// A key for another use, derived from this one (HMAC-SHA-256 of the use's name): what
+    /// one use reveals tells nothing of the others.
+    pub fn subkey(&self, purpose: &str) -> [u8; 32] {
+        let mut mac = self.keyed.clone();
+        mac.update(b"relinks subkey: ");
+        mac.update(purpose.as_bytes());
+        mac.finalize().into_bytes().into()
+    }
+
     fn digest_of_hash(&self, hash: &[u8]) -> String {
         let mut mac = self.keyed.clone();
         mac.update(hash);
