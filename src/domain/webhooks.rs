@@ -95,8 +95,10 @@ impl HookHealth {
         if !self.is_executable(now) {
             return self;
         }
-        let failures =
-            (self.recent_failures + 1).clamp(1, PERMANENTLY_DISABLED_FAILURE_THRESHOLD + 1);
+        let failures = self
+            .recent_failures
+            .saturating_add(1)
+            .clamp(1, PERMANENTLY_DISABLED_FAILURE_THRESHOLD + 1);
         let disabled_until = if failures > TEMPORARILY_DISABLED_FAILURE_THRESHOLD {
             // The backoff grows with the failures before this one.
             let doublings = self

@@ -13,15 +13,11 @@ use axum::response::Response;
 use serde_json::json;
 
 use crate::blobs::BodyLimits;
-use crate::domain::content::{content_disposition, Disposition};
-use crate::domain::downloads::Subject;
 use crate::domain::packages::{
     can_create_package, can_read_packages, check_generic_path, GenericPath, UPLOAD_STATUSES,
 };
 use crate::domain::time::now_micros;
 use crate::http::auth::{authenticate, Caller, RouteAuth};
-use crate::http::download::Download;
-use crate::http::download_counter::Counted;
 use crate::http::entities::PackageFileRecord;
 #[allow(unused_imports)]
 use crate::http::entities::*;
@@ -264,23 +260,14 @@ pub async fn download<S: Store>(
             }
         });
     }
-    let download = Download {
-        sha256: &file.blob.sha256,
-        size: u64::try_from(file.blob.size).unwrap_or_default(),
-        content_type: "application/octet-stream",
-        disposition: content_disposition(Disposition::Attachment, &path.file_name),
-    };
-    let mut response = app
-        .serve_counted(
-            (&request.method, &transfer.headers),
-            &download,
-            Counted {
-                subject: Subject::PackageFile,
-                subject_id: file.id,
-                project_path: &scope.project.full_path(),
-            },
-        )
-        .await?;
+    let mut response = super::packages::send_file(
+        &app,
+        (&request.method, &transfer.headers),
+        &scope,
+        &file,
+        &path.file_name,
+    )
+    .await?;
     response.headers_mut().insert(
         "content-transfer-encoding",
         HeaderValue::from_static("binary"),

@@ -30,7 +30,7 @@ use crate::http::request::ApiRequest;
 use crate::http::scope::{find_project, ProjectScope};
 use crate::http::transfer::TransferRequest;
 use crate::http::App;
-use crate::store::{Package, PackageFileOrder, PackageOrder, PackageQuery, Store};
+use crate::store::{Package, PackageFile, PackageFileOrder, PackageOrder, PackageQuery, Store};
 
 /// The project, readable, and its packages readable by the caller.
 async fn scope<S: Store>(app: &App<S>, request: &ApiRequest) -> ApiResult<ProjectScope> {
@@ -229,24 +229,41 @@ pub async fn download_file<S: Store>(
         .rsplit("%2F")
         .next()
         .unwrap_or(&file.file_name);
+    send_file(
+        &app,
+        (&request.method, &transfer.headers),
+        &scope,
+        file,
+        name,
+    )
+    .await
+}
+
+/// Sends a package file as GitLab does, an attachment of `name` as a byte stream, counted as
+/// a download of the file (the packages API's route and the generic packages' one).
+pub(super) async fn send_file<S: Store>(
+    app: &App<S>,
+    request: (&axum::http::Method, &axum::http::HeaderMap),
+    scope: &ProjectScope,
+    file: &PackageFile,
+    name: &str,
+) -> ApiResult<Response> {
     let download = Download {
         sha256: &file.blob.sha256,
         size: u64::try_from(file.blob.size).unwrap_or_default(),
         content_type: "application/octet-stream",
         disposition: content_disposition(Disposition::Attachment, name),
     };
-    let response = app
-        .serve_counted(
-            (&request.method, &transfer.headers),
-            &download,
-            Counted {
-                subject: Subject::PackageFile,
-                subject_id: file.id,
-                project_path: &scope.project.full_path(),
-            },
-        )
-        .await?;
-    Ok(response)
+    app.serve_counted(
+        request,
+        &download,
+        Counted {
+            subject: Subject::PackageFile,
+            subject_id: file.id,
+            project_path: &scope.project.full_path(),
+        },
+    )
+    .await
 }
 
 /// GitLab's `check_unmodified_since!`: a client's copy older than the package's last change
