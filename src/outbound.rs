@@ -129,6 +129,9 @@ fn refused(url: &reqwest::Url, allow_local_network: bool) -> Option<Blocked> {
 pub struct Outbound {
     pub settings: OutboundSettings,
     client: OnceLock<Result<reqwest::Client, String>>,
+    /// Webhook deliveries: no redirect followed; one client checking certificates, one not
+    /// (a hook's `enable_ssl_verification`).
+    hook_clients: [OnceLock<Result<reqwest::Client, String>>; 2],
 }
 
 impl Outbound {
@@ -136,6 +139,66 @@ impl Outbound {
         Self {
             settings,
             client: OnceLock::new(),
+            hook_clients: [OnceLock::new(), OnceLock::new()],
+        }
+    }
+
+    /// The client webhooks are delivered with: public addresses only (unless the local network
+    /// is allowed), checked when each name is resolved, so at every delivery; redirects are
+    /// not followed.
+    pub fn hook_client(&self, verify_certificates: bool) -> Result<&reqwest::Client, String> {
+        let allow_local_network = self.settings.allow_local_network;
+        let built = self.hook_clients[usize::from(verify_certificates)].get_or_init(|| {
+            reqwest::Client::builder()
+                .dns_resolver(Arc::new(PublicResolver {
+                    allow_local_network,
+                }))
+                .redirect(reqwest::redirect::Policy::none())
+                .no_proxy()
+                .connect_timeout(Duration::from_secs(10))
+                .danger_accept_invalid_certs(!verify_certificates)
+                .build()
+                .map_err(|error| error.to_string())
+        });
+        built.as_ref().map_err(Clone::clone)
+    }
+
+    /// Why a hook may not be sent to `url` (checked when a hook is saved): its scheme, an
+    /// address written in it, or the addresses its name resolves to, unless the local
+    /// network is allowed. A name that does not resolve is refused too, as GitLab does.
+    pub async fn refuse_hook_url(&self, url: &reqwest::Url) -> Option<String> {
+        let allow = self.settings.allow_local_network;
+        if let Some(why) = refused(url, allow) {
+            return Some(why.to_string());
+        }
+        if allow {
+            return None;
+        }
+        let host = url
+            .host_str()?
+            .trim_start_matches('[')
+            .trim_end_matches(']');
+        if host.parse::<IpAddr>().is_ok() {
+            return None;
+        }
+        if host.eq_ignore_ascii_case("localhost")
+            || host.to_ascii_lowercase().ends_with(".localhost")
+        {
+            return Some("Requests to localhost are not allowed".to_owned());
+        }
+        let port = url.port_or_known_default().unwrap_or(80);
+        match tokio::net::lookup_host((host, port)).await {
+            Ok(found) => {
+                let found: Vec<SocketAddr> = found.collect();
+                if found.is_empty() {
+                    return Some("Host cannot be resolved or invalid".to_owned());
+                }
+                found
+                    .iter()
+                    .find_map(|addr| blocked(addr.ip()))
+                    .map(|why| why.to_string())
+            }
+            Err(_) => Some("Host cannot be resolved or invalid".to_owned()),
         }
     }
 

@@ -55,3 +55,4 @@ mod transfers;
 mod uploads_api;
 mod web;
 mod web_files;
+mod webhooks;

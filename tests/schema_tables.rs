@@ -15,9 +15,9 @@ use relinks::store::{Constraint, Store};
 use common::TestDatabase;
 
 /// Unique indexes no write can break, as PostgreSQL names them: their rows are written with
-/// `ON CONFLICT` only (by the store, or by triggers: each release's count of links), or only
+/// `ON CONFLICT` only (by the store, or by triggers: each release's count of links, webhook events), or only
 /// by their migration (the one row of the caches' generations).
-const WRITTEN_WITH_ON_CONFLICT: [&str; 8] = [
+const WRITTEN_WITH_ON_CONFLICT: [&str; 9] = [
     "server_settings_pkey",
     "rate_limit_counts_pkey",
     "blobs_pkey",
@@ -26,6 +26,7 @@ const WRITTEN_WITH_ON_CONFLICT: [&str; 8] = [
     "cache_generations_pkey",
     "idempotency_keys_caller_key",
     "download_counts_pkey",
+    "web_hook_events_write",
 ];
 
 /// Creates and migrates the schema the way the server does.

@@ -222,6 +222,7 @@ async fn assemble<S: Store>(
         app.share_rate_limits();
     }
     let downloads = DownloadFlusher::start(app.clone(), app.config.download_flush);
+    app.send_webhooks();
     Ok((router::router(app), downloads))
 }
 

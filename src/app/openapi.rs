@@ -62,6 +62,7 @@ impl Modify for Security {
         (name = "packages", description = "Generic packages and the Packages API: release files hosted by relinks"),
         (name = "uploads", description = "Project uploads: files attached to a project, served at their `full_path`"),
         (name = "tags"), (name = "projects"), (name = "members"),
+        (name = "hooks", description = "Webhooks: GitLab's project hooks, and the Release and Tag Push Hooks relinks sends"),
         (name = "groups"), (name = "users"), (name = "tokens"), (name = "audit events"), (name = "meta"),
         (name = "pages", description = "What browsers see: release pages, sign-in, permanent links")
     )

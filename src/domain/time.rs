@@ -19,6 +19,15 @@ pub fn format_micros(micros: Micros) -> String {
     time.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
+/// `2020-10-31T14:58:32+00:00`: a commit's `timestamp` in webhooks (Ruby's `xmlschema`).
+pub fn format_micros_xmlschema(micros: Micros) -> String {
+    let time = Utc
+        .timestamp_micros(micros)
+        .single()
+        .unwrap_or(DateTime::<Utc>::UNIX_EPOCH);
+    time.to_rfc3339_opts(SecondsFormat::Secs, false)
+}
+
 /// Parses a date-time parameter as leniently as Grape's `DateTime` coercion does for the forms
 /// clients send: RFC 3339 (`2019-03-15T08:00:00Z`, with or without fraction or offset), a
 /// space instead of the `T`, a time without zone (taken as UTC), or a bare date (midnight UTC).

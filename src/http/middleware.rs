@@ -35,6 +35,11 @@ fn uuid_v4(bits: u128) -> [u8; 36] {
     text
 }
 
+/// A new random UUID (version 4), as text.
+pub fn random_uuid() -> String {
+    String::from_utf8_lossy(&uuid_v4(rand::random())).into_owned()
+}
+
 /// A client's own `X-Request-Id` is kept only when it is a plain token (at most 128 of
 /// `[A-Za-z0-9._:-]`): it goes into logs and audit events verbatim. Anything else is dropped,
 /// and a new id is made.

@@ -22,6 +22,7 @@ pub mod routes;
 pub mod scope;
 pub mod transfer;
 pub mod urls;
+pub mod webhooks;
 
 use std::sync::Arc;
 
@@ -53,6 +54,8 @@ pub struct HttpConfig {
     pub outbound: crate::outbound::OutboundSettings,
     /// How often this instance adds the downloads it counted to the database.
     pub download_flush: std::time::Duration,
+    /// How webhook events are sent.
+    pub webhooks: webhooks::WebhookSettings,
 }
 
 /// The routes that receive files have limits of their own (the 1 MiB of the others would
@@ -91,6 +94,7 @@ impl Default for HttpConfig {
             transfers: TransferLimits::default(),
             outbound: crate::outbound::OutboundSettings::default(),
             download_flush: std::time::Duration::from_secs(5),
+            webhooks: webhooks::WebhookSettings::default(),
         }
     }
 }
@@ -117,6 +121,8 @@ pub struct AppParts<S> {
     pub outbound: crate::outbound::Outbound,
     /// Downloads counted and not yet stored.
     pub downloads: download_counter::DownloadCounter,
+    /// The key webhooks' secrets are sealed with (derived from the token key).
+    pub sealing: crate::domain::sealed::SealingKey,
 }
 
 impl HttpConfig {
@@ -176,6 +182,7 @@ impl<S: Store> App<S> {
     ) -> Self {
         let limiter = Arc::new(ratelimit::Limiter::new(config.rate_limits.clone()));
         let outbound = crate::outbound::Outbound::new(config.outbound);
+        let sealing = crate::domain::sealed::SealingKey::of(&config.token_key);
         Self(Arc::new(AppParts {
             store,
             files,
@@ -186,6 +193,7 @@ impl<S: Store> App<S> {
             recording_use: Default::default(),
             outbound,
             downloads: Default::default(),
+            sealing,
         }))
     }
 }

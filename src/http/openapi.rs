@@ -272,3 +272,33 @@ pub struct UploadForm {
 pub struct CreatedMessage {
     pub message: String,
 }
+
+/// A key and its value (a hook's URL variable or custom header).
+#[derive(Serialize, ToSchema)]
+pub struct KeyValue {
+    pub key: String,
+    pub value: String,
+}
+
+/// A webhook's settings (`url` required to create).
+#[derive(Serialize, ToSchema)]
+pub struct HookCreate {
+    /// http or https; `{name}` parts are replaced by URL variables.
+    pub url: String,
+    pub name: Option<String>,
+    pub description: Option<String>,
+    /// Sent back as `X-Gitlab-Token`; never shown.
+    pub token: Option<String>,
+    /// `whsec_<base64 of 32 bytes>`: deliveries carry a Standard Webhooks signature; never
+    /// shown.
+    pub signing_token: Option<String>,
+    pub releases_events: Option<bool>,
+    pub tag_push_events: Option<bool>,
+    pub push_events: Option<bool>,
+    pub enable_ssl_verification: Option<bool>,
+    pub push_events_branch_filter: Option<String>,
+    pub branch_filter_strategy: Option<String>,
+    pub custom_webhook_template: Option<String>,
+    pub url_variables: Option<Vec<KeyValue>>,
+    pub custom_headers: Option<Vec<KeyValue>>,
+}

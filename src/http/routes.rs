@@ -183,8 +183,9 @@ macro_rules! route_table {
 pub fn api_routes<S: Store>() -> Vec<Route<S>> {
     use super::handlers::{
         audit_events, commits, downloads, effective_members, generic_packages, groups, health,
-        job_tokens, link_downloads, link_order, link_replace, link_verify, links, members, meta,
-        packages, projects, protected_tags, releases, tags, tokens, uploads, users,
+        hook_events, hooks, job_tokens, link_downloads, link_order, link_replace, link_verify,
+        links, members, meta, packages, projects, protected_tags, releases, tags, tokens, uploads,
+        users,
     };
     use super::metrics;
     route_table! { S;
@@ -230,6 +231,13 @@ pub fn api_routes<S: Store>() -> Vec<Route<S>> {
         tags::show<S>,
         tags::destroy<S>,
         commits::merge_requests<S>,
+        hooks::list<S>,
+        hooks::create<S>,
+        hooks::show<S>,
+        hooks::update<S>,
+        hooks::destroy<S>,
+        hook_events::list<S>,
+        hook_events::test<S>,
         releases::list<S>,
         releases::create<S>,
         releases::show<S>,

@@ -18,6 +18,7 @@ pub mod cached;
 mod constraint;
 mod directory;
 mod error;
+mod hooks;
 mod hosted_files;
 pub mod postgres;
 mod projects;
@@ -32,6 +33,7 @@ use std::future::Future;
 pub use constraint::Constraint;
 pub use directory::Directory;
 pub use error::{StoreError, StoreResult};
+pub use hooks::Hooks;
 pub use hosted_files::HostedFiles;
 pub use projects::Projects;
 pub use records::*;
@@ -43,10 +45,10 @@ pub type BoxFuture<'a, T> = std::pin::Pin<Box<dyn Future<Output = T> + Send + 'a
 /// One page of a listing and the total number of rows.
 pub type Page<T> = (Vec<T>, i64);
 
-/// The operations relinks needs from a database: its four parts ([`Directory`], [`Projects`],
-/// [`Releases`], [`HostedFiles`]), plus a health check.
+/// The operations relinks needs from a database: its five parts ([`Directory`], [`Projects`],
+/// [`Releases`], [`HostedFiles`], [`Hooks`]), plus a health check.
 pub trait Store:
-    Directory + Projects + Releases + HostedFiles + Clone + Send + Sync + 'static
+    Directory + Projects + Releases + HostedFiles + Hooks + Clone + Send + Sync + 'static
 {
     /// Closes the connections, letting running statements finish.
     fn close(&self) -> impl Future<Output = ()> + Send;

@@ -38,7 +38,7 @@ pub struct Table {
 use Kind::{Bool, Int, Text};
 
 /// Every table that is copied, parents before children. The others are in [`NOT_COPIED`].
-pub const TABLES: [Table; 19] = [
+pub const TABLES: [Table; 20] = [
     Table {
         name: "users",
         columns: &[
@@ -313,6 +313,34 @@ pub const TABLES: [Table; 19] = [
         order_by: "subject_type, subject_id, day",
         identity: false,
     },
+    Table {
+        name: "web_hooks",
+        columns: &[
+            ("id", Int),
+            ("project_id", Int),
+            ("group_id", Int),
+            ("url", Text),
+            ("name", Text),
+            ("description", Text),
+            ("token", Text),
+            ("signing_token", Text),
+            ("url_variables", Text),
+            ("custom_headers", Text),
+            ("releases_events", Bool),
+            ("tag_push_events", Bool),
+            ("other_events", Text),
+            ("enable_ssl_verification", Bool),
+            ("push_events_branch_filter", Text),
+            ("branch_filter_strategy", Text),
+            ("custom_webhook_template", Text),
+            ("recent_failures", Int),
+            ("disabled_until", Int),
+            ("created_at", Int),
+            ("updated_at", Int),
+        ],
+        order_by: "id",
+        identity: true,
+    },
 ];
 
 /// A table of the schema that `relinks copy` leaves out on purpose.
@@ -327,7 +355,7 @@ pub struct NotCopied {
 /// [`TABLES`] or here, and every column of a copied table is in its `columns`:
 /// `tests/schema_tables.rs` checks both engines, so a table or column added by a migration
 /// fails a test until the copy knows what to do with it.
-pub const NOT_COPIED: [NotCopied; 8] = [
+pub const NOT_COPIED: [NotCopied; 9] = [
     NotCopied {
         name: "blob_pins",
         reason: "uploads in flight on the source: none is acknowledged, so none is owed",
@@ -361,6 +389,12 @@ pub const NOT_COPIED: [NotCopied; 8] = [
         name: "idempotency_keys",
         reason: "answers kept for a day for clients retrying a request: a retry reaching the \
                  new instance runs as a new request (the checks of its write still apply)",
+    },
+    NotCopied {
+        name: "web_hook_events",
+        reason: "the source's webhook outbox and its record of deliveries: the hooks are \
+                 copied (their secrets open under the same key), and their next events are \
+                 the target's; events still pending on the source are sent by the source",
     },
     NotCopied {
         name: "cache_generations",

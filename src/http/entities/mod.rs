@@ -4,6 +4,7 @@
 
 mod audit;
 mod downloads;
+mod hooks;
 mod links;
 mod packages;
 mod projects;
@@ -16,6 +17,7 @@ use serde_json::Value;
 
 pub use audit::*;
 pub use downloads::*;
+pub use hooks::*;
 pub use links::*;
 pub use packages::*;
 pub use projects::*;

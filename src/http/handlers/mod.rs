@@ -7,6 +7,8 @@ pub mod effective_members;
 pub mod generic_packages;
 pub mod groups;
 pub mod health;
+pub mod hook_events;
+pub mod hooks;
 pub mod job_tokens;
 pub mod link_downloads;
 pub mod link_order;

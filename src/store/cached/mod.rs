@@ -39,6 +39,7 @@ use std::sync::Arc;
 use super::{Store, StoreResult};
 
 mod directory;
+mod hooks;
 mod hosted_files;
 mod projects;
 mod read_cache;

@@ -12,8 +12,8 @@ use sqlx::{PgConnection, PgPool};
 use super::audit::AuditContext;
 use super::sql::engine::SqlEngine;
 use super::sql::{
-    directory::directory_impl, hosted_files::hosted_files_impl, projects::projects_impl,
-    releases::releases_impl, transfer::transfer_impl,
+    directory::directory_impl, hooks::hooks_impl, hosted_files::hosted_files_impl,
+    projects::projects_impl, releases::releases_impl, transfer::transfer_impl,
 };
 use super::{BoxFuture, StoreError, StoreResult};
 
@@ -208,6 +208,7 @@ directory_impl!(PgStore, sqlx::Postgres);
 projects_impl!(PgStore, sqlx::Postgres);
 releases_impl!(PgStore, sqlx::Postgres);
 hosted_files_impl!(PgStore, sqlx::Postgres);
+hooks_impl!(PgStore, sqlx::Postgres);
 transfer_impl!(PgStore, sqlx::Postgres);
 
 impl super::Store for PgStore {

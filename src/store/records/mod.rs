@@ -5,6 +5,7 @@
 mod audit_events;
 mod downloads;
 mod files;
+mod hooks;
 mod idempotency;
 mod links;
 mod members;
@@ -18,6 +19,7 @@ mod users;
 pub use audit_events::*;
 pub use downloads::*;
 pub use files::*;
+pub use hooks::*;
 pub use idempotency::*;
 pub use links::*;
 pub use members::*;

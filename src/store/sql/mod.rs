@@ -12,6 +12,7 @@
 
 pub mod directory;
 pub(crate) mod engine;
+pub mod hooks;
 pub mod hosted_files;
 pub mod projects;
 pub mod releases;

@@ -15,8 +15,8 @@ use sqlx::{ConnectOptions, SqliteConnection, SqlitePool};
 use super::audit::AuditContext;
 use super::sql::engine::SqlEngine;
 use super::sql::{
-    directory::directory_impl, hosted_files::hosted_files_impl, projects::projects_impl,
-    releases::releases_impl, transfer::transfer_impl,
+    directory::directory_impl, hooks::hooks_impl, hosted_files::hosted_files_impl,
+    projects::projects_impl, releases::releases_impl, transfer::transfer_impl,
 };
 use super::{BoxFuture, StoreError, StoreResult};
 
@@ -166,6 +166,7 @@ directory_impl!(SqliteStore, sqlx::Sqlite);
 projects_impl!(SqliteStore, sqlx::Sqlite);
 releases_impl!(SqliteStore, sqlx::Sqlite);
 hosted_files_impl!(SqliteStore, sqlx::Sqlite);
+hooks_impl!(SqliteStore, sqlx::Sqlite);
 transfer_impl!(SqliteStore, sqlx::Sqlite);
 
 impl super::Store for SqliteStore {

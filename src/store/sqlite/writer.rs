@@ -17,9 +17,10 @@ use crate::store::{BoxFuture, StoreError, StoreResult};
 /// The most jobs one transaction takes.
 const MAX_BATCH: usize = 256;
 
-/// Who is writing, for the audit triggers (the one row of `audit_context`).
+/// Who is writing, for the audit triggers (the one row of `audit_context`), and a new number
+/// for the write (the webhook triggers make one event per subject and write).
 const SET_AUDIT_CONTEXT: &str = "UPDATE audit_context SET author_id = $1, author_name = $2, \
-     ip_address = $3, request_id = $4, idempotency_key_id = $5";
+     ip_address = $3, request_id = $4, idempotency_key_id = $5, write_id = write_id + 1";
 
 /// The same, from parameters `$first` to `$first + 4`, to go before a statement that binds
 /// the ones before (SQLite runs the statements of one call in order, numbered parameters bound
@@ -27,7 +28,8 @@ const SET_AUDIT_CONTEXT: &str = "UPDATE audit_context SET author_id = $1, author
 pub fn set_audit_context_from(first: usize) -> String {
     format!(
         "UPDATE audit_context SET author_id = ${first}, author_name = ${}, \
-         ip_address = ${}, request_id = ${}, idempotency_key_id = ${}; ",
+         ip_address = ${}, request_id = ${}, idempotency_key_id = ${}, \
+         write_id = write_id + 1; ",
         first + 1,
         first + 2,
         first + 3,

@@ -1,0 +1,428 @@
+//! Project hooks (GitLab's `API::ProjectHooks`): maintainers and up list, read, create, change,
+//! delete and test them. Create errors are GitLab's `{"error": …}` (422 `Invalid url given`
+//! for a URL that is not http(s), misses a variable or leads to a non-public address).
+
+use std::collections::BTreeMap;
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde_json::{Map, Value};
+
+use crate::domain::time::now_micros;
+use crate::domain::webhooks::{self, hook_url, SigningKey, MAX_TEMPLATE};
+use crate::http::auth::{authenticate, RouteAuth};
+#[allow(unused_imports)]
+use crate::http::entities::*;
+use crate::http::entities::{HookEntity, GROUP_EVENT_FLAGS, PROJECT_EVENT_FLAGS};
+use crate::http::error::{json_response, no_content, ApiError, ApiResult};
+#[allow(unused_imports)]
+use crate::http::openapi::*;
+use crate::http::pagination::paginated;
+use crate::http::params::{Declared, Field};
+use crate::http::request::ApiRequest;
+use crate::http::scope::find_project;
+use crate::http::webhooks::Secrets;
+use crate::http::App;
+use crate::store::{HookOwner, HookSettings, Store, WebHook};
+
+/// The project's hooks may be handled by the caller (maintainer and up): the owner, or the
+/// error GitLab answers.
+pub(crate) async fn project_owner<S: Store>(
+    app: &App<S>,
+    request: &ApiRequest,
+) -> ApiResult<HookOwner> {
+    let caller = authenticate(app, request, RouteAuth::DEFAULT).await?;
+    // GitLab's `authenticate!` comes first: no one anonymous learns whether the project exists.
+    caller.require_user()?;
+    let scope = find_project(app, &caller, request, request.path("id")).await?;
+    scope.require(scope.can_admin())?;
+    Ok(HookOwner::Project(scope.project.id))
+}
+
+/// The hook named by the path, or GitLab's `404 Not found`.
+pub(crate) async fn find_hook<S: Store>(
+    app: &App<S>,
+    owner: HookOwner,
+    request: &ApiRequest,
+) -> ApiResult<WebHook> {
+    let id = request
+        .path("hook_id")
+        .parse::<i64>()
+        .map_err(|_| ApiError::params("hook_id is invalid"))?;
+    app.store
+        .hook(owner, id)
+        .await?
+        .ok_or_else(ApiError::record_not_found)
+}
+
+fn present(app_key: &crate::domain::sealed::SealingKey, hook: &WebHook, lists: bool) -> Value {
+    let secrets = Secrets::open(app_key, &hook.settings);
+    serde_json::to_value(HookEntity::new(hook, &secrets, lists, now_micros()))
+        .unwrap_or(Value::Null)
+}
+
+/// `url_variables` or `custom_headers`: an array of `{key, value}`, both required.
+fn pairs(d: &mut Declared<'_>, name: &str) -> Option<BTreeMap<String, String>> {
+    let entries = d.hash_array(name)?;
+    let mut map = BTreeMap::new();
+    for (i, entry) in entries.into_iter().enumerate() {
+        let mut reader = Declared::within(entry, format!("{name}[{i}]"));
+        let key = reader.required_string("key");
+        let value = reader.required_string("value");
+        d.absorb(reader);
+        if let (Some(key), Some(value)) = (key.value(), value.value()) {
+            map.insert(key, value);
+        }
+    }
+    Some(map)
+}
+
+/// What a create or an update says, read with Grape's coercions.
+struct HookParams {
+    url: Field<String>,
+    name: Field<String>,
+    description: Field<String>,
+    token: Field<String>,
+    signing_token: Field<String>,
+    branch_filter: Field<String>,
+    strategy: Field<String>,
+    template: Field<String>,
+    flags: Vec<(String, bool)>,
+    url_variables: Option<BTreeMap<String, String>>,
+    custom_headers: Option<BTreeMap<String, String>>,
+}
+
+impl HookParams {
+    fn read(request: &ApiRequest, url_required: bool, group: bool) -> ApiResult<Self> {
+        let mut d = Declared::new(&request.params);
+        let url = if url_required {
+            d.required_string("url")
+        } else {
+            d.string("url")
+        };
+        let name = d.string("name");
+        let description = d.string("description");
+        let mut flags = Vec::new();
+        let extra: &[&str] = if group { &GROUP_EVENT_FLAGS } else { &[] };
+        for flag in PROJECT_EVENT_FLAGS
+            .iter()
+            .chain(
+                [
+                    "releases_events",
+                    "tag_push_events",
+                    "enable_ssl_verification",
+                ]
+                .iter(),
+            )
+            .chain(extra.iter())
+            .chain(["duo_flow_callback_enabled"].iter())
+        {
+            if let Some(value) = d.boolean(flag).value() {
+                flags.push(((*flag).to_owned(), value));
+            }
+        }
+        let token = d.string("token");
+        let signing_token = d.string("signing_token");
+        let branch_filter = d.string("push_events_branch_filter");
+        let template = d.string("custom_webhook_template");
+        let strategy = d.one_of(
+            "branch_filter_strategy",
+            &["wildcard", "regex", "all_branches"],
+        );
+        let url_variables = pairs(&mut d, "url_variables");
+        let custom_headers = pairs(&mut d, "custom_headers");
+        d.finish()?;
+        if let Field::Value(token) = &signing_token {
+            if SigningKey::parse(token).is_none() {
+                return Err(ApiError::params(
+                    "signing_token must be in whsec_<base64> format encoding a 32-byte key",
+                ));
+            }
+        }
+        Ok(Self {
+            url,
+            name,
+            description,
+            token,
+            signing_token,
+            branch_filter,
+            strategy,
+            template,
+            flags,
+            url_variables,
+            custom_headers,
+        })
+    }
+
+    fn is_empty(&self) -> bool {
+        !(self.url.is_present()
+            || self.name.is_present()
+            || self.description.is_present()
+            || self.token.is_present()
+            || self.signing_token.is_present()
+            || self.branch_filter.is_present()
+            || self.strategy.is_present()
+            || self.template.is_present()
+            || !self.flags.is_empty()
+            || self.url_variables.as_ref().is_some_and(|m| !m.is_empty())
+            || self.custom_headers.as_ref().is_some_and(|m| !m.is_empty()))
+    }
+
+    /// Applies these parameters to `settings` and `secrets` (an update starts from the hook's,
+    /// a create from the defaults), with GitLab's rules: a new URL without a token clears the
+    /// token, and one that leads elsewhere clears the URL variables (when it had some) and
+    /// the custom headers.
+    fn apply(self, settings: &mut HookSettings, secrets: &mut Secrets) -> ApiResult<()> {
+        let old_target = hook_url(&secrets.url, &secrets.url_variables).ok();
+        let had_variables = !secrets.url_variables.is_empty();
+        let url_changed = matches!(&self.url, Field::Value(url) if *url != secrets.url);
+        if let Some(url) = self.url.value() {
+            secrets.url = url.trim().to_owned();
+        }
+        if let Some(variables) = self.url_variables {
+            secrets.url_variables.extend(variables);
+        }
+        if let Some(headers) = self.custom_headers {
+            secrets.custom_headers.extend(headers);
+        }
+        match self.token {
+            Field::Value(token) => secrets.token = (!token.is_empty()).then_some(token),
+            Field::Null => secrets.token = None,
+            Field::Missing if url_changed => secrets.token = None,
+            Field::Missing => {}
+        }
+        match self.signing_token {
+            Field::Value(token) => secrets.signing_token = Some(token),
+            Field::Null => secrets.signing_token = None,
+            Field::Missing => {}
+        }
+        let new_target = hook_url(&secrets.url, &secrets.url_variables).ok();
+        if old_target.is_some() && new_target != old_target {
+            if had_variables {
+                secrets.url_variables.clear();
+            }
+            secrets.custom_headers.clear();
+        }
+        if let Some(name) = self.name.into_change() {
+            settings.name = name;
+        }
+        if let Some(description) = self.description.into_change() {
+            settings.description = description;
+        }
+        if let Some(filter) = self.branch_filter.into_change() {
+            settings.push_events_branch_filter = filter;
+        }
+        if let Some(strategy) = self.strategy.value() {
+            settings.branch_filter_strategy = strategy;
+        }
+        if settings.branch_filter_strategy == "all_branches" {
+            settings.push_events_branch_filter = None;
+        }
+        if let Some(template) = self.template.into_change() {
+            settings.custom_webhook_template = template;
+        }
+        let mut other: Map<String, Value> =
+            serde_json::from_str(&settings.other_events).unwrap_or_default();
+        for (flag, value) in self.flags {
+            match flag.as_str() {
+                "releases_events" => settings.releases_events = value,
+                "tag_push_events" => settings.tag_push_events = value,
+                "enable_ssl_verification" => settings.enable_ssl_verification = value,
+                _ => {
+                    other.insert(flag, Value::Bool(value));
+                }
+            }
+        }
+        settings.other_events = Value::Object(other).to_string();
+        Ok(())
+    }
+}
+
+/// GitLab's model validations, in its order, as its create answers them (`{"error": …}`, 422).
+async fn validate<S: Store>(
+    app: &App<S>,
+    settings: &HookSettings,
+    secrets: &Secrets,
+) -> ApiResult<()> {
+    let invalid = |text: &str| ApiError::Error(StatusCode::UNPROCESSABLE_ENTITY, text.to_owned());
+    let target =
+        hook_url(&secrets.url, &secrets.url_variables).map_err(|_| invalid("Invalid url given"))?;
+    if app.outbound.refuse_hook_url(&target).await.is_some() {
+        return Err(invalid("Invalid url given"));
+    }
+    if !webhooks::valid_custom_headers(&secrets.custom_headers) {
+        return Err(invalid("Custom headers must be a valid json schema"));
+    }
+    if !webhooks::valid_url_variables(&secrets.url_variables) {
+        return Err(invalid("Url variables must be a valid json schema"));
+    }
+    if secrets.token.as_deref().is_some_and(|t| t.contains('\n')) {
+        return Err(invalid("Token is invalid"));
+    }
+    if settings
+        .custom_webhook_template
+        .as_deref()
+        .is_some_and(|t| t.chars().count() > MAX_TEMPLATE)
+    {
+        return Err(invalid(
+            "Custom webhook template is too long (maximum is 4096 characters)",
+        ));
+    }
+    Ok(())
+}
+
+/// A new hook's settings before its parameters: GitLab's defaults.
+pub(crate) fn defaults() -> HookSettings {
+    HookSettings {
+        other_events: "{}".into(),
+        enable_ssl_verification: true,
+        branch_filter_strategy: "wildcard".into(),
+        ..HookSettings::default()
+    }
+}
+
+pub(crate) async fn list_hooks<S: Store>(
+    app: &App<S>,
+    request: &ApiRequest,
+    owner: HookOwner,
+    lists: bool,
+) -> ApiResult<Response> {
+    let mut d = Declared::new(&request.params);
+    let page = d.page();
+    d.finish()?;
+    let (hooks, total) = app.store.hooks(owner, page).await?;
+    let items: Vec<Value> = hooks
+        .iter()
+        .map(|h| present(&app.sealing, h, lists))
+        .collect();
+    Ok(paginated(&app.urls, request, page, total, &items))
+}
+
+pub(crate) async fn create_hook<S: Store>(
+    app: &App<S>,
+    request: &ApiRequest,
+    owner: HookOwner,
+) -> ApiResult<Response> {
+    let params = HookParams::read(request, true, matches!(owner, HookOwner::Group(_)))?;
+    let mut settings = defaults();
+    let mut secrets = Secrets::default();
+    params.apply(&mut settings, &mut secrets)?;
+    validate(app, &settings, &secrets).await?;
+    secrets.seal_into(&app.sealing, &mut settings);
+    let hook = app.store.create_hook(owner, &settings).await?;
+    Ok(json_response(
+        StatusCode::CREATED,
+        &present(&app.sealing, &hook, true),
+    ))
+}
+
+pub(crate) async fn update_hook<S: Store>(
+    app: &App<S>,
+    request: &ApiRequest,
+    owner: HookOwner,
+) -> ApiResult<Response> {
+    let hook = find_hook(app, owner, request).await?;
+    let params = HookParams::read(request, false, matches!(owner, HookOwner::Group(_)))?;
+    if params.is_empty() {
+        return Err(ApiError::params("No parameters provided"));
+    }
+    let mut settings = hook.settings.clone();
+    let mut secrets = Secrets::open(&app.sealing, &settings);
+    params.apply(&mut settings, &mut secrets)?;
+    validate(app, &settings, &secrets).await?;
+    secrets.seal_into(&app.sealing, &mut settings);
+    let updated = app
+        .store
+        .update_hook(owner, hook.id, &settings)
+        .await?
+        .ok_or_else(ApiError::record_not_found)?;
+    Ok(json_response(
+        StatusCode::OK,
+        &present(&app.sealing, &updated, true),
+    ))
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v4/projects/{id}/hooks",
+    tag = "hooks",
+    summary = "List a project's webhooks",
+    params(("id" = String, Path, description = "The project's numeric id or URL-encoded full path"), ("page" = Option<i64>, Query), ("per_page" = Option<i64>, Query)),
+    responses((status = 200, description = "The hooks, without their URL variables and custom headers", body = [HookEntity], headers(("X-Total" = i64), ("X-Total-Pages" = i64), ("X-Page" = i64), ("X-Per-Page" = i64), ("Link" = String))), (status = 401, description = "Not signed in", body = MessageError), (status = 403, description = "Not a maintainer", body = AuthError), (status = 404, description = "No such project", body = MessageError))
+)]
+pub async fn list<S: Store>(State(app): State<App<S>>, request: ApiRequest) -> ApiResult<Response> {
+    let owner = project_owner(&app, &request).await?;
+    list_hooks(&app, &request, owner, false).await
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v4/projects/{id}/hooks/{hook_id}",
+    tag = "hooks",
+    summary = "Get a project's webhook",
+    params(("id" = String, Path, description = "The project's numeric id or URL-encoded full path"), ("hook_id" = i64, Path)),
+    responses((status = 200, description = "The hook", body = HookEntity), (status = 401, description = "Not signed in", body = MessageError), (status = 403, description = "Not a maintainer", body = AuthError), (status = 404, description = "No such project or hook", body = MessageError))
+)]
+pub async fn show<S: Store>(State(app): State<App<S>>, request: ApiRequest) -> ApiResult<Response> {
+    let owner = project_owner(&app, &request).await?;
+    let hook = find_hook(&app, owner, &request).await?;
+    Ok(json_response(
+        StatusCode::OK,
+        &present(&app.sealing, &hook, true),
+    ))
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v4/projects/{id}/hooks",
+    tag = "hooks",
+    summary = "Add a webhook to a project",
+    params(("id" = String, Path, description = "The project's numeric id or URL-encoded full path")),
+    request_body = HookCreate,
+    responses((status = 201, description = "The hook", body = HookEntity), (status = 400, description = "Parameter errors", body = ParamError), (status = 401, description = "Not signed in", body = MessageError), (status = 403, description = "Not a maintainer", body = AuthError), (status = 404, description = "No such project", body = MessageError), (status = 422, description = "Invalid url given, and GitLab's other validations", body = ParamError))
+)]
+pub async fn create<S: Store>(
+    State(app): State<App<S>>,
+    request: ApiRequest,
+) -> ApiResult<Response> {
+    let owner = project_owner(&app, &request).await?;
+    create_hook(&app, &request, owner).await
+}
+
+#[utoipa::path(
+    put,
+    path = "/api/v4/projects/{id}/hooks/{hook_id}",
+    tag = "hooks",
+    summary = "Change a project's webhook",
+    params(("id" = String, Path, description = "The project's numeric id or URL-encoded full path"), ("hook_id" = i64, Path)),
+    request_body = HookCreate,
+    responses((status = 200, description = "The hook", body = HookEntity), (status = 400, description = "No parameters provided, parameter errors", body = ParamError), (status = 401, description = "Not signed in", body = MessageError), (status = 403, description = "Not a maintainer", body = AuthError), (status = 404, description = "No such project or hook", body = MessageError), (status = 422, description = "Invalid url given, and GitLab's other validations", body = ParamError))
+)]
+pub async fn update<S: Store>(
+    State(app): State<App<S>>,
+    request: ApiRequest,
+) -> ApiResult<Response> {
+    let owner = project_owner(&app, &request).await?;
+    update_hook(&app, &request, owner).await
+}
+
+#[utoipa::path(
+    delete,
+    path = "/api/v4/projects/{id}/hooks/{hook_id}",
+    tag = "hooks",
+    summary = "Delete a project's webhook (and its events)",
+    params(("id" = String, Path, description = "The project's numeric id or URL-encoded full path"), ("hook_id" = i64, Path)),
+    responses((status = 204, description = "Deleted"), (status = 401, description = "Not signed in", body = MessageError), (status = 403, description = "Not a maintainer", body = AuthError), (status = 404, description = "No such project or hook", body = MessageError))
+)]
+pub async fn destroy<S: Store>(
+    State(app): State<App<S>>,
+    request: ApiRequest,
+) -> ApiResult<Response> {
+    let owner = project_owner(&app, &request).await?;
+    let hook = find_hook(&app, owner, &request).await?;
+    if !app.store.delete_hook(owner, hook.id).await? {
+        return Err(ApiError::record_not_found());
+    }
+    Ok(no_content())
+}

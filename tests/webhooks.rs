@@ -1,0 +1,504 @@
+//! Webhooks (issue 19): GitLab's project hooks API, and Release and Tag Push Hooks delivered
+//! from the outbox to a receiver of the test's own on loopback (the server under test allows
+//! the local network for those; the refusals are checked on a server that does not).
+
+use crate::common;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::http::{HeaderMap, StatusCode};
+use base64::Engine as _;
+use common::{Caller, TestApp, World};
+use hmac::{Hmac, Mac};
+use serde_json::{json, Value};
+
+/// What the receiver got: each delivery's headers and body.
+#[derive(Clone, Default)]
+struct Received(Arc<Mutex<Vec<(HeaderMap, String)>>>);
+
+impl Received {
+    fn all(&self) -> Vec<(HeaderMap, String)> {
+        self.0.lock().expect("lock").clone()
+    }
+
+    /// Waits until `count` deliveries have come (at most 20 s), and gives them.
+    async fn wait_for(&self, count: usize) -> Vec<(HeaderMap, String)> {
+        for _ in 0..200 {
+            let all = self.all();
+            if all.len() >= count {
+                return all;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("{count} deliveries expected, got {}", self.all().len());
+    }
+}
+
+/// A receiver answering `status` to every POST to `/hook`; its base URL.
+async fn receiver(status: StatusCode) -> (String, Received) {
+    let received = Received::default();
+    let kept = received.clone();
+    let app = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move |headers: HeaderMap, body: String| {
+            let kept = kept.clone();
+            async move {
+                kept.0.lock().expect("lock").push((headers, body));
+                (status, "received")
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("binds");
+    let base = format!("http://{}", listener.local_addr().expect("address"));
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    (base, received)
+}
+
+/// A world whose server may send to loopback, looks for due events often, and retries soon.
+async fn local_world() -> World {
+    let app = TestApp::start_with_settings(|settings| {
+        settings.http.outbound.allow_local_network = true;
+        settings.http.webhooks.poll = Duration::from_millis(50);
+        settings.http.webhooks.retry_delay = Duration::from_millis(50);
+        settings.http.webhooks.timeout = Duration::from_secs(2);
+        settings.http.webhooks.max_attempts = 6;
+    })
+    .await;
+    World::on(app, "private").await
+}
+
+fn hooks(w: &World) -> String {
+    format!("/projects/{}/hooks", w.project_id)
+}
+
+fn header<'a>(headers: &'a HeaderMap, name: &str) -> &'a str {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+}
+
+const SIGNING_KEY: [u8; 32] = [7; 32];
+
+fn signing_token() -> String {
+    format!(
+        "whsec_{}",
+        base64::engine::general_purpose::STANDARD.encode(SIGNING_KEY)
+    )
+}
+
+#[tokio::test]
+async fn hooks_are_refused_where_gitlab_refuses_them() {
+    let w = World::new("private").await;
+    let path = hooks(&w);
+    let refused = json!({"error": "Invalid url given"});
+    for url in [
+        "http://127.0.0.1/hook",
+        "http://localhost:8080/hook",
+        "http://10.1.2.3/hook",
+        "http://[::1]/hook",
+        "http://169.254.169.254/latest",
+        "ftp://example.com/hook",
+        "not a url",
+        "http://{missing}/hook",
+    ] {
+        let reply = w.app.post(&w.maintainer, &path, json!({"url": url})).await;
+        assert_eq!(reply.expect(422), &refused, "{url}");
+    }
+    let missing = w.app.post(&w.maintainer, &path, json!({})).await;
+    assert_eq!(missing.expect(400), &json!({"error": "url is missing"}));
+    let bad_key = w
+        .app
+        .post(
+            &w.maintainer,
+            &path,
+            json!({"url": "http://127.0.0.1/h", "signing_token": "whsec_c2hvcnQ="}),
+        )
+        .await;
+    assert_eq!(
+        bad_key.expect(400),
+        &json!({"error": "signing_token must be in whsec_<base64> format encoding a 32-byte key"})
+    );
+    // Maintainers and up only; strangers do not see the project.
+    let body = json!({"url": "http://127.0.0.1/hook"});
+    let developer = w.app.post(&w.developer, &path, body.clone()).await;
+    assert_eq!(developer.expect(403), &json!({"message": "403 Forbidden"}));
+    w.app.get(&w.developer, &path).await.expect(403);
+    let anonymous = w.app.get(&Caller::anonymous(), &path).await;
+    assert_eq!(
+        anonymous.expect(401),
+        &json!({"message": "401 Unauthorized"})
+    );
+    let outsider = w.app.get(&w.outsider, &path).await;
+    assert_eq!(
+        outsider.expect(404),
+        &json!({"message": "404 Project Not Found"})
+    );
+    let none = w.app.get(&w.maintainer, &format!("{path}/9999")).await;
+    assert_eq!(none.expect(404), &json!({"message": "404 Not found"}));
+}
+
+#[tokio::test]
+async fn the_hooks_api_shows_gitlabs_entity_and_keeps_secrets() {
+    let w = local_world().await;
+    let path = hooks(&w);
+    let created = w
+        .app
+        .post(
+            &w.maintainer,
+            &path,
+            json!({
+                "url": "http://127.0.0.1:9/{endpoint}",
+                "url_variables": [{"key": "endpoint", "value": "hook"}],
+                "custom_headers": [{"key": "X-Custom", "value": "secret-value"}],
+                "token": "the-token",
+                "signing_token": signing_token(),
+                "releases_events": true,
+                "name": "deploys",
+            }),
+        )
+        .await;
+    let hook = created.expect(201).clone();
+    let keys: Vec<&str> = hook
+        .as_object()
+        .expect("object")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "id",
+            "url",
+            "name",
+            "description",
+            "created_at",
+            "push_events",
+            "tag_push_events",
+            "merge_requests_events",
+            "repository_update_events",
+            "enable_ssl_verification",
+            "alert_status",
+            "disabled_until",
+            "url_variables",
+            "push_events_branch_filter",
+            "branch_filter_strategy",
+            "custom_webhook_template",
+            "custom_headers",
+            "token_present",
+            "signing_token_present",
+            "project_id",
+            "issues_events",
+            "confidential_issues_events",
+            "note_events",
+            "confidential_note_events",
+            "pipeline_events",
+            "wiki_page_events",
+            "deployment_events",
+            "feature_flag_events",
+            "job_events",
+            "releases_events",
+            "milestone_events",
+            "emoji_events",
+            "resource_access_token_events",
+            "vulnerability_events",
+            "resource_deploy_token_events",
+            "duo_flow_callback_enabled",
+        ]
+    );
+    assert_eq!(hook["url"], "http://127.0.0.1:9/{endpoint}");
+    assert_eq!(hook["url_variables"], json!([{"key": "endpoint"}]));
+    assert_eq!(hook["custom_headers"], json!([{"key": "X-Custom"}]));
+    assert_eq!(hook["push_events"], true);
+    assert_eq!(hook["releases_events"], true);
+    assert_eq!(hook["tag_push_events"], false);
+    assert_eq!(hook["confidential_note_events"], Value::Null);
+    assert_eq!(hook["token_present"], true);
+    assert_eq!(hook["signing_token_present"], true);
+    assert_eq!(hook["alert_status"], "executable");
+    assert_eq!(hook["branch_filter_strategy"], "wildcard");
+    assert_eq!(hook["project_id"], w.project_id);
+    let text = hook.to_string();
+    assert!(
+        !text.contains("the-token") && !text.contains("secret-value") && !text.contains("whsec_")
+    );
+    let id = hook["id"].as_i64().expect("id");
+
+    // The list leaves out URL variables and custom headers, as GitLab's.
+    let list = w.app.get(&w.maintainer, &path).await;
+    assert_eq!(list.header("x-total"), Some("1"));
+    let first = &list.expect(200)[0];
+    assert!(first.get("url_variables").is_none() && first.get("custom_headers").is_none());
+    assert_eq!(first["id"], id);
+
+    let one = format!("{path}/{id}");
+    let nothing = w.app.put(&w.maintainer, &one, json!({})).await;
+    assert_eq!(
+        nothing.expect(400),
+        &json!({"error": "No parameters provided"})
+    );
+    // Another URL without a token drops the token, the custom headers and the variables.
+    let moved = w
+        .app
+        .put(
+            &w.maintainer,
+            &one,
+            json!({"url": "http://127.0.0.1:9/other"}),
+        )
+        .await;
+    let moved = moved.expect(200);
+    assert_eq!(moved["token_present"], false);
+    assert_eq!(moved["signing_token_present"], true);
+    assert_eq!(moved["custom_headers"], json!([]));
+    assert_eq!(moved["url_variables"], json!([]));
+    let renamed = w
+        .app
+        .put(
+            &w.maintainer,
+            &one,
+            json!({"name": "renamed", "tag_push_events": true}),
+        )
+        .await;
+    assert_eq!(renamed.expect(200)["name"], "renamed");
+
+    let deleted = w.app.delete(&w.maintainer, &one).await;
+    assert_eq!(deleted.status, 204);
+    w.app.get(&w.maintainer, &one).await.expect(404);
+}
+
+fn verify_signature(headers: &HeaderMap, body: &str) {
+    let id = header(headers, "webhook-id");
+    let timestamp = header(headers, "webhook-timestamp");
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(&SIGNING_KEY).expect("key");
+    mac.update(format!("{id}.{timestamp}.{body}").as_bytes());
+    let expected = format!(
+        "v1,{}",
+        base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+    );
+    assert_eq!(header(headers, "webhook-signature"), expected);
+}
+
+#[tokio::test]
+async fn release_changes_are_delivered_complete_in_order_and_signed() {
+    let w = local_world().await;
+    let (base, received) = receiver(StatusCode::OK).await;
+    let hook = w
+        .app
+        .post(
+            &w.maintainer,
+            &hooks(&w),
+            json!({
+                "url": format!("{base}/hook"),
+                "token": "the-token",
+                "signing_token": signing_token(),
+                "custom_headers": [{"key": "X-Custom", "value": "custom"}],
+                "releases_events": true,
+                "tag_push_events": true,
+            }),
+        )
+        .await;
+    let hook_id = hook.expect(201)["id"].as_i64().expect("id");
+    let releases = format!("/projects/{}/releases", w.project_id);
+
+    // A release made with its links: one `create`, carrying them all.
+    w.app
+        .post(
+            &w.maintainer,
+            &releases,
+            json!({"tag_name": "v2.0", "ref": "0123456789abcdef0123456789abcdef01234567",
+                   "name": "Two", "description": "![shot](/uploads/abc/shot.png)",
+                   "assets": {"links": [
+                       {"name": "a", "url": "https://example.com/a"},
+                       {"name": "b", "url": "https://example.com/b", "link_type": "package"}]}}),
+        )
+        .await
+        .expect(201);
+    // A tag of its own, then a link added and the release deleted.
+    let got = received.wait_for(2).await;
+    let link = w
+        .app
+        .post(
+            &w.maintainer,
+            &format!("{releases}/v2.0/assets/links"),
+            json!({"name": "c", "url": "https://example.com/c"}),
+        )
+        .await;
+    link.expect(201);
+    received.wait_for(3).await;
+    w.app
+        .delete(&w.maintainer, &format!("{releases}/v2.0"))
+        .await
+        .expect(200);
+    let got_all = received.wait_for(4).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(received.all().len(), 4, "no event twice");
+
+    // The release's `create` and its new tag's push come from one write (in the order its
+    // rows were written), then the update, then the delete.
+    let mut bodies: Vec<Value> = got_all
+        .iter()
+        .map(|(_, body)| serde_json::from_str(body).expect("JSON"))
+        .collect();
+    let mut got_all = got_all;
+    if bodies[0]["object_kind"] == "tag_push" {
+        bodies.swap(0, 1);
+        got_all.swap(0, 1);
+    }
+    let kinds: Vec<String> = bodies
+        .iter()
+        .map(|b| format!("{} {}", b["object_kind"], b["action"]))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "\"release\" \"create\"",
+            "\"tag_push\" null",
+            "\"release\" \"update\"",
+            "\"release\" \"delete\"",
+        ],
+        "{bodies:#?}"
+    );
+    let create = &bodies[0];
+    let keys: Vec<&str> = create
+        .as_object()
+        .expect("object")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "id",
+            "created_at",
+            "description",
+            "name",
+            "released_at",
+            "tag",
+            "object_kind",
+            "project",
+            "url",
+            "action",
+            "assets",
+            "commit"
+        ]
+    );
+    assert_eq!(create["tag"], "v2.0");
+    assert_eq!(create["name"], "Two");
+    assert!(create["description"]
+        .as_str()
+        .is_some_and(|d| d.contains(&format!("{}/uploads/abc/shot.png", w.project_path))));
+    assert_eq!(create["assets"]["count"], 6);
+    let names: Vec<&str> = create["assets"]["links"]
+        .as_array()
+        .expect("links")
+        .iter()
+        .map(|l| l["name"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(names, ["b", "a"], "newest first, as the links API");
+    assert_eq!(create["assets"]["links"][0]["link_type"], "package");
+    let link_keys: Vec<&str> = create["assets"]["links"][0]
+        .as_object()
+        .expect("link")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(link_keys, ["id", "link_type", "name", "url"]);
+    assert_eq!(create["assets"]["sources"][0]["format"], "zip");
+    assert_eq!(create["project"]["id"], w.project_id);
+    assert_eq!(create["project"]["path_with_namespace"], w.project_path);
+    assert_eq!(
+        create["commit"]["id"],
+        "0123456789abcdef0123456789abcdef01234567"
+    );
+    assert!(create["created_at"]
+        .as_str()
+        .is_some_and(|t| t.ends_with('Z') && t.len() == 24));
+    assert_eq!(
+        bodies[2]["assets"]["links"].as_array().map(Vec::len),
+        Some(3)
+    );
+    assert_eq!(
+        bodies[3]["assets"]["links"].as_array().map(Vec::len),
+        Some(3)
+    );
+    let tag = &bodies[1];
+    assert_eq!(tag["ref"], "refs/tags/v2.0");
+    assert_eq!(tag["before"], "0000000000000000000000000000000000000000");
+    assert_eq!(tag["after"], "0123456789abcdef0123456789abcdef01234567");
+    assert_eq!(tag["total_commits_count"], 1);
+
+    // GitLab's headers, the token, the custom header, and a Standard Webhooks signature.
+    for (i, (headers, body)) in got_all.iter().enumerate() {
+        let expected = if i == 1 {
+            "Tag Push Hook"
+        } else {
+            "Release Hook"
+        };
+        assert_eq!(header(headers, "x-gitlab-event"), expected);
+        assert_eq!(header(headers, "x-gitlab-token"), "the-token");
+        assert_eq!(header(headers, "x-custom"), "custom");
+        assert_eq!(header(headers, "content-type"), "application/json");
+        assert!(header(headers, "user-agent").starts_with("GitLab/"));
+        assert_eq!(header(headers, "idempotency-key").len(), 36);
+        assert_eq!(
+            header(headers, "webhook-id"),
+            header(headers, "idempotency-key")
+        );
+        assert_eq!(header(headers, "x-gitlab-webhook-uuid").len(), 36);
+        assert_eq!(header(headers, "x-gitlab-event-uuid").len(), 36);
+        assert!(!header(headers, "x-gitlab-instance").is_empty());
+        verify_signature(headers, body);
+    }
+    let _ = (got, hook_id);
+}
+
+#[tokio::test]
+async fn a_failing_receiver_is_retried_then_the_hook_is_disabled_for_a_while() {
+    let w = local_world().await;
+    let (base, received) = receiver(StatusCode::INTERNAL_SERVER_ERROR).await;
+    let hook = w
+        .app
+        .post(
+            &w.maintainer,
+            &hooks(&w),
+            json!({"url": format!("{base}/hook"), "releases_events": true}),
+        )
+        .await;
+    let id = hook.expect(201)["id"].as_i64().expect("id");
+    w.app.release(w.project_id, "v3.0").await;
+    // Retried with growing waits (50, 100, 200 ms): the fourth failure in a row disables the
+    // hook for a minute, as GitLab does; the event waits.
+    let got = received.wait_for(4).await;
+    let first_key = header(&got[0].0, "idempotency-key").to_owned();
+    for (headers, _) in &got {
+        assert_eq!(
+            header(headers, "idempotency-key"),
+            first_key,
+            "a retry keeps its key"
+        );
+    }
+    let mut shown = Value::Null;
+    for _ in 0..50 {
+        shown = w
+            .app
+            .get(&w.maintainer, &format!("{}/{id}", hooks(&w)))
+            .await
+            .expect(200)
+            .clone();
+        if shown["alert_status"] == "temporarily_disabled" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(shown["alert_status"], "temporarily_disabled", "{shown}");
+    assert!(shown["disabled_until"]
+        .as_str()
+        .is_some_and(|t| t.ends_with('Z')));
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(received.all().len(), 4, "nothing is sent while disabled");
+}
