@@ -454,7 +454,97 @@ async fn release_changes_are_delivered_complete_in_order_and_signed() {
         assert!(!header(headers, "x-gitlab-instance").is_empty());
         verify_signature(headers, body);
     }
-    let _ = (got, hook_id);
+    let _ = got;
+
+    // The hook's events, newest first, as GitLab's events API shows them.
+    let events_path = format!("{}/{hook_id}/events", hooks(&w));
+    let events = w.app.get(&w.maintainer, &events_path).await;
+    assert_eq!(events.header("x-total"), Some("4"));
+    let events = events.expect(200).clone();
+    let newest = &events[0];
+    assert_eq!(newest["trigger"], "release_hooks");
+    assert_eq!(newest["response_status"], "200");
+    assert_eq!(newest["response_body"], "received");
+    assert_eq!(newest["state"], "delivered");
+    assert_eq!(newest["attempts"], 1);
+    assert_eq!(newest["url"], format!("{base}/hook"));
+    assert_eq!(newest["request_data"]["action"], "delete");
+    assert_eq!(newest["request_headers"]["X-Gitlab-Token"], "[REDACTED]");
+    assert_eq!(newest["request_headers"]["X-Custom"], "[REDACTED]");
+    assert_eq!(newest["request_headers"]["X-Gitlab-Event"], "Release Hook");
+    let failures = w
+        .app
+        .get(
+            &w.maintainer,
+            &format!("{events_path}?status=server_failure,404"),
+        )
+        .await;
+    assert_eq!(failures.expect(200), &json!([]));
+    let ok = w
+        .app
+        .get(
+            &w.maintainer,
+            &format!("{events_path}?status=successful&per_page=2"),
+        )
+        .await;
+    assert_eq!(ok.header("x-total"), Some("4"));
+    let too_many = w
+        .app
+        .get(&w.maintainer, &format!("{events_path}?per_page=21"))
+        .await;
+    assert_eq!(
+        too_many.expect(400),
+        &json!({"error": "per_page does not have a valid value"})
+    );
+    let bogus = w
+        .app
+        .get(&w.maintainer, &format!("{events_path}?status=bogus"))
+        .await;
+    assert_eq!(
+        bogus.expect(400),
+        &json!({"error": "status does not have a valid value"})
+    );
+    w.app.get(&w.developer, &events_path).await.expect(403);
+
+    // A test event is sent at once: the newest release (v1.0 is left).
+    let test_path = format!("{}/{hook_id}/test", hooks(&w));
+    let tested = w
+        .app
+        .post(
+            &w.maintainer,
+            &format!("{test_path}/releases_events"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(tested.expect(201), &json!({"message": "201 Created"}));
+    let all = received.wait_for(5).await;
+    let body: Value = serde_json::from_str(&all[4].1).expect("JSON");
+    assert_eq!(body["tag"], "v1.0");
+    assert_eq!(body["assets"]["links"][0]["name"], "first");
+    let issues = w
+        .app
+        .post(
+            &w.maintainer,
+            &format!("{test_path}/issues_events"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        issues.expect(422),
+        &json!({"message": "Ensure the project has issues."})
+    );
+    let unknown = w
+        .app
+        .post(
+            &w.maintainer,
+            &format!("{test_path}/bogus_events"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        unknown.expect(400),
+        &json!({"error": "trigger does not have a valid value"})
+    );
 }
 
 #[tokio::test]
@@ -501,4 +591,27 @@ async fn a_failing_receiver_is_retried_then_the_hook_is_disabled_for_a_while() {
         .is_some_and(|t| t.ends_with('Z')));
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(received.all().len(), 4, "nothing is sent while disabled");
+    // A test still reaches it, and GitLab answers with the receiver's body.
+    let tested = w
+        .app
+        .post(
+            &w.maintainer,
+            &format!("{}/{id}/test/releases_events", hooks(&w)),
+            json!({}),
+        )
+        .await;
+    assert_eq!(tested.expect(422), &json!({"message": "received"}));
+    let events = w
+        .app
+        .get(&w.maintainer, &format!("{}/{id}/events", hooks(&w)))
+        .await;
+    let events = events.expect(200).clone();
+    let pending = events
+        .as_array()
+        .expect("events")
+        .iter()
+        .find(|e| e["state"] == "pending")
+        .expect("the release's event waits");
+    assert_eq!(pending["attempts"], 4);
+    assert_eq!(pending["response_status"], "500");
 }
