@@ -615,3 +615,265 @@ async fn a_failing_receiver_is_retried_then_the_hook_is_disabled_for_a_while() {
     assert_eq!(pending["attempts"], 4);
     assert_eq!(pending["response_status"], "500");
 }
+
+/// The events the receiver got, parsed.
+fn bodies(received: &[(HeaderMap, String)]) -> Vec<Value> {
+    received
+        .iter()
+        .map(|(_, body)| serde_json::from_str(body).expect("JSON"))
+        .collect()
+}
+
+#[tokio::test]
+async fn every_link_change_is_one_update_with_the_links_in_order_and_resends_keep_their_key() {
+    let w = local_world().await;
+    let (base, received) = receiver(StatusCode::OK).await;
+    let hook = w
+        .app
+        .post(
+            &w.maintainer,
+            &hooks(&w),
+            json!({"url": format!("{base}/hook"), "releases_events": true, "push_events": false}),
+        )
+        .await;
+    let hook = hook.expect(201).clone();
+    assert_eq!(hook["push_events"], false);
+    let hook_id = hook["id"].as_i64().expect("id");
+    let links = w.links();
+    let second = w
+        .app
+        .post(
+            &w.maintainer,
+            &links,
+            json!({"name": "second", "url": "https://example.com/second"}),
+        )
+        .await;
+    let second = second.expect(201)["id"].as_i64().expect("id");
+    received.wait_for(1).await;
+    // A reorder: one update, the links in their new order.
+    w.app
+        .put(
+            &w.maintainer,
+            &format!("{links}/order"),
+            json!({"ids": [w.link_id, second]}),
+        )
+        .await
+        .expect(200);
+    received.wait_for(2).await;
+    // Replacing all the links at once: one update.
+    w.app
+        .put(
+            &w.maintainer,
+            &links,
+            json!({"links": [
+                {"name": "x", "url": "https://example.com/x"},
+                {"name": "y", "url": "https://example.com/y"},
+                {"name": "z", "url": "https://example.com/z"}]}),
+        )
+        .await
+        .expect(200);
+    let got = received.wait_for(3).await;
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert_eq!(received.all().len(), 3, "one event per change");
+    let names = |body: &Value| -> Vec<String> {
+        body["assets"]["links"]
+            .as_array()
+            .expect("links")
+            .iter()
+            .map(|l| l["name"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    };
+    let parsed = bodies(&got);
+    assert!(parsed.iter().all(|b| b["action"] == "update"));
+    assert_eq!(names(&parsed[0]), ["second", "first"]);
+    assert_eq!(names(&parsed[1]), ["first", "second"]);
+    assert_eq!(names(&parsed[2]).len(), 3);
+
+    // A resend: the same body and key, recorded as an event of its own.
+    let events_path = format!("{}/{hook_id}/events", hooks(&w));
+    let events = w.app.get(&w.maintainer, &events_path).await;
+    let oldest = events.expect(200)[2]["id"].as_i64().expect("id");
+    let resent = w
+        .app
+        .post(
+            &w.maintainer,
+            &format!("{events_path}/{oldest}/resend"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(resent.expect(201), &json!({"response_status": 200}));
+    let again = received.wait_for(4).await;
+    assert_eq!(again[3].1, again[0].1, "the same body");
+    assert_eq!(
+        header(&again[3].0, "idempotency-key"),
+        header(&again[0].0, "idempotency-key"),
+        "the same key: a receiver tells a redelivery"
+    );
+    let missing = w
+        .app
+        .post(
+            &w.maintainer,
+            &format!("{events_path}/999999/resend"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(missing.expect(404), &json!({"message": "404 Not found"}));
+    let listed = w.app.get(&w.maintainer, &events_path).await;
+    assert_eq!(listed.header("x-total"), Some("4"));
+
+    // URL variables and custom headers one by one.
+    let one = format!("{}/{hook_id}", hooks(&w));
+    let set = w
+        .app
+        .put(
+            &w.maintainer,
+            &format!("{one}/custom_headers/X-Team"),
+            json!({"value": "ops"}),
+        )
+        .await;
+    assert_eq!(set.status, 204);
+    let illegal = w
+        .app
+        .put(
+            &w.maintainer,
+            &format!("{one}/custom_headers/bad%20key"),
+            json!({"value": "v"}),
+        )
+        .await;
+    assert_eq!(
+        illegal.expect(422),
+        &json!({"error": "Illegal key or value"})
+    );
+    let no_value = w
+        .app
+        .put(
+            &w.maintainer,
+            &format!("{one}/url_variables/team"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(no_value.expect(400), &json!({"error": "value is missing"}));
+    let variable = w
+        .app
+        .put(
+            &w.maintainer,
+            &format!("{one}/url_variables/team"),
+            json!({"value": "ops"}),
+        )
+        .await;
+    assert_eq!(variable.status, 204);
+    let shown = w.app.get(&w.maintainer, &one).await;
+    let shown = shown.expect(200);
+    assert_eq!(shown["custom_headers"], json!([{"key": "X-Team"}]));
+    assert_eq!(shown["url_variables"], json!([{"key": "team"}]));
+    let removed = w
+        .app
+        .delete(&w.maintainer, &format!("{one}/url_variables/team"))
+        .await;
+    assert_eq!(removed.status, 204);
+    let gone = w
+        .app
+        .delete(&w.maintainer, &format!("{one}/url_variables/team"))
+        .await;
+    assert_eq!(
+        gone.expect(404),
+        &json!({"message": "404 URL variable Not Found"})
+    );
+    let no_header = w
+        .app
+        .delete(&w.maintainer, &format!("{one}/custom_headers/X-Other"))
+        .await;
+    assert_eq!(
+        no_header.expect(404),
+        &json!({"message": "404 Custom header Not Found"})
+    );
+    w.app
+        .put(
+            &w.developer,
+            &format!("{one}/custom_headers/X-Team"),
+            json!({"value": "x"}),
+        )
+        .await
+        .expect(403);
+    // The next delivery carries the header.
+    w.app.release(w.project_id, "v9.0").await;
+    let last = received.wait_for(5).await;
+    assert_eq!(header(&last[4].0, "x-team"), "ops");
+}
+
+#[tokio::test]
+async fn a_group_hook_gets_the_events_of_every_project_below_the_group() {
+    let app = TestApp::start_with_settings(|settings| {
+        settings.http.outbound.allow_local_network = true;
+        settings.http.webhooks.poll = Duration::from_millis(50);
+    })
+    .await;
+    let owner = app.user("owner").await;
+    let maintainer = app.user("maintainer").await;
+    let group = app
+        .post(&owner, "/groups", json!({"name": "Team", "path": "team"}))
+        .await;
+    let group_id = group.expect(201)["id"].as_i64().expect("id");
+    let sub = app
+        .post(
+            &owner,
+            "/groups",
+            json!({"name": "Sub", "path": "sub", "parent_id": group_id}),
+        )
+        .await;
+    let sub_id = sub.expect(201)["id"].as_i64().expect("id");
+    let project = app.project("tool", "private", Some(sub_id)).await;
+    let project_id = project["id"].as_i64().expect("id");
+    let elsewhere = app.project("other", "private", None).await;
+    app.post(
+        &app.root,
+        &format!("/groups/{group_id}/members"),
+        json!({"user_id": maintainer.id, "access_level": 40}),
+    )
+    .await
+    .expect(201);
+    let (base, received) = receiver(StatusCode::OK).await;
+    let path = format!("/groups/{group_id}/hooks");
+    let body =
+        json!({"url": format!("{base}/hook"), "releases_events": true, "subgroup_events": true});
+    // Owners only, as GitLab's `admin_group`.
+    let refused = app.post(&maintainer, &path, body.clone()).await;
+    assert_eq!(refused.expect(403), &json!({"message": "403 Forbidden"}));
+    let created = app.post(&owner, &path, body).await;
+    let hook = created.expect(201).clone();
+    assert_eq!(hook["group_id"], group_id);
+    assert_eq!(hook["subgroup_events"], true);
+    assert!(hook.get("project_id").is_none());
+    let list = app.get(&owner, &path).await;
+    let list = list.expect(200);
+    assert_eq!(
+        list[0]["url_variables"],
+        json!([]),
+        "a group's list shows them"
+    );
+
+    app.release(project_id, "v1.0").await;
+    app.release(elsewhere["id"].as_i64().expect("id"), "v1.0")
+        .await;
+    let got = received.wait_for(1).await;
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert_eq!(received.all().len(), 1, "only the group's projects");
+    let parsed = bodies(&got);
+    assert_eq!(parsed[0]["project"]["id"], project_id);
+    let hook_id = hook["id"].as_i64().expect("id");
+    let events = app.get(&owner, &format!("{path}/{hook_id}/events")).await;
+    assert_eq!(events.expect(200)[0]["response_status"], "200");
+    let test = app
+        .post(
+            &owner,
+            &format!("{path}/{hook_id}/test/releases_events"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        test.expect(422),
+        &json!({"message": "Testing not available for this hook"})
+    );
+    let deleted = app.delete(&owner, &format!("{path}/{hook_id}")).await;
+    assert_eq!(deleted.status, 204);
+}

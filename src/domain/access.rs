@@ -292,6 +292,11 @@ pub fn can_manage_group_member(actor: &Actor) -> bool {
     actor.admin || actor.at_least(AccessLevel::OWNER)
 }
 
+/// A group's webhooks (GitLab's `admin_group`): owners.
+pub fn can_admin_group(actor: &Actor) -> bool {
+    actor.admin || actor.at_least(AccessLevel::OWNER)
+}
+
 /// Creating a subgroup in a group (`create_subgroup`): maintainers and up.
 pub fn can_create_subgroup(actor: &Actor) -> bool {
     actor.admin || actor.at_least(AccessLevel::MAINTAINER)

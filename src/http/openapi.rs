@@ -302,3 +302,9 @@ pub struct HookCreate {
     pub url_variables: Option<Vec<KeyValue>>,
     pub custom_headers: Option<Vec<KeyValue>>,
 }
+
+/// A resent webhook event's answer: the receiver's status code.
+#[derive(Serialize, ToSchema)]
+pub struct ResendAnswer {
+    pub response_status: i64,
+}

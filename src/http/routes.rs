@@ -182,10 +182,10 @@ macro_rules! route_table {
 /// monitoring endpoints.
 pub fn api_routes<S: Store>() -> Vec<Route<S>> {
     use super::handlers::{
-        audit_events, commits, downloads, effective_members, generic_packages, groups, health,
-        hook_events, hooks, job_tokens, link_downloads, link_order, link_replace, link_verify,
-        links, members, meta, packages, projects, protected_tags, releases, tags, tokens, uploads,
-        users,
+        audit_events, commits, downloads, effective_members, generic_packages, group_hooks, groups,
+        health, hook_entries, hook_events, hooks, job_tokens, link_downloads, link_order,
+        link_replace, link_verify, links, members, meta, packages, projects, protected_tags,
+        releases, tags, tokens, uploads, users,
     };
     use super::metrics;
     route_table! { S;
@@ -238,6 +238,19 @@ pub fn api_routes<S: Store>() -> Vec<Route<S>> {
         hooks::destroy<S>,
         hook_events::list<S>,
         hook_events::test<S>,
+        hook_events::resend<S>,
+        hook_entries::set_url_variable<S>,
+        hook_entries::unset_url_variable<S>,
+        hook_entries::set_custom_header<S>,
+        hook_entries::unset_custom_header<S>,
+        group_hooks::list<S>,
+        group_hooks::create<S>,
+        group_hooks::show<S>,
+        group_hooks::update<S>,
+        group_hooks::destroy<S>,
+        group_hooks::events<S>,
+        group_hooks::test<S>,
+        group_hooks::resend<S>,
         releases::list<S>,
         releases::create<S>,
         releases::show<S>,

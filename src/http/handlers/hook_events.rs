@@ -55,6 +55,14 @@ const DAY: i64 = 86_400_000_000;
 )]
 pub async fn list<S: Store>(State(app): State<App<S>>, request: ApiRequest) -> ApiResult<Response> {
     let owner = project_owner(&app, &request).await?;
+    list_events(&app, &request, owner).await
+}
+
+pub(crate) async fn list_events<S: Store>(
+    app: &App<S>,
+    request: &ApiRequest,
+    owner: crate::store::HookOwner,
+) -> ApiResult<Response> {
     let mut d = Declared::new(&request.params);
     let statuses = d.string("status");
     let per_page = d.integer("per_page");
@@ -93,14 +101,14 @@ pub async fn list<S: Store>(State(app): State<App<S>>, request: ApiRequest) -> A
             _ => return Err(ApiError::params("status does not have a valid value")),
         }
     }
-    let hook = find_hook(&app, owner, &request).await?;
+    let hook = find_hook(app, owner, request).await?;
     let url = Secrets::open(&app.sealing, &hook.settings).url;
     let (events, total) = app.store.hook_events(hook.id, &filter, page).await?;
     let items: Vec<Value> = events
         .iter()
         .map(|e| serde_json::to_value(WebHookLogEntity::new(e, &url)).unwrap_or(Value::Null))
         .collect();
-    Ok(paginated(&app.urls, &request, page, total, &items))
+    Ok(paginated(&app.urls, request, page, total, &items))
 }
 
 fn start_of_day(micros: i64) -> i64 {
@@ -117,11 +125,19 @@ fn start_of_day(micros: i64) -> i64 {
 )]
 pub async fn test<S: Store>(State(app): State<App<S>>, request: ApiRequest) -> ApiResult<Response> {
     let owner = project_owner(&app, &request).await?;
+    test_hook(&app, &request, owner).await
+}
+
+pub(crate) async fn test_hook<S: Store>(
+    app: &App<S>,
+    request: &ApiRequest,
+    owner: crate::store::HookOwner,
+) -> ApiResult<Response> {
     let trigger = request.path("trigger").to_owned();
     if !TRIGGERS.contains(&trigger.as_str()) {
         return Err(ApiError::params("trigger does not have a valid value"));
     }
-    let hook = find_hook(&app, owner, &request).await?;
+    let hook = find_hook(app, owner, request).await?;
     let unavailable = |text: &str| ApiError::message(StatusCode::UNPROCESSABLE_ENTITY, text);
     let project_id = match owner {
         crate::store::HookOwner::Project(id) => id,
@@ -222,7 +238,7 @@ pub async fn test<S: Store>(State(app): State<App<S>>, request: ApiRequest) -> A
         .await?
         .ok_or_else(|| unavailable("Testing not available for this hook"))?;
     let key = crate::http::middleware::random_uuid();
-    let mut attempted = send::deliver(&app, &hook, hook_trigger, &body, &key).await;
+    let mut attempted = send::deliver(app, &hook, hook_trigger, &body, &key).await;
     // A test reaches a disabled hook too, and a success starts it afresh.
     attempted.health = Some(if attempted.succeeded {
         hook.health.after_success()
@@ -249,5 +265,97 @@ pub async fn test<S: Store>(State(app): State<App<S>>, request: ApiRequest) -> A
             None => outcome.error.unwrap_or_default(),
         };
         Err(ApiError::message(StatusCode::UNPROCESSABLE_ENTITY, message))
+    }
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v4/projects/{id}/hooks/{hook_id}/events/{hook_log_id}/resend",
+    tag = "hooks",
+    summary = "Send one of a webhook's events again, now",
+    params(("id" = String, Path, description = "The project's numeric id or URL-encoded full path"), ("hook_id" = i64, Path), ("hook_log_id" = i64, Path)),
+    responses((status = 201, description = "Sent: the receiver's status code, whatever it was", body = ResendAnswer), (status = 401, description = "Not signed in", body = MessageError), (status = 403, description = "Not a maintainer", body = AuthError), (status = 404, description = "No such project, hook or event", body = MessageError), (status = 422, description = "The hook is disabled, or no answer came", body = MessageError))
+)]
+pub async fn resend<S: Store>(
+    State(app): State<App<S>>,
+    request: ApiRequest,
+) -> ApiResult<Response> {
+    let owner = project_owner(&app, &request).await?;
+    resend_by_path(&app, &request, owner).await
+}
+
+pub(crate) async fn resend_by_path<S: Store>(
+    app: &App<S>,
+    request: &ApiRequest,
+    owner: crate::store::HookOwner,
+) -> ApiResult<Response> {
+    let hook = find_hook(app, owner, request).await?;
+    let id = request
+        .path("hook_log_id")
+        .parse::<i64>()
+        .map_err(|_| ApiError::params("hook_log_id is invalid"))?;
+    let event = app
+        .store
+        .hook_event(hook.id, id)
+        .await?
+        .ok_or_else(ApiError::record_not_found)?;
+    resend_event(app, &hook, event).await
+}
+
+/// GitLab's `ResendService`: the event's body again, with its `Idempotency-Key` (so that a
+/// receiver sees a redelivery), unless the hook is disabled; recorded as an event of its own.
+pub(crate) async fn resend_event<S: Store>(
+    app: &App<S>,
+    hook: &crate::store::WebHook,
+    event: HookEvent,
+) -> ApiResult<Response> {
+    let now = now_micros();
+    if !hook.health.is_executable(now) {
+        return Err(ApiError::message(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Hook disabled",
+        ));
+    }
+    let body = match &event.payload {
+        Some(payload) => payload.clone(),
+        None => app.event_body(&event).await?.ok_or_else(|| {
+            ApiError::message(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "What the event was about is gone",
+            )
+        })?,
+    };
+    let key = event
+        .idempotency_key
+        .clone()
+        .unwrap_or_else(crate::http::middleware::random_uuid);
+    let mut attempted = send::deliver(app, hook, &event.trigger, &body, &key).await;
+    attempted.health = Some(if attempted.succeeded {
+        hook.health.after_success()
+    } else {
+        hook.health.after_failure(now_micros())
+    });
+    attempted.state = if attempted.succeeded {
+        EventState::Delivered
+    } else {
+        EventState::Failed
+    };
+    let outcome = attempted.clone();
+    let fresh = HookEvent {
+        created_at: now_micros(),
+        ..event
+    };
+    app.store
+        .record_sent_event(&fresh, &attempted.into_attempt(&fresh))
+        .await?;
+    match outcome.status {
+        Some(status) => Ok(json_response(
+            StatusCode::CREATED,
+            &json!({"response_status": status}),
+        )),
+        None => Err(ApiError::message(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            outcome.error.unwrap_or_default(),
+        )),
     }
 }

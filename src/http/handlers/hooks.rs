@@ -56,7 +56,11 @@ pub(crate) async fn find_hook<S: Store>(
         .ok_or_else(ApiError::record_not_found)
 }
 
-fn present(app_key: &crate::domain::sealed::SealingKey, hook: &WebHook, lists: bool) -> Value {
+pub(crate) fn present(
+    app_key: &crate::domain::sealed::SealingKey,
+    hook: &WebHook,
+    lists: bool,
+) -> Value {
     let secrets = Secrets::open(app_key, &hook.settings);
     serde_json::to_value(HookEntity::new(hook, &secrets, lists, now_micros()))
         .unwrap_or(Value::Null)
