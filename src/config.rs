@@ -81,7 +81,8 @@ pub struct ServeConfig {
     pub transfer_idle_timeout_secs: u64,
 
     /// Allow requests to loopback, private and other non-public addresses when verifying a
-    /// link's file (GitLab's "allow requests to the local network"; refused by default).
+    /// link's file and for webhooks (GitLab's "allow requests to the local network"; refused
+    /// by default).
     #[arg(long, env = "RELINKS_ALLOW_LOCAL_NETWORK", default_value_t = false)]
     pub allow_local_network: bool,
 
@@ -93,6 +94,16 @@ pub struct ServeConfig {
     /// --request-timeout-secs).
     #[arg(long, env = "RELINKS_VERIFY_TIMEOUT_SECS", default_value_t = 120)]
     pub verify_timeout_secs: u64,
+
+    /// A webhook delivery not answered within this many seconds failed (GitLab's
+    /// `webhook_timeout`).
+    #[arg(long, env = "RELINKS_WEBHOOK_TIMEOUT_SECS", default_value_t = 10)]
+    pub webhook_timeout_secs: u64,
+
+    /// Attempts at one webhook event before it is given up (retries wait 10 s, then twice as
+    /// long each time, at most an hour).
+    #[arg(long, env = "RELINKS_WEBHOOK_ATTEMPTS", default_value_t = 8)]
+    pub webhook_attempts: u32,
 
     /// Rate limits: `on` (GitLab.com's defaults below) or `off`.
     #[arg(long, env = "RELINKS_RATE_LIMITS", default_value = "on", value_parser = ["on", "off"])]
@@ -348,6 +359,8 @@ impl fmt::Debug for ServeConfig {
             .field("allow_local_network", &self.allow_local_network)
             .field("verify_max_bytes", &self.verify_max_bytes)
             .field("verify_timeout_secs", &self.verify_timeout_secs)
+            .field("webhook_timeout_secs", &self.webhook_timeout_secs)
+            .field("webhook_attempts", &self.webhook_attempts)
             .field("rate_limits", &self.rate_limits)
             .field("rate_limit_per_user", &self.rate_limit_per_user)
             .field("rate_limit_per_ip", &self.rate_limit_per_ip)

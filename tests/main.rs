@@ -17,6 +17,7 @@ mod copy;
 mod crash;
 mod crash_files;
 mod crash_idempotency;
+mod crash_webhooks;
 mod download_counts;
 mod files_abuse;
 mod files_carry;

@@ -91,6 +91,11 @@ impl Settings {
                     timeout: seconds(config.verify_timeout_secs),
                     ..crate::outbound::OutboundSettings::default()
                 },
+                webhooks: crate::http::webhooks::WebhookSettings {
+                    timeout: seconds(config.webhook_timeout_secs),
+                    max_attempts: i64::from(config.webhook_attempts.max(1)),
+                    ..crate::http::webhooks::WebhookSettings::default()
+                },
                 ..HttpConfig::default()
             },
             connections: ConnectionLimits {

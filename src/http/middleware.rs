@@ -37,7 +37,12 @@ fn uuid_v4(bits: u128) -> [u8; 36] {
 
 /// A new random UUID (version 4), as text.
 pub fn random_uuid() -> String {
-    String::from_utf8_lossy(&uuid_v4(rand::random())).into_owned()
+    uuid_text(rand::random())
+}
+
+/// `bits` as a version 4 UUID's text.
+pub fn uuid_text(bits: u128) -> String {
+    String::from_utf8_lossy(&uuid_v4(bits)).into_owned()
 }
 
 /// A client's own `X-Request-Id` is kept only when it is a plain token (at most 128 of

@@ -328,7 +328,7 @@ pub(crate) async fn resend_event<S: Store>(
     let key = event
         .idempotency_key
         .clone()
-        .unwrap_or_else(crate::http::middleware::random_uuid);
+        .unwrap_or_else(|| crate::http::webhooks::event_key(&event));
     let mut attempted = send::deliver(app, hook, &event.trigger, &body, &key).await;
     attempted.health = Some(if attempted.succeeded {
         hook.health.after_success()

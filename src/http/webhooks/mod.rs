@@ -114,6 +114,20 @@ impl Secrets {
     }
 }
 
+/// An event's `Idempotency-Key`: a UUID made from its id and time, so that every attempt at it
+/// carries the same one, even one made again after a crash cut the first short before its
+/// outcome was recorded.
+pub fn event_key(event: &HookEvent) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(format!(
+        "relinks webhook event {} {}",
+        event.id, event.created_at
+    ));
+    let mut bits = [0u8; 16];
+    bits.copy_from_slice(&digest[..16]);
+    crate::http::middleware::uuid_text(u128::from_be_bytes(bits))
+}
+
 /// The wait before attempt `attempts + 1` of an event, after `attempts` failed ones.
 fn retry_wait(settings: &WebhookSettings, attempts: i64) -> Micros {
     let base = i64::try_from(settings.retry_delay.as_micros()).unwrap_or(i64::MAX);
@@ -165,7 +179,8 @@ impl<S: Store> App<S> {
     async fn send_due_events(&self) -> StoreResult<usize> {
         let settings = self.config.webhooks;
         let now = now_micros();
-        let lease = i64::try_from((settings.timeout + Duration::from_secs(60)).as_micros())
+        // A claim outlives any attempt; one left by a crashed instance lapses soon after.
+        let lease = i64::try_from((settings.timeout * 2 + Duration::from_secs(5)).as_micros())
             .unwrap_or(i64::MAX);
         let events = self
             .store
@@ -201,7 +216,7 @@ impl<S: Store> App<S> {
         let key = event
             .idempotency_key
             .clone()
-            .unwrap_or_else(crate::http::middleware::random_uuid);
+            .unwrap_or_else(|| event_key(event));
         let mut attempted = send::deliver(self, &hook, &event.trigger, &body, &key).await;
         let now = now_micros();
         let attempts = event.attempts + 1;
