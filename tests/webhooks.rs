@@ -271,6 +271,47 @@ async fn the_hooks_api_shows_gitlabs_entity_and_keeps_secrets() {
     w.app.get(&w.maintainer, &one).await.expect(404);
 }
 
+/// Verifies a delivery with the Standard Webhooks reference library (PyPI `standardwebhooks`,
+/// pinned in clients/python; `scripts/test` installs it: a missing one is a failure); then
+/// checks that the library refuses the same delivery with its body changed.
+async fn verify_with_library(headers: &HeaderMap, body: &str) {
+    let clients = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("clients/python");
+    let python = clients.join(".venv/bin/python");
+    assert!(
+        python.exists(),
+        "the Standard Webhooks library is not installed at {} (scripts/test installs it)",
+        python.display()
+    );
+    let names = ["webhook-id", "webhook-timestamp", "webhook-signature"];
+    let picked: serde_json::Map<String, Value> = names
+        .iter()
+        .map(|name| ((*name).to_owned(), json!(header(headers, name))))
+        .collect();
+    for (body, expected) in [(body.to_owned(), true), (format!("{body} "), false)] {
+        let input = json!({"secret": signing_token(), "headers": picked, "body": body});
+        let mut child = tokio::process::Command::new(&python)
+            .arg(clients.join("verify_webhook.py"))
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("python starts");
+        let mut stdin = child.stdin.take().expect("stdin");
+        tokio::io::AsyncWriteExt::write_all(&mut stdin, input.to_string().as_bytes())
+            .await
+            .expect("writes");
+        drop(stdin);
+        let output = child.wait_with_output().await.expect("runs");
+        assert_eq!(
+            output.status.success(),
+            expected,
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+}
+
 fn verify_signature(headers: &HeaderMap, body: &str) {
     let id = header(headers, "webhook-id");
     let timestamp = header(headers, "webhook-timestamp");
@@ -454,6 +495,7 @@ async fn release_changes_are_delivered_complete_in_order_and_signed() {
         assert!(!header(headers, "x-gitlab-instance").is_empty());
         verify_signature(headers, body);
     }
+    verify_with_library(&got_all[0].0, &got_all[0].1).await;
     let _ = got;
 
     // The hook's events, newest first, as GitLab's events API shows them.
