@@ -190,10 +190,28 @@ async fn send(
     common::into_reply(request.send().await.expect("answered")).await
 }
 
-/// A World whose project is of the variant `VARIANTS[index]`.
+/// A receiver of webhooks on loopback (answers 200): its URL.
+async fn hook_receiver() -> String {
+    let app = axum::Router::new().route("/hook", axum::routing::post(|| async { "ok" }));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("binds");
+    let url = format!("http://{}/hook", listener.local_addr().expect("address"));
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    url
+}
+
+/// A World whose project is of the variant `VARIANTS[index]`, on a server that may send
+/// webhooks to loopback (the receivers of the hooks rows).
 async fn world_of_variant(index: usize) -> World {
     let (visibility, releases) = VARIANTS[index];
-    let w = World::new(visibility).await;
+    let app = common::TestApp::start_with_settings(|settings| {
+        settings.http.outbound.allow_local_network = true;
+    })
+    .await;
+    let w = World::on(app, visibility).await;
     w.app
         .put(
             &w.app.root,
@@ -409,26 +427,29 @@ async fn check_variant(index: usize) {
 /// - manage: adding, changing and removing a member (Maintainer and above, after
 ///   authentication);
 /// - own: deleting the project (Owner), on a project of the row's own, where the row's caller
-///   has the same role.
+///   has the same role;
+/// - hooks: its webhooks, one hook, its events, creating, changing, testing and deleting one
+///   (Maintainer and above; GitLab's ProjectHooks authenticate first: 401 for anonymous
+///   callers, and for job tokens, which are no credentials there).
 ///
 /// CI job tokens are only read on the releases routes: anywhere else they are no credentials.
 fn resource_matrix() -> Vec<(&'static str, [&'static str; 4])> {
-    const HIDDEN: &str = "404 401 404 404 404 401 404";
+    const HIDDEN: &str = "404 401 404 404 404 401 404 401";
     // As for links: an anonymous write is forbidden (403), not unauthenticated.
-    const PUBLIC_ANONYMOUS: &str = "ok 401 ok 403 403 401 403";
+    const PUBLIC_ANONYMOUS: &str = "ok 401 ok 403 403 401 403 401";
     const ANONYMOUS: [&str; 4] = [HIDDEN, HIDDEN, PUBLIC_ANONYMOUS, PUBLIC_ANONYMOUS];
-    const OUTSIDER_HIDDEN: &str = "404 404 404 404 404 404 404";
-    const READER: &str = "ok ok ok 403 403 403 403";
-    const DEVELOPER: &str = "ok ok ok ok 403 403 403";
-    const MAINTAINER: &str = "ok ok ok ok ok ok 403";
-    const OWNER: &str = "ok ok ok ok ok ok ok";
-    const EXPIRED: &str = "401 401 401 401 401 401 401";
+    const OUTSIDER_HIDDEN: &str = "404 404 404 404 404 404 404 404";
+    const READER: &str = "ok ok ok 403 403 403 403 403";
+    const DEVELOPER: &str = "ok ok ok ok 403 403 403 403";
+    const MAINTAINER: &str = "ok ok ok ok ok ok 403 ok";
+    const OWNER: &str = "ok ok ok ok ok ok ok ok";
+    const EXPIRED: &str = "401 401 401 401 401 401 401 401";
     vec![
         ("anonymous", ANONYMOUS),
         ("outsider", [OUTSIDER_HIDDEN, READER, READER, READER]),
         (
             "guest",
-            ["ok ok 403 403 403 403 403", READER, READER, READER],
+            ["ok ok 403 403 403 403 403 403", READER, READER, READER],
         ),
         ("reporter", [READER; 4]),
         ("developer", [DEVELOPER; 4]),
@@ -539,8 +560,18 @@ async fn check_resources(index: usize) {
         if let Some(level) = role_of(name) {
             app.add_member(doomed, &who.caller, level).await;
         }
+        // A hook of the project's, to read, test, change and delete.
+        let receiver = hook_receiver().await;
+        let hook = app
+            .post(
+                &app.root,
+                &format!("{project}/hooks"),
+                json!({"url": receiver, "releases_events": true}),
+            )
+            .await;
+        let hook = format!("{project}/hooks/{}", hook.expect(201)["id"]);
         let expected: Vec<&str> = cell[index].split(' ').collect();
-        let steps: [ClassedStep; 16] = [
+        let steps: [ClassedStep; 23] = [
             (0, "project", Method::GET, project.clone(), None, 200),
             (
                 1,
@@ -654,6 +685,48 @@ async fn check_resources(index: usize) {
                 Some(json!({"description": format!("row {i}")})),
                 200,
             ),
+            (
+                7,
+                "hooks",
+                Method::GET,
+                format!("{project}/hooks"),
+                None,
+                200,
+            ),
+            (7, "one hook", Method::GET, hook.clone(), None, 200),
+            (
+                7,
+                "hook events",
+                Method::GET,
+                format!("{hook}/events"),
+                None,
+                200,
+            ),
+            (
+                7,
+                "create hook",
+                Method::POST,
+                format!("{project}/hooks"),
+                Some(json!({"url": receiver})),
+                201,
+            ),
+            (
+                7,
+                "change hook",
+                Method::PUT,
+                hook.clone(),
+                Some(json!({"tag_push_events": true})),
+                200,
+            ),
+            (
+                7,
+                "test hook",
+                Method::POST,
+                format!("{hook}/test/tag_push_events"),
+                Some(json!({})),
+                201,
+            ),
+            (7, "delete hook", Method::DELETE, hook.clone(), None, 204),
             (
                 6,
                 "delete project",
