@@ -269,6 +269,37 @@ async fn the_hooks_api_shows_gitlabs_entity_and_keeps_secrets() {
     let deleted = w.app.delete(&w.maintainer, &one).await;
     assert_eq!(deleted.status, 204);
     w.app.get(&w.maintainer, &one).await.expect(404);
+
+    // Audited, without the secrets (a change of the URL alone, a secret, records nothing).
+    let audit = w
+        .app
+        .get(
+            &w.app.root,
+            &format!(
+                "/audit_events?entity_type=Project&entity_id={}&per_page=100",
+                w.project_id
+            ),
+        )
+        .await;
+    let audit = audit.expect(200).clone();
+    let names: Vec<&str> = audit
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter_map(|e| e["event_name"].as_str())
+        .filter(|n| n.starts_with("project_hook"))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "project_hook_deleted",
+            "project_hook_updated",
+            "project_hook_created"
+        ],
+        "{audit}"
+    );
+    let text = audit.to_string();
+    assert!(!text.contains("the-token") && !text.contains("secret-value") && !text.contains("v1:"));
 }
 
 /// Verifies a delivery with the Standard Webhooks reference library (PyPI `standardwebhooks`,

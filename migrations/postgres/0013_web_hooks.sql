@@ -111,3 +111,18 @@ CREATE TRIGGER web_hook_tag_created AFTER INSERT ON tags
     FOR EACH ROW EXECUTE FUNCTION web_hook_event('tag_push_hooks', 'create');
 CREATE TRIGGER web_hook_tag_deleted AFTER DELETE ON tags
     FOR EACH ROW EXECUTE FUNCTION web_hook_event('tag_push_hooks', 'delete');
+
+-- Audit events of hooks (their secrets and their health, which the sender keeps, are not
+-- recorded): a project's in its audit rows, a group's in the group's.
+CREATE TRIGGER audit_project_hooks AFTER INSERT OR UPDATE ON web_hooks
+    FOR EACH ROW WHEN (NEW.project_id IS NOT NULL)
+    EXECUTE FUNCTION audit_row('ProjectHook', 'project_hook', 'Project', 'project_id', 'id', 'group_id', 'url', 'token', 'signing_token', 'url_variables', 'custom_headers', 'recent_failures', 'disabled_until', 'created_at', 'updated_at');
+CREATE TRIGGER audit_project_hooks_delete AFTER DELETE ON web_hooks
+    FOR EACH ROW WHEN (OLD.project_id IS NOT NULL)
+    EXECUTE FUNCTION audit_row('ProjectHook', 'project_hook', 'Project', 'project_id', 'id', 'group_id', 'url', 'token', 'signing_token', 'url_variables', 'custom_headers', 'recent_failures', 'disabled_until', 'created_at', 'updated_at');
+CREATE TRIGGER audit_group_hooks AFTER INSERT OR UPDATE ON web_hooks
+    FOR EACH ROW WHEN (NEW.group_id IS NOT NULL)
+    EXECUTE FUNCTION audit_row('GroupHook', 'group_hook', 'Group', 'group_id', 'id', 'project_id', 'url', 'token', 'signing_token', 'url_variables', 'custom_headers', 'recent_failures', 'disabled_until', 'created_at', 'updated_at');
+CREATE TRIGGER audit_group_hooks_delete AFTER DELETE ON web_hooks
+    FOR EACH ROW WHEN (OLD.group_id IS NOT NULL)
+    EXECUTE FUNCTION audit_row('GroupHook', 'group_hook', 'Group', 'group_id', 'id', 'project_id', 'url', 'token', 'signing_token', 'url_variables', 'custom_headers', 'recent_failures', 'disabled_until', 'created_at', 'updated_at');

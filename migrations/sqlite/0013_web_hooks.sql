@@ -158,3 +158,78 @@ BEGIN
     FROM web_hook_targets t, audit_context c
     WHERE t.project_id = OLD.project_id AND t.tag_push_events = 1;
 END;
+
+-- Audit events of hooks (their secrets and their health, which the sender keeps, are not recorded):
+-- a project's in its audit rows, a group's in the group's.
+
+CREATE TRIGGER audit_project_hooks_insert AFTER INSERT ON web_hooks
+WHEN (SELECT paused FROM audit_context) = 0 AND NEW.project_id IS NOT NULL
+BEGIN
+    INSERT INTO audit_events (created_at, author_id, author_name, ip_address, request_id,
+        entity_type, entity_id, target_type, target_id, event_name, old_value, new_value)
+    SELECT CAST((julianday('now') - 2440587.5) * 86400000000 AS INTEGER), c.author_id, c.author_name, c.ip_address, c.request_id,
+        'Project', NEW.project_id, 'ProjectHook', NEW.id, 'project_hook_created',
+        NULL,
+        json_object('id', NEW.id, 'project_id', NEW.project_id, 'name', NEW.name, 'description', NEW.description, 'releases_events', json(CASE WHEN NEW.releases_events THEN 'true' ELSE 'false' END), 'tag_push_events', json(CASE WHEN NEW.tag_push_events THEN 'true' ELSE 'false' END), 'other_events', NEW.other_events, 'enable_ssl_verification', json(CASE WHEN NEW.enable_ssl_verification THEN 'true' ELSE 'false' END), 'push_events_branch_filter', NEW.push_events_branch_filter, 'branch_filter_strategy', NEW.branch_filter_strategy, 'custom_webhook_template', NEW.custom_webhook_template)
+    FROM audit_context c;
+END;
+
+CREATE TRIGGER audit_project_hooks_update AFTER UPDATE ON web_hooks
+WHEN (SELECT paused FROM audit_context) = 0 AND NEW.project_id IS NOT NULL AND (OLD.id IS NOT NEW.id OR OLD.name IS NOT NEW.name OR OLD.description IS NOT NEW.description OR OLD.releases_events IS NOT NEW.releases_events OR OLD.tag_push_events IS NOT NEW.tag_push_events OR OLD.other_events IS NOT NEW.other_events OR OLD.enable_ssl_verification IS NOT NEW.enable_ssl_verification OR OLD.push_events_branch_filter IS NOT NEW.push_events_branch_filter OR OLD.branch_filter_strategy IS NOT NEW.branch_filter_strategy OR OLD.custom_webhook_template IS NOT NEW.custom_webhook_template)
+BEGIN
+    INSERT INTO audit_events (created_at, author_id, author_name, ip_address, request_id,
+        entity_type, entity_id, target_type, target_id, event_name, old_value, new_value)
+    SELECT CAST((julianday('now') - 2440587.5) * 86400000000 AS INTEGER), c.author_id, c.author_name, c.ip_address, c.request_id,
+        'Project', NEW.project_id, 'ProjectHook', NEW.id, 'project_hook_updated',
+        json_object('id', OLD.id, 'project_id', OLD.project_id, 'name', OLD.name, 'description', OLD.description, 'releases_events', json(CASE WHEN OLD.releases_events THEN 'true' ELSE 'false' END), 'tag_push_events', json(CASE WHEN OLD.tag_push_events THEN 'true' ELSE 'false' END), 'other_events', OLD.other_events, 'enable_ssl_verification', json(CASE WHEN OLD.enable_ssl_verification THEN 'true' ELSE 'false' END), 'push_events_branch_filter', OLD.push_events_branch_filter, 'branch_filter_strategy', OLD.branch_filter_strategy, 'custom_webhook_template', OLD.custom_webhook_template),
+        json_object('id', NEW.id, 'project_id', NEW.project_id, 'name', NEW.name, 'description', NEW.description, 'releases_events', json(CASE WHEN NEW.releases_events THEN 'true' ELSE 'false' END), 'tag_push_events', json(CASE WHEN NEW.tag_push_events THEN 'true' ELSE 'false' END), 'other_events', NEW.other_events, 'enable_ssl_verification', json(CASE WHEN NEW.enable_ssl_verification THEN 'true' ELSE 'false' END), 'push_events_branch_filter', NEW.push_events_branch_filter, 'branch_filter_strategy', NEW.branch_filter_strategy, 'custom_webhook_template', NEW.custom_webhook_template)
+    FROM audit_context c;
+END;
+
+CREATE TRIGGER audit_project_hooks_delete AFTER DELETE ON web_hooks
+WHEN (SELECT paused FROM audit_context) = 0 AND OLD.project_id IS NOT NULL
+BEGIN
+    INSERT INTO audit_events (created_at, author_id, author_name, ip_address, request_id,
+        entity_type, entity_id, target_type, target_id, event_name, old_value, new_value)
+    SELECT CAST((julianday('now') - 2440587.5) * 86400000000 AS INTEGER), c.author_id, c.author_name, c.ip_address, c.request_id,
+        'Project', OLD.project_id, 'ProjectHook', OLD.id, 'project_hook_deleted',
+        json_object('id', OLD.id, 'project_id', OLD.project_id, 'name', OLD.name, 'description', OLD.description, 'releases_events', json(CASE WHEN OLD.releases_events THEN 'true' ELSE 'false' END), 'tag_push_events', json(CASE WHEN OLD.tag_push_events THEN 'true' ELSE 'false' END), 'other_events', OLD.other_events, 'enable_ssl_verification', json(CASE WHEN OLD.enable_ssl_verification THEN 'true' ELSE 'false' END), 'push_events_branch_filter', OLD.push_events_branch_filter, 'branch_filter_strategy', OLD.branch_filter_strategy, 'custom_webhook_template', OLD.custom_webhook_template),
+        NULL
+    FROM audit_context c;
+END;
+
+CREATE TRIGGER audit_group_hooks_insert AFTER INSERT ON web_hooks
+WHEN (SELECT paused FROM audit_context) = 0 AND NEW.group_id IS NOT NULL
+BEGIN
+    INSERT INTO audit_events (created_at, author_id, author_name, ip_address, request_id,
+        entity_type, entity_id, target_type, target_id, event_name, old_value, new_value)
+    SELECT CAST((julianday('now') - 2440587.5) * 86400000000 AS INTEGER), c.author_id, c.author_name, c.ip_address, c.request_id,
+        'Group', NEW.group_id, 'GroupHook', NEW.id, 'group_hook_created',
+        NULL,
+        json_object('id', NEW.id, 'group_id', NEW.group_id, 'name', NEW.name, 'description', NEW.description, 'releases_events', json(CASE WHEN NEW.releases_events THEN 'true' ELSE 'false' END), 'tag_push_events', json(CASE WHEN NEW.tag_push_events THEN 'true' ELSE 'false' END), 'other_events', NEW.other_events, 'enable_ssl_verification', json(CASE WHEN NEW.enable_ssl_verification THEN 'true' ELSE 'false' END), 'push_events_branch_filter', NEW.push_events_branch_filter, 'branch_filter_strategy', NEW.branch_filter_strategy, 'custom_webhook_template', NEW.custom_webhook_template)
+    FROM audit_context c;
+END;
+
+CREATE TRIGGER audit_group_hooks_update AFTER UPDATE ON web_hooks
+WHEN (SELECT paused FROM audit_context) = 0 AND NEW.group_id IS NOT NULL AND (OLD.id IS NOT NEW.id OR OLD.name IS NOT NEW.name OR OLD.description IS NOT NEW.description OR OLD.releases_events IS NOT NEW.releases_events OR OLD.tag_push_events IS NOT NEW.tag_push_events OR OLD.other_events IS NOT NEW.other_events OR OLD.enable_ssl_verification IS NOT NEW.enable_ssl_verification OR OLD.push_events_branch_filter IS NOT NEW.push_events_branch_filter OR OLD.branch_filter_strategy IS NOT NEW.branch_filter_strategy OR OLD.custom_webhook_template IS NOT NEW.custom_webhook_template)
+BEGIN
+    INSERT INTO audit_events (created_at, author_id, author_name, ip_address, request_id,
+        entity_type, entity_id, target_type, target_id, event_name, old_value, new_value)
+    SELECT CAST((julianday('now') - 2440587.5) * 86400000000 AS INTEGER), c.author_id, c.author_name, c.ip_address, c.request_id,
+        'Group', NEW.group_id, 'GroupHook', NEW.id, 'group_hook_updated',
+        json_object('id', OLD.id, 'group_id', OLD.group_id, 'name', OLD.name, 'description', OLD.description, 'releases_events', json(CASE WHEN OLD.releases_events THEN 'true' ELSE 'false' END), 'tag_push_events', json(CASE WHEN OLD.tag_push_events THEN 'true' ELSE 'false' END), 'other_events', OLD.other_events, 'enable_ssl_verification', json(CASE WHEN OLD.enable_ssl_verification THEN 'true' ELSE 'false' END), 'push_events_branch_filter', OLD.push_events_branch_filter, 'branch_filter_strategy', OLD.branch_filter_strategy, 'custom_webhook_template', OLD.custom_webhook_template),
+        json_object('id', NEW.id, 'group_id', NEW.group_id, 'name', NEW.name, 'description', NEW.description, 'releases_events', json(CASE WHEN NEW.releases_events THEN 'true' ELSE 'false' END), 'tag_push_events', json(CASE WHEN NEW.tag_push_events THEN 'true' ELSE 'false' END), 'other_events', NEW.other_events, 'enable_ssl_verification', json(CASE WHEN NEW.enable_ssl_verification THEN 'true' ELSE 'false' END), 'push_events_branch_filter', NEW.push_events_branch_filter, 'branch_filter_strategy', NEW.branch_filter_strategy, 'custom_webhook_template', NEW.custom_webhook_template)
+    FROM audit_context c;
+END;
+
+CREATE TRIGGER audit_group_hooks_delete AFTER DELETE ON web_hooks
+WHEN (SELECT paused FROM audit_context) = 0 AND OLD.group_id IS NOT NULL
+BEGIN
+    INSERT INTO audit_events (created_at, author_id, author_name, ip_address, request_id,
+        entity_type, entity_id, target_type, target_id, event_name, old_value, new_value)
+    SELECT CAST((julianday('now') - 2440587.5) * 86400000000 AS INTEGER), c.author_id, c.author_name, c.ip_address, c.request_id,
+        'Group', OLD.group_id, 'GroupHook', OLD.id, 'group_hook_deleted',
+        json_object('id', OLD.id, 'group_id', OLD.group_id, 'name', OLD.name, 'description', OLD.description, 'releases_events', json(CASE WHEN OLD.releases_events THEN 'true' ELSE 'false' END), 'tag_push_events', json(CASE WHEN OLD.tag_push_events THEN 'true' ELSE 'false' END), 'other_events', OLD.other_events, 'enable_ssl_verification', json(CASE WHEN OLD.enable_ssl_verification THEN 'true' ELSE 'false' END), 'push_events_branch_filter', OLD.push_events_branch_filter, 'branch_filter_strategy', OLD.branch_filter_strategy, 'custom_webhook_template', OLD.custom_webhook_template),
+        NULL
+    FROM audit_context c;
+END;
