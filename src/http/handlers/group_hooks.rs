@@ -68,7 +68,7 @@ pub async fn show<S: Store>(State(app): State<App<S>>, request: ApiRequest) -> A
     summary = "Add a webhook to a group (its projects' events)",
     params(("id" = String, Path, description = "The group's numeric id or URL-encoded full path")),
     request_body = HookCreate,
-    responses((status = 201, description = "The hook", body = HookEntity), (status = 400, description = "Parameter errors", body = ParamError), (status = 401, description = "Not signed in", body = MessageError), (status = 403, description = "Not an owner", body = AuthError), (status = 404, description = "No such group", body = MessageError), (status = 422, description = "Invalid url given, and GitLab's other validations", body = ParamError))
+    responses((status = 201, description = "The hook", body = HookEntity), (status = 400, description = "Parameter errors", body = ParamError), (status = 401, description = "Not signed in", body = MessageError), (status = 403, description = "Not an owner", body = AuthError), (status = 404, description = "No such group", body = MessageError), (status = 422, description = "Invalid url given, and GitLab's other validations (`error`); an Idempotency-Key reused (`message`)", body = BadRequest))
 )]
 pub async fn create<S: Store>(
     State(app): State<App<S>>,
@@ -85,7 +85,7 @@ pub async fn create<S: Store>(
     summary = "Change a group's webhook",
     params(("id" = String, Path, description = "The group's numeric id or URL-encoded full path"), ("hook_id" = i64, Path)),
     request_body = HookCreate,
-    responses((status = 200, description = "The hook", body = HookEntity), (status = 400, description = "No parameters provided, parameter errors", body = ParamError), (status = 401, description = "Not signed in", body = MessageError), (status = 403, description = "Not an owner", body = AuthError), (status = 404, description = "No such group or hook", body = MessageError), (status = 422, description = "Invalid url given, and GitLab's other validations", body = ParamError))
+    responses((status = 200, description = "The hook", body = HookEntity), (status = 400, description = "No parameters provided, parameter errors", body = ParamError), (status = 401, description = "Not signed in", body = MessageError), (status = 403, description = "Not an owner", body = AuthError), (status = 404, description = "No such group or hook", body = MessageError), (status = 422, description = "Invalid url given, and GitLab's other validations (`error`); an Idempotency-Key reused (`message`)", body = BadRequest))
 )]
 pub async fn update<S: Store>(
     State(app): State<App<S>>,

@@ -104,7 +104,7 @@ async fn unset<S: Store>(
     tag = "hooks",
     summary = "Set a webhook's URL variable",
     params(("id" = String, Path, description = "The project's numeric id or URL-encoded full path"), ("hook_id" = i64, Path), ("key" = String, Path), ("value" = String, Query)),
-    responses((status = 204, description = "Set"), (status = 400, description = "value is missing", body = ParamError), (status = 401, description = "Not signed in", body = MessageError), (status = 403, description = "Not a maintainer", body = AuthError), (status = 404, description = "No such project or hook", body = MessageError), (status = 422, description = "Illegal key or value", body = ParamError))
+    responses((status = 204, description = "Set"), (status = 400, description = "value is missing", body = ParamError), (status = 401, description = "Not signed in", body = MessageError), (status = 403, description = "Not a maintainer", body = AuthError), (status = 404, description = "No such project or hook", body = MessageError), (status = 422, description = "Illegal key or value (`error`); an Idempotency-Key reused (`message`)", body = BadRequest))
 )]
 pub async fn set_url_variable<S: Store>(
     State(app): State<App<S>>,
@@ -136,7 +136,7 @@ pub async fn unset_url_variable<S: Store>(
     tag = "hooks",
     summary = "Set a webhook's custom header",
     params(("id" = String, Path, description = "The project's numeric id or URL-encoded full path"), ("hook_id" = i64, Path), ("key" = String, Path), ("value" = String, Query)),
-    responses((status = 204, description = "Set"), (status = 400, description = "value is missing", body = ParamError), (status = 401, description = "Not signed in", body = MessageError), (status = 403, description = "Not a maintainer", body = AuthError), (status = 404, description = "No such project or hook", body = MessageError), (status = 422, description = "Illegal key or value", body = ParamError))
+    responses((status = 204, description = "Set"), (status = 400, description = "value is missing", body = ParamError), (status = 401, description = "Not signed in", body = MessageError), (status = 403, description = "Not a maintainer", body = AuthError), (status = 404, description = "No such project or hook", body = MessageError), (status = 422, description = "Illegal key or value (`error`); an Idempotency-Key reused (`message`)", body = BadRequest))
 )]
 pub async fn set_custom_header<S: Store>(
     State(app): State<App<S>>,
