@@ -163,6 +163,12 @@ impl Outbound {
         built.as_ref().map_err(Clone::clone)
     }
 
+    /// Why a request may not go to `url` before any name is resolved (its scheme, an address
+    /// written in it); names are checked by the clients' resolver as they connect.
+    pub fn refuse_before_resolving(&self, url: &reqwest::Url) -> Option<String> {
+        refused(url, self.settings.allow_local_network).map(|why| why.to_string())
+    }
+
     /// Why a hook may not be sent to `url` (checked when a hook is saved): its scheme, an
     /// address written in it, or the addresses its name resolves to, unless the local
     /// network is allowed. A name that does not resolve is refused too, as GitLab does.
@@ -340,5 +346,45 @@ mod tests {
             refused(&url("http://0x7f.1/x"), false),
             Some(Blocked::Localhost)
         );
+    }
+
+    /// Webhook deliveries check addresses as they connect (a name may point elsewhere than
+    /// when its hook was saved): a name resolving to loopback is refused unless allowed.
+    #[tokio::test]
+    async fn the_hook_client_refuses_names_of_local_addresses_unless_allowed() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("binds");
+        let port = listener.local_addr().expect("address").port();
+        let receiver = axum::Router::new().route("/hook", axum::routing::post(|| async { "ok" }));
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, receiver).await;
+        });
+        let url = format!("http://localhost:{port}/hook");
+        let refusing = Outbound::new(OutboundSettings::default());
+        let client = refusing.hook_client(true).expect("a client");
+        let error = client.post(&url).send().await.expect_err("refused");
+        let mut text = error.to_string();
+        let mut source = std::error::Error::source(&error);
+        while let Some(cause) = source {
+            text.push_str(&format!(": {cause}"));
+            source = cause.source();
+        }
+        assert!(text.contains("localhost"), "{text}");
+        let literal = reqwest::Url::parse(&format!("http://127.0.0.1:{port}/")).expect("URL");
+        assert!(refusing.refuse_before_resolving(&literal).is_some());
+        let allowing = Outbound::new(OutboundSettings {
+            allow_local_network: true,
+            ..OutboundSettings::default()
+        });
+        let answer = allowing
+            .hook_client(true)
+            .expect("a client")
+            .post(&url)
+            .send()
+            .await
+            .expect("allowed");
+        assert_eq!(answer.status(), 200);
+        assert!(allowing.refuse_before_resolving(&literal).is_none());
     }
 }

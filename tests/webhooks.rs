@@ -35,20 +35,28 @@ impl Received {
     }
 }
 
-/// A receiver answering `status` to every POST to `/hook`; its base URL.
+/// A receiver answering `status` to every POST to `/hook`, and a redirect to `/hook` at
+/// `/moved`; its base URL.
 async fn receiver(status: StatusCode) -> (String, Received) {
     let received = Received::default();
     let kept = received.clone();
-    let app = axum::Router::new().route(
-        "/hook",
-        axum::routing::post(move |headers: HeaderMap, body: String| {
-            let kept = kept.clone();
-            async move {
-                kept.0.lock().expect("lock").push((headers, body));
-                (status, "received")
-            }
-        }),
-    );
+    let app = axum::Router::new()
+        .route(
+            "/hook",
+            axum::routing::post(move |headers: HeaderMap, body: String| {
+                let kept = kept.clone();
+                async move {
+                    kept.0.lock().expect("lock").push((headers, body));
+                    (status, "received")
+                }
+            }),
+        )
+        .route(
+            "/moved",
+            axum::routing::post(|| async {
+                (StatusCode::FOUND, [(axum::http::header::LOCATION, "/hook")])
+            }),
+        );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("binds");
@@ -592,8 +600,28 @@ async fn release_changes_are_delivered_complete_in_order_and_signed() {
     assert_eq!(tested.expect(201), &json!({"message": "201 Created"}));
     let all = received.wait_for(5).await;
     let body: Value = serde_json::from_str(&all[4].1).expect("JSON");
+    assert_eq!(header(&all[4].0, "x-gitlab-event"), "Release Hook");
     assert_eq!(body["tag"], "v1.0");
     assert_eq!(body["assets"]["links"][0]["name"], "first");
+    // A tag deleted: a Tag Push Hook whose `after` is all zeros.
+    w.app
+        .delete(
+            &w.maintainer,
+            &format!("/projects/{}/repository/tags/v2.0", w.project_id),
+        )
+        .await;
+    let all = received.wait_for(6).await;
+    let deleted: Value = serde_json::from_str(&all[5].1).expect("JSON");
+    assert_eq!(deleted["object_kind"], "tag_push");
+    assert_eq!(deleted["ref"], "refs/tags/v2.0");
+    assert_eq!(deleted["after"], "0000000000000000000000000000000000000000");
+    assert_eq!(
+        deleted["before"],
+        "0123456789abcdef0123456789abcdef01234567"
+    );
+    assert_eq!(deleted["checkout_sha"], Value::Null);
+    assert_eq!(deleted["total_commits_count"], 0);
+    assert_eq!(deleted["user_username"], "maintainer");
     let issues = w
         .app
         .post(
@@ -949,4 +977,34 @@ async fn a_group_hook_gets_the_events_of_every_project_below_the_group() {
     );
     let deleted = app.delete(&owner, &format!("{path}/{hook_id}")).await;
     assert_eq!(deleted.status, 204);
+}
+
+#[tokio::test]
+async fn redirects_are_not_followed_and_count_as_answers() {
+    let w = local_world().await;
+    let (base, received) = receiver(StatusCode::OK).await;
+    let hook = w
+        .app
+        .post(
+            &w.maintainer,
+            &hooks(&w),
+            json!({"url": format!("{base}/moved"), "releases_events": true}),
+        )
+        .await;
+    let id = hook.expect(201)["id"].as_i64().expect("id");
+    w.app.release(w.project_id, "v4.0").await;
+    let events_path = format!("{}/{id}/events", hooks(&w));
+    let mut event = Value::Null;
+    for _ in 0..100 {
+        event = w.app.get(&w.maintainer, &events_path).await.expect(200)[0].clone();
+        if event["state"] != "pending" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // GitLab counts a 3xx as a success; relinks does not go where it points.
+    assert_eq!(event["state"], "delivered", "{event}");
+    assert_eq!(event["response_status"], "302");
+    assert_eq!(event["response_headers"]["Location"], "/hook");
+    assert!(received.all().is_empty(), "the redirect was not followed");
 }

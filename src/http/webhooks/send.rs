@@ -160,6 +160,11 @@ pub async fn deliver<S: Store>(
     });
     let _ = url.set_username("");
     let _ = url.set_password(None);
+    // Names are checked as they are resolved; an address written in the URL, here.
+    if let Some(why) = app.outbound.refuse_before_resolving(&url) {
+        attempted.error = Some(format!("URL is blocked: {why}"));
+        return attempted;
+    }
     let sent_body = match &hook.settings.custom_webhook_template {
         Some(template) if !template.is_empty() => {
             let parsed: Value = serde_json::from_str(body).unwrap_or(Value::Null);
