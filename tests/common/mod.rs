@@ -216,10 +216,16 @@ pub fn test_key() -> relinks::domain::token::TokenKey {
     relinks::domain::token::TokenKey::from_hex(TEST_KEY_HEX).expect("a valid key")
 }
 
-/// The default settings with [`test_key`].
+/// The default settings with [`test_key`], and a webhook sender that looks for events only
+/// hourly: the tests counting statements and round trips count nothing of it (the webhook
+/// tests set a short period).
 pub fn test_config() -> HttpConfig {
     HttpConfig {
         token_key: test_key(),
+        webhooks: relinks::http::webhooks::WebhookSettings {
+            poll: std::time::Duration::from_secs(3600),
+            ..relinks::http::webhooks::WebhookSettings::default()
+        },
         ..HttpConfig::default()
     }
 }

@@ -143,7 +143,8 @@ impl<S: Store> App<S> {
         let weak = std::sync::Arc::downgrade(&self.0);
         let poll = self.config.webhooks.poll;
         tokio::spawn(async move {
-            let mut every = tokio::time::interval(poll);
+            // The first look comes one period after the start, as every next one.
+            let mut every = tokio::time::interval_at(tokio::time::Instant::now() + poll, poll);
             every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             let mut last_sweep: Micros = 0;
             loop {
