@@ -10,6 +10,7 @@ pub mod groups;
 pub mod health;
 pub mod hook_entries;
 pub mod hook_events;
+pub mod hook_params;
 pub mod hooks;
 pub mod job_tokens;
 pub mod link_downloads;
