@@ -29,8 +29,8 @@ fn the_document_lists_exactly_the_routes_the_server_answers() {
         }
     }
     assert_eq!(
-        dispatched, 7,
-        "the release and package pages and the permanent links"
+        dispatched, 8,
+        "the release, package and webhook pages and the permanent links"
     );
     let doc = document();
     let mut documented = BTreeSet::new();
@@ -51,7 +51,7 @@ fn the_document_lists_exactly_the_routes_the_server_answers() {
         phantom.is_empty(),
         "documented operations nobody answers: {phantom:?}"
     );
-    assert_eq!(routed.len(), 114);
+    assert_eq!(routed.len(), 115);
 }
 
 /// `/help/api` shows the document as a page, offline: every operation and every schema, and

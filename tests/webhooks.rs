@@ -587,6 +587,18 @@ async fn release_changes_are_delivered_complete_in_order_and_signed() {
     );
     w.app.get(&w.developer, &events_path).await.expect(403);
 
+    // The same on a page, for maintainers only (the 404 page for the others), without secrets.
+    let page_url = w.app.web_url(&format!("/{}/-/hooks", w.project_path));
+    let page = w.app.get(&w.maintainer, &page_url).await;
+    assert_eq!(page.status, 200);
+    assert!(page.content_type().starts_with("text/html"));
+    assert!(page.text.contains(&format!("{base}/hook")));
+    assert!(page.text.contains("release_hooks") && page.text.contains("tag_push_hooks"));
+    assert!(page.text.contains("delivered") && page.text.contains("delete"));
+    assert!(!page.text.contains("the-token") && !page.text.contains("whsec_"));
+    assert_eq!(w.app.get(&w.developer, &page_url).await.status, 404);
+    assert_eq!(w.app.get(&Caller::anonymous(), &page_url).await.status, 404);
+
     // A test event is sent at once: the newest release (v1.0 is left).
     let test_path = format!("{}/{hook_id}/test", hooks(&w));
     let tested = w

@@ -10,6 +10,7 @@ pub mod assets;
 pub mod chart;
 pub mod csrf;
 pub mod headers;
+pub mod hooks;
 pub mod hosted;
 pub mod packages;
 pub mod pages;
@@ -52,6 +53,7 @@ pub fn routes<S: Store>() -> Vec<crate::http::routes::Route<S>> {
         dispatched docs::latest_suffix,
         dispatched docs::packages,
         dispatched docs::package,
+        dispatched docs::hooks,
     }
 }
 
@@ -99,6 +101,12 @@ pub mod docs {
         responses((status = 200, description = "One package and its files (the `web_path` of the Packages API)", content_type = "text/html"),
             (status = 404, description = "No such package, or not visible", content_type = "text/html")))]
     pub fn package() {}
+
+    #[utoipa::path(get, path = "/{full_path}/-/hooks", tag = "pages",
+        params(("full_path" = String, Path)),
+        responses((status = 200, description = "The project's webhooks and each one's last 20 events (maintainers and up)", content_type = "text/html"),
+            (status = 404, description = "No such project, or not a maintainer of it", content_type = "text/html")))]
+    pub fn hooks() {}
 }
 
 /// A page or redirect, or the 404 page.
@@ -205,6 +213,8 @@ pub async fn dispatch<S: Store>(State(app): State<App<S>>, request: Request) -> 
     let frame = forms.frame(viewer, &path);
     let served = if packages::parse(&path).is_some() {
         packages::serve_path(&app, &caller, &frame, &params).await
+    } else if hooks::parse(&path).is_some() {
+        hooks::serve_path(&app, &caller, &frame).await
     } else {
         // A HEAD of a permanent link is not a download.
         let get = request.method() == axum::http::Method::GET;
