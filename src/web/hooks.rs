@@ -37,6 +37,10 @@ fn action_of(event: &HookEvent) -> String {
     }
 }
 
+fn duration(seconds: Option<f64>) -> String {
+    seconds.map_or_else(|| "–".into(), |d| format!("{:.0} ms", d * 1000.0))
+}
+
 fn events_table(events: &[HookEvent]) -> Markup {
     html! {
         @if events.is_empty() {
@@ -53,7 +57,7 @@ fn events_table(events: &[HookEvent]) -> Markup {
                             td { (event.response_status.as_deref().unwrap_or("–")) }
                             td { (event.state.as_str()) }
                             td { (event.attempts) }
-                            td { (event.execution_duration.map(|d| format!("{:.0} ms", d * 1000.0)).unwrap_or_else(|| "–".into())) }
+                            td { (duration(event.execution_duration)) }
                             td { (date(event.sent_at.unwrap_or(event.created_at))) }
                         }
                     }
