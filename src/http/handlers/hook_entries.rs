@@ -16,7 +16,7 @@ use crate::http::params::Declared;
 use crate::http::request::ApiRequest;
 use crate::http::webhooks::Secrets;
 use crate::http::App;
-use crate::store::{HookOwner, Store};
+use crate::store::{HookOwner, HookSettings, Store};
 
 /// Which of a hook's lists a route changes.
 #[derive(Clone, Copy)]
@@ -48,6 +48,22 @@ impl Entries {
     }
 }
 
+/// Seals the secrets into the settings and writes them: 204.
+async fn save<S: Store>(
+    app: &App<S>,
+    owner: HookOwner,
+    id: i64,
+    mut settings: HookSettings,
+    secrets: &Secrets,
+) -> ApiResult<Response> {
+    secrets.seal_into(&app.sealing, &mut settings);
+    app.store
+        .update_hook(owner, id, &settings)
+        .await?
+        .ok_or_else(ApiError::record_not_found)?;
+    Ok(no_content())
+}
+
 async fn set<S: Store>(
     app: &App<S>,
     request: &ApiRequest,
@@ -58,7 +74,7 @@ async fn set<S: Store>(
     let mut d = Declared::new(&request.params);
     let value = d.required_string("value");
     d.finish()?;
-    let mut settings = hook.settings.clone();
+    let settings = hook.settings.clone();
     let mut secrets = Secrets::open(&app.sealing, &settings);
     which.of(&mut secrets).insert(
         request.path("key").to_owned(),
@@ -70,12 +86,7 @@ async fn set<S: Store>(
             "Illegal key or value".into(),
         ));
     }
-    secrets.seal_into(&app.sealing, &mut settings);
-    app.store
-        .update_hook(owner, hook.id, &settings)
-        .await?
-        .ok_or_else(ApiError::record_not_found)?;
-    Ok(no_content())
+    save(app, owner, hook.id, settings, &secrets).await
 }
 
 async fn unset<S: Store>(
@@ -85,17 +96,12 @@ async fn unset<S: Store>(
     which: Entries,
 ) -> ApiResult<Response> {
     let hook = find_hook(app, owner, request).await?;
-    let mut settings = hook.settings.clone();
+    let settings = hook.settings.clone();
     let mut secrets = Secrets::open(&app.sealing, &settings);
     if which.of(&mut secrets).remove(request.path("key")).is_none() {
         return Err(ApiError::not_found(which.resource()));
     }
-    secrets.seal_into(&app.sealing, &mut settings);
-    app.store
-        .update_hook(owner, hook.id, &settings)
-        .await?
-        .ok_or_else(ApiError::record_not_found)?;
-    Ok(no_content())
+    save(app, owner, hook.id, settings, &secrets).await
 }
 
 #[utoipa::path(

@@ -17,7 +17,7 @@ use crate::http::openapi::*;
 use crate::http::pagination::paginated;
 use crate::http::params::Declared;
 use crate::http::request::ApiRequest;
-use crate::http::webhooks::{send, Secrets};
+use crate::http::webhooks::Secrets;
 use crate::http::App;
 use crate::store::{EventFilter, EventState, HookEvent, Store};
 
@@ -238,22 +238,7 @@ pub(crate) async fn test_hook<S: Store>(
         .await?
         .ok_or_else(|| unavailable("Testing not available for this hook"))?;
     let key = crate::http::middleware::random_uuid();
-    let mut attempted = send::deliver(app, &hook, hook_trigger, &body, &key).await;
-    // A test reaches a disabled hook too, and a success starts it afresh.
-    attempted.health = Some(if attempted.succeeded {
-        hook.health.after_success()
-    } else {
-        hook.health.after_failure(now_micros())
-    });
-    attempted.state = if attempted.succeeded {
-        EventState::Delivered
-    } else {
-        EventState::Failed
-    };
-    let outcome = attempted.clone();
-    app.store
-        .record_sent_event(&event, &attempted.into_attempt(&event))
-        .await?;
+    let outcome = app.send_now(&hook, &event, &body, &key).await?;
     if outcome.succeeded && outcome.status.is_some_and(|s| (200..300).contains(&s)) {
         Ok(json_response(
             StatusCode::CREATED,
@@ -329,25 +314,7 @@ pub(crate) async fn resend_event<S: Store>(
         .idempotency_key
         .clone()
         .unwrap_or_else(|| crate::http::webhooks::event_key(&event));
-    let mut attempted = send::deliver(app, hook, &event.trigger, &body, &key).await;
-    attempted.health = Some(if attempted.succeeded {
-        hook.health.after_success()
-    } else {
-        hook.health.after_failure(now_micros())
-    });
-    attempted.state = if attempted.succeeded {
-        EventState::Delivered
-    } else {
-        EventState::Failed
-    };
-    let outcome = attempted.clone();
-    let fresh = HookEvent {
-        created_at: now_micros(),
-        ..event
-    };
-    app.store
-        .record_sent_event(&fresh, &attempted.into_attempt(&fresh))
-        .await?;
+    let outcome = app.send_now(hook, &event, &body, &key).await?;
     match outcome.status {
         Some(status) => Ok(json_response(
             StatusCode::CREATED,

@@ -241,6 +241,37 @@ impl<S: Store> App<S> {
             .await
     }
 
+    /// Sends `event` now, outside the outbox (a test, a resend: GitLab's synchronous
+    /// executions), reaching a disabled hook too; records it as an event of its own with its
+    /// one attempt and the hook's health after it (a success starts it afresh).
+    pub async fn send_now(
+        &self,
+        hook: &crate::store::WebHook,
+        event: &HookEvent,
+        body: &str,
+        key: &str,
+    ) -> StoreResult<send::Attempted> {
+        let mut attempted = send::deliver(self, hook, &event.trigger, body, key).await;
+        attempted.health = Some(if attempted.succeeded {
+            hook.health.after_success()
+        } else {
+            hook.health.after_failure(now_micros())
+        });
+        attempted.state = if attempted.succeeded {
+            EventState::Delivered
+        } else {
+            EventState::Failed
+        };
+        let recorded = HookEvent {
+            created_at: now_micros(),
+            ..event.clone()
+        };
+        self.store
+            .record_sent_event(&recorded, &attempted.clone().into_attempt(&recorded))
+            .await?;
+        Ok(attempted)
+    }
+
     /// An event's body, built now from what it is about; `None` when that is gone.
     pub async fn event_body(&self, event: &HookEvent) -> StoreResult<Option<String>> {
         let Some(project) = self.store.project(event.project_id).await? else {

@@ -83,15 +83,7 @@ macro_rules! event_methods {
                     .execute(&mut *conn)
                     .await?;
                     if let Some(health) = attempt.health {
-                        sqlx::query(
-                            "UPDATE web_hooks SET recent_failures = $2, disabled_until = $3 \
-                             WHERE id = $1",
-                        )
-                        .bind(hook_id)
-                        .bind(i64::from(health.recent_failures))
-                        .bind(health.disabled_until)
-                        .execute(&mut *conn)
-                        .await?;
+                        Self::write_health(conn, hook_id, health).await?;
                     }
                     Ok(())
                 })
@@ -137,15 +129,7 @@ macro_rules! event_methods {
                     .fetch_one(&mut *conn)
                     .await?;
                     if let Some(health) = attempt.health {
-                        sqlx::query(
-                            "UPDATE web_hooks SET recent_failures = $2, disabled_until = $3 \
-                             WHERE id = $1",
-                        )
-                        .bind(event.hook_id)
-                        .bind(i64::from(health.recent_failures))
-                        .bind(health.disabled_until)
-                        .execute(&mut *conn)
-                        .await?;
+                        Self::write_health(conn, event.hook_id, health).await?;
                     }
                     Ok(row.into())
                 })

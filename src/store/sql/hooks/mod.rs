@@ -14,6 +14,56 @@ pub fn owner_column(owner: HookOwner) -> (&'static str, i64) {
     }
 }
 
+/// Binds a hook's settings, in the order of `web_hooks`' columns from `url` to
+/// `custom_webhook_template`.
+macro_rules! bind_settings {
+    ($query:expr, $settings:expr) => {
+        $query
+            .bind(&$settings.url)
+            .bind(&$settings.name)
+            .bind(&$settings.description)
+            .bind(&$settings.token)
+            .bind(&$settings.signing_token)
+            .bind(&$settings.url_variables)
+            .bind(&$settings.custom_headers)
+            .bind($settings.releases_events)
+            .bind($settings.tag_push_events)
+            .bind(&$settings.other_events)
+            .bind($settings.enable_ssl_verification)
+            .bind(&$settings.push_events_branch_filter)
+            .bind(&$settings.branch_filter_strategy)
+            .bind(&$settings.custom_webhook_template)
+    };
+}
+
+pub(crate) use bind_settings;
+
+/// Writing a hook's health in a write (expanded in the module of `hooks_impl!`).
+macro_rules! hook_helpers {
+    ($store:ty, $db:ty) => {
+        impl $store {
+            async fn write_health(
+                conn: &mut <$db as sqlx::Database>::Connection,
+                hook_id: i64,
+                health: HookHealth,
+            ) -> StoreResult<()> {
+                sqlx::query(
+                    "UPDATE web_hooks SET recent_failures = $2, disabled_until = $3 \
+                     WHERE id = $1",
+                )
+                .bind(hook_id)
+                .bind(i64::from(health.recent_failures))
+                .bind(health.disabled_until)
+                .execute(&mut *conn)
+                .await?;
+                Ok(())
+            }
+        }
+    };
+}
+
+pub(crate) use hook_helpers;
+
 /// `Hooks`' methods for hooks themselves (expanded inside `impl Hooks for $store` by
 /// `hooks_impl!`).
 macro_rules! hook_methods {
@@ -27,7 +77,7 @@ macro_rules! hook_methods {
             self.write(move |conn| {
                 Box::pin(async move {
                     let (column, owner_id) = owner_column(owner);
-                    let row: HookRow = sqlx::query_as(&format!(
+                    let sql = format!(
                         "INSERT INTO web_hooks ({column}, url, name, description, token, \
                          signing_token, url_variables, custom_headers, releases_events, \
                          tag_push_events, other_events, enable_ssl_verification, \
@@ -35,25 +85,12 @@ macro_rules! hook_methods {
                          custom_webhook_template, created_at, updated_at) \
                          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, \
                          $15, $16, $16) RETURNING {HOOK_COLUMNS}"
-                    ))
-                    .bind(owner_id)
-                    .bind(&settings.url)
-                    .bind(&settings.name)
-                    .bind(&settings.description)
-                    .bind(&settings.token)
-                    .bind(&settings.signing_token)
-                    .bind(&settings.url_variables)
-                    .bind(&settings.custom_headers)
-                    .bind(settings.releases_events)
-                    .bind(settings.tag_push_events)
-                    .bind(&settings.other_events)
-                    .bind(settings.enable_ssl_verification)
-                    .bind(&settings.push_events_branch_filter)
-                    .bind(&settings.branch_filter_strategy)
-                    .bind(&settings.custom_webhook_template)
-                    .bind(now_micros())
-                    .fetch_one(&mut *conn)
-                    .await?;
+                    );
+                    let query = sqlx::query_as(&sql).bind(owner_id);
+                    let row: HookRow = bind_settings!(query, settings)
+                        .bind(now_micros())
+                        .fetch_one(&mut *conn)
+                        .await?;
                     Ok(row.into())
                 })
             })
@@ -112,7 +149,7 @@ macro_rules! hook_methods {
             self.write(move |conn| {
                 Box::pin(async move {
                     let (column, owner_id) = owner_column(owner);
-                    let row: Option<HookRow> = sqlx::query_as(&format!(
+                    let sql = format!(
                         "UPDATE web_hooks SET url = $3, name = $4, description = $5, \
                          token = $6, signing_token = $7, url_variables = $8, \
                          custom_headers = $9, releases_events = $10, tag_push_events = $11, \
@@ -120,26 +157,12 @@ macro_rules! hook_methods {
                          push_events_branch_filter = $14, branch_filter_strategy = $15, \
                          custom_webhook_template = $16, updated_at = $17 \
                          WHERE {column} = $1 AND id = $2 RETURNING {HOOK_COLUMNS}"
-                    ))
-                    .bind(owner_id)
-                    .bind(id)
-                    .bind(&settings.url)
-                    .bind(&settings.name)
-                    .bind(&settings.description)
-                    .bind(&settings.token)
-                    .bind(&settings.signing_token)
-                    .bind(&settings.url_variables)
-                    .bind(&settings.custom_headers)
-                    .bind(settings.releases_events)
-                    .bind(settings.tag_push_events)
-                    .bind(&settings.other_events)
-                    .bind(settings.enable_ssl_verification)
-                    .bind(&settings.push_events_branch_filter)
-                    .bind(&settings.branch_filter_strategy)
-                    .bind(&settings.custom_webhook_template)
-                    .bind(now_micros())
-                    .fetch_optional(&mut *conn)
-                    .await?;
+                    );
+                    let query = sqlx::query_as(&sql).bind(owner_id).bind(id);
+                    let row: Option<HookRow> = bind_settings!(query, settings)
+                        .bind(now_micros())
+                        .fetch_optional(&mut *conn)
+                        .await?;
                     Ok(row.map(Into::into))
                 })
             })
@@ -171,21 +194,8 @@ macro_rules! hook_methods {
         }
 
         async fn set_hook_health(&self, id: i64, health: HookHealth) -> StoreResult<()> {
-            self.write(move |conn| {
-                Box::pin(async move {
-                    sqlx::query(
-                        "UPDATE web_hooks SET recent_failures = $2, disabled_until = $3 \
-                         WHERE id = $1",
-                    )
-                    .bind(id)
-                    .bind(i64::from(health.recent_failures))
-                    .bind(health.disabled_until)
-                    .execute(&mut *conn)
-                    .await?;
-                    Ok(())
-                })
-            })
-            .await
+            self.write(move |conn| Box::pin(Self::write_health(conn, id, health)))
+                .await
         }
     };
 }
@@ -202,10 +212,12 @@ macro_rules! hooks_impl {
             use $crate::domain::time::{now_micros, Micros};
             use $crate::domain::webhooks::HookHealth;
             use $crate::store::sql::engine::SqlEngine;
-            use $crate::store::sql::hooks::owner_column;
             use $crate::store::sql::hooks::rows::*;
+            use $crate::store::sql::hooks::{bind_settings, owner_column};
             use $crate::store::sql::placeholders;
             use $crate::store::*;
+
+            $crate::store::sql::hooks::hook_helpers!($store, $db);
 
             impl Hooks for $store {
                 $crate::store::sql::hooks::hook_methods!($store, $db);
