@@ -489,6 +489,48 @@ async fn release_changes_are_delivered_complete_in_order_and_signed() {
         .collect();
     assert_eq!(link_keys, ["id", "link_type", "name", "url"]);
     assert_eq!(create["assets"]["sources"][0]["format"], "zip");
+    // `Project#hook_attrs`, key for key as GitLab's documented example.
+    let project_keys: Vec<&str> = create["project"]
+        .as_object()
+        .expect("project")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        project_keys,
+        [
+            "id",
+            "name",
+            "description",
+            "web_url",
+            "avatar_url",
+            "git_ssh_url",
+            "git_http_url",
+            "namespace",
+            "visibility_level",
+            "path_with_namespace",
+            "default_branch",
+            "ci_config_path",
+            "homepage",
+            "url",
+            "ssh_url",
+            "http_url",
+        ]
+    );
+    assert_eq!(create["project"]["visibility_level"], 0);
+    assert!(create["url"]
+        .as_str()
+        .is_some_and(|u| u.ends_with(&format!("/{}/-/releases/v2.0", w.project_path))));
+    let commit_keys: Vec<&str> = create["commit"]
+        .as_object()
+        .expect("commit")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        commit_keys,
+        ["id", "message", "title", "timestamp", "url", "author"]
+    );
     assert_eq!(create["project"]["id"], w.project_id);
     assert_eq!(create["project"]["path_with_namespace"], w.project_path);
     assert_eq!(
@@ -511,6 +553,42 @@ async fn release_changes_are_delivered_complete_in_order_and_signed() {
     assert_eq!(tag["before"], "0000000000000000000000000000000000000000");
     assert_eq!(tag["after"], "0123456789abcdef0123456789abcdef01234567");
     assert_eq!(tag["total_commits_count"], 1);
+    // `Gitlab::DataBuilder::Push#build`, key for key.
+    let tag_keys: Vec<&str> = tag
+        .as_object()
+        .expect("tag")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        tag_keys,
+        [
+            "object_kind",
+            "event_name",
+            "before",
+            "after",
+            "ref",
+            "ref_protected",
+            "checkout_sha",
+            "message",
+            "user_id",
+            "user_name",
+            "user_username",
+            "user_email",
+            "user_avatar",
+            "project_id",
+            "project",
+            "commits",
+            "total_commits_count",
+            "push_options",
+            "repository",
+        ]
+    );
+    assert_eq!(tag["user_username"], "maintainer");
+    assert_eq!(
+        tag["commits"][0]["id"],
+        "0123456789abcdef0123456789abcdef01234567"
+    );
 
     // GitLab's headers, the token, the custom header, and a Standard Webhooks signature.
     for (i, (headers, body)) in got_all.iter().enumerate() {
