@@ -193,7 +193,11 @@ impl Outbound {
             return Some("Requests to localhost are not allowed".to_owned());
         }
         let port = url.port_or_known_default().unwrap_or(80);
-        match tokio::net::lookup_host((host, port)).await {
+        let lookup = tokio::net::lookup_host((host, port));
+        match tokio::time::timeout(Duration::from_secs(5), lookup)
+            .await
+            .unwrap_or_else(|_| Err(std::io::ErrorKind::TimedOut.into()))
+        {
             Ok(found) => {
                 let found: Vec<SocketAddr> = found.collect();
                 if found.is_empty() {

@@ -51,7 +51,7 @@ fn the_document_lists_exactly_the_routes_the_server_answers() {
         phantom.is_empty(),
         "documented operations nobody answers: {phantom:?}"
     );
-    assert_eq!(routed.len(), 115);
+    assert_eq!(routed.len(), 119);
 }
 
 /// `/help/api` shows the document as a page, offline: every operation and every schema, and

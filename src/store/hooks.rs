@@ -3,7 +3,10 @@
 
 use std::future::Future;
 
-use super::{Attempt, EventFilter, HookEvent, HookOwner, HookSettings, Page, StoreResult, WebHook};
+use super::{
+    Attempt, EventFilter, HookEvent, HookOwner, HookSettings, Link, Page, Release, StoreResult,
+    WebHook,
+};
 use crate::domain::pagination::PageRequest;
 use crate::domain::time::Micros;
 use crate::domain::webhooks::HookHealth;
@@ -70,6 +73,14 @@ pub trait Hooks {
     /// Fails the pending events of a hook that is disabled for good, and forgets events of
     /// hooks that are gone and events older than `before`.
     fn sweep_hook_events(&self, before: Micros) -> impl Future<Output = StoreResult<u64>> + Send;
+    /// A release and its links (in the links API's order) as the database has them now: what
+    /// an event's body is built from (never from a cache, which a write empties only after its
+    /// commit).
+    fn event_release(
+        &self,
+        project_id: i64,
+        release_id: i64,
+    ) -> impl Future<Output = StoreResult<Option<(Release, Vec<Link>)>>> + Send;
     fn hook_events(
         &self,
         hook_id: i64,

@@ -81,7 +81,7 @@ fn hook_article(hook: &WebHook, secrets: &Secrets, events: &[HookEvent]) -> Mark
         article.release aria-labelledby={ "hook-" (hook.id) } {
             h2 id={ "hook-" (hook.id) } { (s.name.as_deref().unwrap_or("Webhook")) " " small { "#" (hook.id) } }
             p.meta {
-                code { (secrets.url) } " · "
+                code { (crate::http::webhooks::masked_url(&secrets.url)) } " · "
                 @if kinds.is_empty() { "no events relinks sends" } @else { (kinds.join(", ")) }
                 " · " (status)
                 @if let Some(until) = hook.health.disabled_until { " until " (date(until)) }

@@ -11,6 +11,7 @@ use crate::http::auth::{authenticate, RouteAuth};
 #[allow(unused_imports)]
 use crate::http::entities::*;
 use crate::http::error::{json_response, no_content, ApiError, ApiResult};
+use crate::http::handlers::hook_entries::{set, unset, Entries};
 use crate::http::handlers::hook_events::{list_events, resend_by_path, test_hook};
 use crate::http::handlers::hooks::{create_hook, find_hook, list_hooks, present, update_hook};
 #[allow(unused_imports)]
@@ -158,4 +159,68 @@ pub async fn resend<S: Store>(
 ) -> ApiResult<Response> {
     let owner = group_owner(&app, &request).await?;
     resend_by_path(&app, &request, owner).await
+}
+
+#[utoipa::path(
+    put,
+    path = "/api/v4/groups/{id}/hooks/{hook_id}/url_variables/{key}",
+    tag = "hooks",
+    summary = "Set a group webhook's URL variable",
+    params(("id" = String, Path, description = "The group's numeric id or URL-encoded full path"), ("hook_id" = i64, Path), ("key" = String, Path), ("value" = String, Query)),
+    responses((status = 204, description = "Set"), (status = 400, description = "value is missing", body = ParamError), (status = 401, description = "Not signed in", body = MessageError), (status = 403, description = "Not an owner", body = AuthError), (status = 404, description = "No such group or hook", body = MessageError), (status = 422, description = "Illegal key or value (`error`); an Idempotency-Key reused (`message`)", body = BadRequest))
+)]
+pub async fn set_url_variable<S: Store>(
+    State(app): State<App<S>>,
+    request: ApiRequest,
+) -> ApiResult<Response> {
+    let owner = group_owner(&app, &request).await?;
+    set(&app, &request, owner, Entries::UrlVariables).await
+}
+
+#[utoipa::path(
+    delete,
+    path = "/api/v4/groups/{id}/hooks/{hook_id}/url_variables/{key}",
+    tag = "hooks",
+    summary = "Remove a group webhook's URL variable",
+    params(("id" = String, Path, description = "The group's numeric id or URL-encoded full path"), ("hook_id" = i64, Path), ("key" = String, Path)),
+    responses((status = 204, description = "Removed"), (status = 401, description = "Not signed in", body = MessageError), (status = 403, description = "Not an owner", body = AuthError), (status = 404, description = "No such group, hook or key", body = MessageError))
+)]
+pub async fn unset_url_variable<S: Store>(
+    State(app): State<App<S>>,
+    request: ApiRequest,
+) -> ApiResult<Response> {
+    let owner = group_owner(&app, &request).await?;
+    unset(&app, &request, owner, Entries::UrlVariables).await
+}
+
+#[utoipa::path(
+    put,
+    path = "/api/v4/groups/{id}/hooks/{hook_id}/custom_headers/{key}",
+    tag = "hooks",
+    summary = "Set a group webhook's custom header",
+    params(("id" = String, Path, description = "The group's numeric id or URL-encoded full path"), ("hook_id" = i64, Path), ("key" = String, Path), ("value" = String, Query)),
+    responses((status = 204, description = "Set"), (status = 400, description = "value is missing", body = ParamError), (status = 401, description = "Not signed in", body = MessageError), (status = 403, description = "Not an owner", body = AuthError), (status = 404, description = "No such group or hook", body = MessageError), (status = 422, description = "Illegal key or value (`error`); an Idempotency-Key reused (`message`)", body = BadRequest))
+)]
+pub async fn set_custom_header<S: Store>(
+    State(app): State<App<S>>,
+    request: ApiRequest,
+) -> ApiResult<Response> {
+    let owner = group_owner(&app, &request).await?;
+    set(&app, &request, owner, Entries::CustomHeaders).await
+}
+
+#[utoipa::path(
+    delete,
+    path = "/api/v4/groups/{id}/hooks/{hook_id}/custom_headers/{key}",
+    tag = "hooks",
+    summary = "Remove a group webhook's custom header",
+    params(("id" = String, Path, description = "The group's numeric id or URL-encoded full path"), ("hook_id" = i64, Path), ("key" = String, Path)),
+    responses((status = 204, description = "Removed"), (status = 401, description = "Not signed in", body = MessageError), (status = 403, description = "Not an owner", body = AuthError), (status = 404, description = "No such group, hook or key", body = MessageError))
+)]
+pub async fn unset_custom_header<S: Store>(
+    State(app): State<App<S>>,
+    request: ApiRequest,
+) -> ApiResult<Response> {
+    let owner = group_owner(&app, &request).await?;
+    unset(&app, &request, owner, Entries::CustomHeaders).await
 }

@@ -20,7 +20,7 @@ use crate::store::{HookOwner, HookSettings, Store};
 
 /// Which of a hook's lists a route changes.
 #[derive(Clone, Copy)]
-enum Entries {
+pub(crate) enum Entries {
     UrlVariables,
     CustomHeaders,
 }
@@ -64,7 +64,7 @@ async fn save<S: Store>(
     Ok(no_content())
 }
 
-async fn set<S: Store>(
+pub(crate) async fn set<S: Store>(
     app: &App<S>,
     request: &ApiRequest,
     owner: HookOwner,
@@ -80,7 +80,11 @@ async fn set<S: Store>(
         request.path("key").to_owned(),
         value.value().unwrap_or_default(),
     );
-    if !which.valid(&secrets) {
+    // GitLab saves the whole hook: any of its validations failing is this answer.
+    let saved_valid = crate::http::handlers::hook_params::validate(app, &settings, &secrets)
+        .await
+        .is_ok();
+    if !which.valid(&secrets) || !saved_valid {
         return Err(ApiError::Error(
             StatusCode::UNPROCESSABLE_ENTITY,
             "Illegal key or value".into(),
@@ -89,7 +93,7 @@ async fn set<S: Store>(
     save(app, owner, hook.id, settings, &secrets).await
 }
 
-async fn unset<S: Store>(
+pub(crate) async fn unset<S: Store>(
     app: &App<S>,
     request: &ApiRequest,
     owner: HookOwner,

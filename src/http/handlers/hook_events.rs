@@ -102,7 +102,8 @@ pub(crate) async fn list_events<S: Store>(
         }
     }
     let hook = find_hook(app, owner, request).await?;
-    let url = Secrets::open(&app.sealing, &hook.settings).url;
+    // As GitLab's logs show it: credentials in the URL masked.
+    let url = crate::http::webhooks::masked_url(&Secrets::open(&app.sealing, &hook.settings).url);
     let (events, total) = app.store.hook_events(hook.id, &filter, page).await?;
     let items: Vec<Value> = events
         .iter()
@@ -301,8 +302,8 @@ pub(crate) async fn resend_event<S: Store>(
             "Hook disabled",
         ));
     }
-    let body = match &event.payload {
-        Some(payload) => payload.clone(),
+    let body = match event.payload.as_deref().filter(|p| !p.is_empty()) {
+        Some(payload) => payload.to_owned(),
         None => app.event_body(&event).await?.ok_or_else(|| {
             ApiError::message(
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -313,6 +314,7 @@ pub(crate) async fn resend_event<S: Store>(
     let key = event
         .idempotency_key
         .clone()
+        .filter(|k| !k.is_empty())
         .unwrap_or_else(|| crate::http::webhooks::event_key(&event));
     let outcome = app.send_now(hook, &event, &body, &key).await?;
     match outcome.status {

@@ -9,7 +9,10 @@ pub mod payload;
 pub mod send;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Duration;
+
+use tokio::sync::{Notify, Semaphore};
 
 use crate::domain::sealed::SealingKey;
 use crate::domain::time::{now_micros, Micros};
@@ -39,6 +42,9 @@ impl Default for WebhookSettings {
         }
     }
 }
+
+/// Deliveries one instance makes at once (each to another hook).
+const SENDS_AT_ONCE: usize = 16;
 
 /// The columns a hook's secrets are sealed for.
 pub mod column {
@@ -114,6 +120,24 @@ impl Secrets {
     }
 }
 
+/// A URL with the user and password it carries masked (GitLab's `sanitize_masked_url`:
+/// `https://*****:*****@example.com/`), for the events' log; a template that does not parse
+/// is left as it is.
+pub fn masked_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if !parsed.username().is_empty() || parsed.password().is_some() => {
+            if !parsed.username().is_empty() {
+                let _ = parsed.set_username("*****");
+            }
+            if parsed.password().is_some() {
+                let _ = parsed.set_password(Some("*****"));
+            }
+            parsed.to_string()
+        }
+        _ => url.to_owned(),
+    }
+}
+
 /// An event's `Idempotency-Key`: a UUID made from its id and time, so that every attempt at it
 /// carries the same one, even one made again after a crash cut the first short before its
 /// outcome was recorded.
@@ -143,12 +167,18 @@ impl<S: Store> App<S> {
         let weak = std::sync::Arc::downgrade(&self.0);
         let poll = self.config.webhooks.poll;
         tokio::spawn(async move {
+            let sending = Arc::new(Semaphore::new(SENDS_AT_ONCE));
+            // A send that ends wakes the sender: its hook's next event may be due at once.
+            let wake = Arc::new(Notify::new());
             // The first look comes one period after the start, as every next one.
             let mut every = tokio::time::interval_at(tokio::time::Instant::now() + poll, poll);
             every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             let mut last_sweep: Micros = 0;
             loop {
-                every.tick().await;
+                tokio::select! {
+                    _ = every.tick() => {}
+                    () = wake.notified() => {}
+                }
                 let Some(parts) = weak.upgrade() else {
                     break;
                 };
@@ -162,39 +192,51 @@ impl<S: Store> App<S> {
                         tracing::warn!(%error, "could not sweep webhook events");
                     }
                 }
-                loop {
-                    match app.send_due_events().await {
-                        Ok(0) => break,
-                        Ok(_) => continue,
-                        Err(error) => {
-                            tracing::warn!(%error, "could not claim webhook events");
-                            break;
-                        }
-                    }
-                }
+                app.claim_and_send(&sending, &wake).await;
             }
         });
     }
 
-    /// Claims the events due now and sends them, each hook's at once; how many there were.
-    async fn send_due_events(&self) -> StoreResult<usize> {
+    /// Claims as many due events as there are free sends, and sends each in a task of its own
+    /// (one slow receiver holds up only its own hook), until none is due.
+    async fn claim_and_send(&self, sending: &Arc<Semaphore>, wake: &Arc<Notify>) {
         let settings = self.config.webhooks;
-        let now = now_micros();
         // A claim outlives any attempt; one left by a crashed instance lapses soon after.
         let lease = i64::try_from((settings.timeout * 2 + Duration::from_secs(5)).as_micros())
             .unwrap_or(i64::MAX);
-        let events = self
-            .store
-            .claim_hook_events(now, now.saturating_add(lease), 16)
-            .await?;
-        let count = events.len();
-        let sends = events.into_iter().map(|event| async move {
-            if let Err(error) = self.send_claimed(&event).await {
-                tracing::warn!(%error, event = event.id, "could not record a webhook attempt");
+        loop {
+            let free = sending.available_permits();
+            if free == 0 {
+                return;
             }
-        });
-        futures_util::future::join_all(sends).await;
-        Ok(count)
+            let now = now_micros();
+            let limit = i64::try_from(free).unwrap_or(1);
+            let events = match self
+                .store
+                .claim_hook_events(now, now.saturating_add(lease), limit)
+                .await
+            {
+                Ok(events) if !events.is_empty() => events,
+                Ok(_) => return,
+                Err(error) => {
+                    tracing::warn!(%error, "could not claim webhook events");
+                    return;
+                }
+            };
+            for event in events {
+                let Ok(permit) = Arc::clone(sending).acquire_owned().await else {
+                    return;
+                };
+                let (app, wake) = (self.clone(), Arc::clone(wake));
+                tokio::spawn(async move {
+                    if let Err(error) = app.send_claimed(&event).await {
+                        tracing::warn!(%error, event = event.id, "could not record a webhook attempt");
+                    }
+                    drop(permit);
+                    wake.notify_one();
+                });
+            }
+        }
     }
 
     async fn send_claimed(&self, event: &HookEvent) -> StoreResult<()> {
@@ -236,9 +278,19 @@ impl<S: Store> App<S> {
         }
         attempted.payload = body;
         attempted.idempotency_key = key;
-        self.store
-            .record_attempt(event, &attempted.into_attempt(event))
-            .await
+        let attempt = attempted.into_attempt(event);
+        if let Err(error) = self.store.record_attempt(event, &attempt).await {
+            // Whatever in the answer the database refused, the attempt still counts: an event
+            // must never be tried again and again unrecorded, holding up its hook.
+            tracing::warn!(%error, event = event.id, "a webhook answer could not be recorded");
+            let bare = crate::store::Attempt {
+                response_headers: "{}".into(),
+                response_body: String::new(),
+                ..attempt
+            };
+            self.store.record_attempt(event, &bare).await?;
+        }
+        Ok(())
     }
 
     /// Sends `event` now, outside the outbox (a test, a resend: GitLab's synchronous
@@ -303,7 +355,7 @@ impl<S: Store> App<S> {
             let release = if event.action == "delete" {
                 serde_json::from_str::<payload::ReleaseData>(snapshot).ok()
             } else {
-                self.current_release(event, snapshot).await?
+                self.current_release(event).await?
             };
             let Some(release) = release else {
                 return Ok(None);
@@ -321,23 +373,19 @@ impl<S: Store> App<S> {
         Ok(Some(value.to_string()))
     }
 
-    /// A release as it is now, with its links in the links API's order.
+    /// The release an event is about as it is now (by its id: a release deleted and made again
+    /// under the same tag is another), with its links in the links API's order.
     async fn current_release(
         &self,
         event: &HookEvent,
-        snapshot: &str,
     ) -> StoreResult<Option<payload::ReleaseData>> {
-        #[derive(serde::Deserialize)]
-        struct Named {
-            tag: String,
-        }
-        let Ok(named) = serde_json::from_str::<Named>(snapshot) else {
+        let Some((release, links)) = self
+            .store
+            .event_release(event.project_id, event.subject_id)
+            .await?
+        else {
             return Ok(None);
         };
-        let Some(release) = self.store.release(event.project_id, &named.tag).await? else {
-            return Ok(None);
-        };
-        let links = self.store.links_of_releases(&[release.id]).await?;
         Ok(Some(payload::ReleaseData {
             id: release.id,
             tag: release.tag,

@@ -226,10 +226,11 @@ pub async fn deliver<S: Store>(
             attempted.status = Some(status.as_u16());
             attempted.succeeded = status.is_success() || status.is_redirection();
             attempted.response_headers = kept;
-            attempted.response_body = String::from_utf8_lossy(&bytes).into_owned();
+            // Text as GitLab keeps it; a NUL, which a database's text refuses, as U+FFFD.
+            attempted.response_body = String::from_utf8_lossy(&bytes).replace('\0', "\u{fffd}");
             attempted.error = None;
         }
-        Ok(Err(error)) => attempted.error = Some(why_failed(&error)),
+        Ok(Err(error)) => attempted.error = Some(why_failed(error)),
         Err(_) => {
             attempted.error = Some(format!(
                 "Request timed out after {} seconds",
@@ -261,10 +262,11 @@ fn capitalize(name: &str) -> String {
 }
 
 /// The error of a request that got no answer, with its cause (the refused address, the
-/// connection refused).
-fn why_failed(error: &reqwest::Error) -> String {
+/// connection refused), without the URL (its variables' values are secrets).
+fn why_failed(error: reqwest::Error) -> String {
+    let error = error.without_url();
     let mut text = error.to_string();
-    let mut source = std::error::Error::source(error);
+    let mut source = std::error::Error::source(&error);
     while let Some(cause) = source {
         text = format!("{text}: {cause}");
         source = cause.source();
@@ -290,6 +292,9 @@ fn headers<S: Store>(
         "x-gitlab-instance",
         "x-gitlab-token",
         "x-gitlab-event-uuid",
+        "webhook-id",
+        "webhook-timestamp",
+        "webhook-signature",
     ];
     let mut headers: Vec<(String, String)> = secrets
         .custom_headers

@@ -6,8 +6,8 @@ use crate::domain::pagination::PageRequest;
 use crate::domain::time::Micros;
 use crate::domain::webhooks::HookHealth;
 use crate::store::{
-    Attempt, EventFilter, HookEvent, HookOwner, HookSettings, Hooks, Page, Store, StoreResult,
-    WebHook,
+    Attempt, EventFilter, HookEvent, HookOwner, HookSettings, Hooks, Link, Page, Release, Store,
+    StoreResult, WebHook,
 };
 
 impl<S: Store> Hooks for Cached<S> {
@@ -67,6 +67,14 @@ impl<S: Store> Hooks for Cached<S> {
 
     async fn sweep_hook_events(&self, before: Micros) -> StoreResult<u64> {
         self.inner.sweep_hook_events(before).await
+    }
+
+    async fn event_release(
+        &self,
+        project_id: i64,
+        release_id: i64,
+    ) -> StoreResult<Option<(Release, Vec<Link>)>> {
+        self.inner.event_release(project_id, release_id).await
     }
 
     async fn hook_events(

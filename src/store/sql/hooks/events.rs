@@ -17,10 +17,14 @@ macro_rules! event_methods {
             } else {
                 " FOR UPDATE OF e SKIP LOCKED"
             };
-            // Most of the time nothing is due: a read says so without a write.
+            // Most of the time nothing is due: a read says so without a write (on the claim's
+            // conditions: a disabled hook's waiting events are not due).
             let due: Option<i64> = sqlx::query_scalar(
-                "SELECT id FROM web_hook_events WHERE state = 'pending' \
-                 AND next_attempt_at <= $1 AND (claimed_until IS NULL OR claimed_until < $1) \
+                "SELECT e.id FROM web_hook_events e JOIN web_hooks h ON h.id = e.hook_id \
+                 WHERE e.state = 'pending' AND e.next_attempt_at <= $1 \
+                 AND (e.claimed_until IS NULL OR e.claimed_until < $1) \
+                 AND (h.recent_failures <= 3 OR (h.disabled_until IS NOT NULL \
+                      AND h.disabled_until < $1)) AND h.recent_failures <= 39 \
                  LIMIT 1",
             )
             .bind(now)
@@ -63,7 +67,8 @@ macro_rules! event_methods {
             self.write(move |conn| {
                 Box::pin(async move {
                     sqlx::query(
-                        "UPDATE web_hook_events SET payload = $2, idempotency_key = $3, \
+                        "UPDATE web_hook_events SET payload = NULLIF($2, ''), \
+                         idempotency_key = NULLIF($3, ''), \
                          request_headers = $4, response_status = $5, response_headers = $6, \
                          response_body = $7, execution_duration = $8, sent_at = $9, \
                          state = $10, next_attempt_at = $11, attempts = attempts + 1, \
@@ -158,6 +163,34 @@ macro_rules! event_methods {
                 })
             })
             .await
+        }
+
+        async fn event_release(
+            &self,
+            project_id: i64,
+            release_id: i64,
+        ) -> StoreResult<Option<(Release, Vec<Link>)>> {
+            let release: Option<ReleaseRow> = sqlx::query_as(&format!(
+                "SELECT {RELEASE_COLUMNS} FROM releases WHERE project_id = $1 AND id = $2"
+            ))
+            .bind(project_id)
+            .bind(release_id)
+            .fetch_optional(self.reader())
+            .await?;
+            let Some(release) = release else {
+                return Ok(None);
+            };
+            let links: Vec<LinkRow> = sqlx::query_as(&format!(
+                "SELECT {LINK_COLUMNS} FROM release_links WHERE release_id = $1 \
+                 ORDER BY position NULLS LAST, created_at DESC, id DESC"
+            ))
+            .bind(release_id)
+            .fetch_all(self.reader())
+            .await?;
+            Ok(Some((
+                release.into(),
+                links.into_iter().map(Into::into).collect(),
+            )))
         }
 
         async fn hook_events(

@@ -215,6 +215,7 @@ macro_rules! hooks_impl {
             use $crate::store::sql::hooks::rows::*;
             use $crate::store::sql::hooks::{bind_settings, owner_column};
             use $crate::store::sql::placeholders;
+            use $crate::store::sql::rows::{LinkRow, ReleaseRow, LINK_COLUMNS, RELEASE_COLUMNS};
             use $crate::store::*;
 
             $crate::store::sql::hooks::hook_helpers!($store, $db);
