@@ -1208,3 +1208,87 @@ async fn an_answer_the_database_cannot_keep_still_counts_and_nothing_secret_is_l
         "{message}"
     );
 }
+
+#[tokio::test]
+async fn a_custom_template_shapes_the_body_and_url_credentials_become_basic_auth() {
+    let w = local_world().await;
+    let (base, received) = receiver(StatusCode::OK).await;
+    let address = base.trim_start_matches("http://");
+    let hook = w
+        .app
+        .post(
+            &w.maintainer,
+            &hooks(&w),
+            json!({
+                "url": format!("http://deployer:pa%24%24@{address}/hook"),
+                "releases_events": true,
+                "custom_webhook_template":
+                    "{\"text\":\"{{name}} is out: {{url}}\",\"links\":{{assets.count}},\"kind\":\"{{object_kind}}\"}",
+            }),
+        )
+        .await;
+    let id = hook.expect(201)["id"].as_i64().expect("id");
+    w.app
+        .post(
+            &w.maintainer,
+            &format!("/projects/{}/releases", w.project_id),
+            json!({"tag_name": "v6.0", "name": "Six \"quoted\""}),
+        )
+        .await
+        .expect(201);
+    let got = received.wait_for(1).await;
+    let body: Value = serde_json::from_str(&got[0].1).expect("the rendered template is JSON");
+    assert_eq!(body["kind"], "release");
+    assert_eq!(body["links"], 4, "no links, four sources");
+    assert!(
+        body["text"].as_str().is_some_and(
+            |t| t.starts_with("Six \"quoted\" is out: http") && t.ends_with("/-/releases/v6.0")
+        ),
+        "{body}"
+    );
+    // The URL's user and password go as Basic credentials, not in the request line.
+    let expected = format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode("deployer:pa$$")
+    );
+    assert_eq!(header(&got[0].0, "authorization"), expected);
+
+    // A template that does not render to JSON: the attempt fails with GitLab's message.
+    let broken = w
+        .app
+        .put(
+            &w.maintainer,
+            &format!("{}/{id}", hooks(&w)),
+            json!({"custom_webhook_template": "{\"text\": {{name}}}"}),
+        )
+        .await;
+    broken.expect(200);
+    let test = w
+        .app
+        .post(
+            &w.maintainer,
+            &format!("{}/{id}/test/releases_events", hooks(&w)),
+            json!({}),
+        )
+        .await;
+    let message = test.expect(422)["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        message.starts_with("Error while parsing rendered custom webhook template: "),
+        "{message}"
+    );
+    let too_long = w
+        .app
+        .put(
+            &w.maintainer,
+            &format!("{}/{id}", hooks(&w)),
+            json!({"custom_webhook_template": "x".repeat(4097)}),
+        )
+        .await;
+    assert_eq!(
+        too_long.expect(422),
+        &json!({"error": "Custom webhook template is too long (maximum is 4096 characters)"})
+    );
+}
