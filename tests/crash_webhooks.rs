@@ -107,17 +107,22 @@ async fn start(database: &str, port: u16) -> (Child, String) {
 }
 
 /// Clients creating releases `c<client>-<n>` on the servers in turn until `stop`; the tags
-/// acknowledged with 201.
-async fn load(bases: Vec<String>, stop: Arc<AtomicBool>) -> BTreeSet<String> {
+/// acknowledged with 201 (`acked` counts them as they come).
+async fn load(
+    bases: Vec<String>,
+    stop: Arc<AtomicBool>,
+    acked: Arc<AtomicUsize>,
+) -> BTreeSet<String> {
     let acknowledged = Arc::new(Mutex::new(BTreeSet::new()));
     let serial = Arc::new(AtomicUsize::new(0));
     let mut clients = Vec::new();
     for client in 0..CLIENTS {
-        let (bases, stop, acknowledged, serial) = (
+        let (bases, stop, acknowledged, serial, acked) = (
             bases.clone(),
             Arc::clone(&stop),
             Arc::clone(&acknowledged),
             Arc::clone(&serial),
+            Arc::clone(&acked),
         );
         clients.push(tokio::spawn(async move {
             let http = reqwest::Client::new();
@@ -135,6 +140,7 @@ async fn load(bases: Vec<String>, stop: Arc<AtomicBool>) -> BTreeSet<String> {
                 match answer {
                     Ok(response) if response.status() == 201 => {
                         acknowledged.lock().expect("lock").insert(tag);
+                        acked.fetch_add(1, Ordering::Relaxed);
                     }
                     Ok(_) => {}
                     Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
@@ -248,8 +254,21 @@ async fn every_committed_release_is_announced_and_no_rolled_back_one_ever_is() {
     let mut acknowledged = BTreeSet::new();
     for _ in 0..CYCLES {
         let stop = Arc::new(AtomicBool::new(false));
-        let running = tokio::spawn(load(vec![base.clone()], Arc::clone(&stop)));
+        let acked = Arc::new(AtomicUsize::new(0));
+        let running = tokio::spawn(load(
+            vec![base.clone()],
+            Arc::clone(&stop),
+            Arc::clone(&acked),
+        ));
         tokio::time::sleep(Duration::from_millis(300 + rand::random::<u64>() % 700)).await;
+        // On a loaded machine the first writes take longer: the kill comes once some have
+        // been acknowledged, so that every cycle has writes in flight to cut.
+        for _ in 0..200 {
+            if acked.load(Ordering::Relaxed) >= 8 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
         child.start_kill().expect("SIGKILL");
         let _ = child.wait().await;
         stop.store(true, Ordering::Relaxed);
@@ -285,6 +304,7 @@ mod postgres_only {
         let running = tokio::spawn(load(
             vec![first_base.clone(), second_base.clone()],
             Arc::clone(&stop),
+            Arc::new(AtomicUsize::new(0)),
         ));
         tokio::time::sleep(Duration::from_millis(1500)).await;
         // One instance dies mid-way: its claims lapse, and the other sends what it held.

@@ -82,6 +82,15 @@ impl HookHealth {
         self.alert_status(now) == AlertStatus::Executable
     }
 
+    /// After an attempt: [`Self::after_success`] or [`Self::after_failure`].
+    pub fn after(self, succeeded: bool, now: Micros) -> Self {
+        if succeeded {
+            self.after_success()
+        } else {
+            self.after_failure(now)
+        }
+    }
+
     /// After a 2xx or 3xx answer (GitLab's `enable!`).
     pub fn after_success(self) -> Self {
         Self::default()

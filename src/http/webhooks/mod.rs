@@ -249,12 +249,8 @@ impl<S: Store> App<S> {
         };
         let Some(body) = body else {
             // What it was about is gone (its project deleted): nothing to say.
-            let mut attempt = send::Attempted::nothing_to_send();
-            attempt.state = EventState::Failed;
-            return self
-                .store
-                .record_attempt(event, &attempt.into_attempt(event))
-                .await;
+            let attempt = send::Attempted::nothing_to_send().into_attempt(event);
+            return self.store.record_attempt(event, &attempt).await;
         };
         let key = event
             .idempotency_key
@@ -263,11 +259,7 @@ impl<S: Store> App<S> {
         let mut attempted = send::deliver(self, &hook, &event.trigger, &body, &key).await;
         let now = now_micros();
         let attempts = event.attempts + 1;
-        attempted.health = Some(if attempted.succeeded {
-            hook.health.after_success()
-        } else {
-            hook.health.after_failure(now)
-        });
+        attempted.health = Some(hook.health.after(attempted.succeeded, now));
         if attempted.succeeded {
             attempted.state = EventState::Delivered;
         } else if attempts >= self.config.webhooks.max_attempts {
@@ -304,11 +296,7 @@ impl<S: Store> App<S> {
         key: &str,
     ) -> StoreResult<send::Attempted> {
         let mut attempted = send::deliver(self, hook, &event.trigger, body, key).await;
-        attempted.health = Some(if attempted.succeeded {
-            hook.health.after_success()
-        } else {
-            hook.health.after_failure(now_micros())
-        });
+        attempted.health = Some(hook.health.after(attempted.succeeded, now_micros()));
         attempted.state = if attempted.succeeded {
             EventState::Delivered
         } else {
