@@ -40,8 +40,8 @@ pub struct Settings {
     pub secrets: SecretConfig,
     /// `root` exists and this exact string is one of its tokens.
     pub root_token: Option<String>,
-    /// SQLite's reads are answered from a cache in front of the store (a test that counts the
-    /// statements reaching SQLite turns it off).
+    /// Reads are answered from a cache in front of the store (a test that counts the
+    /// statements reaching the database turns it off).
     pub read_cache: bool,
     /// Where hosted files go; `None`: `<database file>.files` beside a SQLite database.
     pub storage: Option<crate::blobs::StorageSettings>,
@@ -150,40 +150,34 @@ impl Built {
     }
 }
 
-/// Opens the store and builds the application for `external_url`.
+/// Opens the store and builds the application for `external_url`. The application is
+/// compiled once per engine: the store is always behind a [`Cached`], which serves nothing from
+/// memory when `read_cache` is off.
 pub async fn build(settings: &Settings, external_url: &str) -> anyhow::Result<Built> {
     match open(&settings.database).await? {
-        Engine::Sqlite(store) if settings.read_cache => {
-            // This process is the only writer of a SQLite file: reads can be cached.
-            let (router, downloads) =
-                assemble(Cached::new(store.clone()), settings, external_url).await?;
-            Ok(Built {
-                router,
-                downloads,
-                closer: Closer::Sqlite(store),
-            })
-        }
         Engine::Sqlite(store) => {
-            let (router, downloads) = assemble(store.clone(), settings, external_url).await?;
+            // This process is the only writer of a SQLite file: reads can be cached.
+            let cached = if settings.read_cache {
+                Cached::new(store.clone())
+            } else {
+                Cached::uncached(store.clone())
+            };
+            let (router, downloads) = assemble(cached, settings, external_url).await?;
             Ok(Built {
                 router,
                 downloads,
                 closer: Closer::Sqlite(store),
-            })
-        }
-        Engine::Postgres(store) if settings.read_cache => {
-            // PostgreSQL is shared with other instances: the cache checks the database's
-            // generations once per request.
-            let (router, downloads) =
-                assemble(Cached::shared(store.clone()), settings, external_url).await?;
-            Ok(Built {
-                router,
-                downloads,
-                closer: Closer::Postgres(store),
             })
         }
         Engine::Postgres(store) => {
-            let (router, downloads) = assemble(store.clone(), settings, external_url).await?;
+            // PostgreSQL is shared with other instances: the cache checks the database's
+            // generations once per request.
+            let cached = if settings.read_cache {
+                Cached::shared(store.clone())
+            } else {
+                Cached::uncached(store.clone())
+            };
+            let (router, downloads) = assemble(cached, settings, external_url).await?;
             Ok(Built {
                 router,
                 downloads,

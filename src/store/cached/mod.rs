@@ -74,6 +74,10 @@ pub struct Cached<S> {
     links: Arc<ReadCache>,
     /// Other processes write the database too: its generations are read once per request.
     shared: bool,
+    /// Nothing is served from memory: every read reaches the store (a test that counts the
+    /// statements reaching the database). A mode rather than the bare store, so that the
+    /// server is compiled once per engine, not twice (its code is half of its memory).
+    bypass: bool,
 }
 
 impl<S> Cached<S> {
@@ -85,6 +89,15 @@ impl<S> Cached<S> {
             releases: Arc::default(),
             links: Arc::default(),
             shared: false,
+            bypass: false,
+        }
+    }
+
+    /// The store with nothing kept: every read reaches it.
+    pub fn uncached(inner: S) -> Self {
+        Self {
+            bypass: true,
+            ..Self::new(inner)
         }
     }
 
@@ -110,10 +123,13 @@ impl<S> Cached<S> {
 }
 
 impl<S: Store> Cached<S> {
-    /// Whether values kept in memory may be served now. Always for a store that is the only
+    /// Whether values kept in memory may be served now. Never for an uncached one; always for a store that is the only
     /// writer; for a shared one, within a request, once the request has read the database's
     /// generations (the first call in a request reads them: one round trip).
     pub async fn fresh(&self) -> StoreResult<bool> {
+        if self.bypass {
+            return Ok(false);
+        }
         if !self.shared {
             return Ok(true);
         }
