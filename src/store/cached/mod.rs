@@ -76,7 +76,7 @@ pub struct Cached<S> {
     shared: bool,
     /// Nothing is served from memory: every read reaches the store (a test that counts the
     /// statements reaching the database). A mode rather than the bare store, so that the
-    /// server is compiled once per engine, not twice (its code is half of its memory).
+    /// server is compiled once per engine, not twice (its code is most of its idle memory).
     bypass: bool,
 }
 
@@ -123,9 +123,10 @@ impl<S> Cached<S> {
 }
 
 impl<S: Store> Cached<S> {
-    /// Whether values kept in memory may be served now. Never for an uncached one; always for a store that is the only
-    /// writer; for a shared one, within a request, once the request has read the database's
-    /// generations (the first call in a request reads them: one round trip).
+    /// Whether values kept in memory may be served now. Never for an uncached store; always
+    /// for one that is the only writer; for a shared one, within a request, once the request
+    /// has read the database's generations (the first call in a request reads them: one round
+    /// trip).
     pub async fn fresh(&self) -> StoreResult<bool> {
         if self.bypass {
             return Ok(false);
