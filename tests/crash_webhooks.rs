@@ -155,6 +155,17 @@ async fn load(
     tags
 }
 
+/// Waits until `count` writes have been acknowledged, or 20 s (a machine too slow for that
+/// many still gets its kill).
+async fn until_acknowledged(acked: &AtomicUsize, count: usize) {
+    for _ in 0..400 {
+        if acked.load(Ordering::Relaxed) >= count {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 async fn stored_tags(base: &str) -> BTreeSet<String> {
     let http = reqwest::Client::new();
     let mut tags = BTreeSet::new();
@@ -260,15 +271,11 @@ async fn every_committed_release_is_announced_and_no_rolled_back_one_ever_is() {
             Arc::clone(&stop),
             Arc::clone(&acked),
         ));
-        tokio::time::sleep(Duration::from_millis(300 + rand::random::<u64>() % 700)).await;
-        // On a loaded machine the first writes take longer: the kill comes once some have
-        // been acknowledged, so that every cycle has writes in flight to cut.
-        for _ in 0..200 {
-            if acked.load(Ordering::Relaxed) >= 8 {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        // The kill comes after a random number of acknowledged writes, not after a time: a
+        // fast machine would otherwise store thousands of releases whose deliveries (one at a
+        // time, in order) then take minutes, and a slow one none. The 32 clients keep writing
+        // until it, so every cycle has writes in flight to cut.
+        until_acknowledged(&acked, 8 + usize::from(rand::random::<u8>() % 40)).await;
         child.start_kill().expect("SIGKILL");
         let _ = child.wait().await;
         stop.store(true, Ordering::Relaxed);
@@ -301,16 +308,17 @@ mod postgres_only {
         let seen = Arc::new(Seen::default());
         add_hook(&first_base, &receiver(Arc::clone(&seen)).await).await;
         let stop = Arc::new(AtomicBool::new(false));
+        let acked = Arc::new(AtomicUsize::new(0));
         let running = tokio::spawn(load(
             vec![first_base.clone(), second_base.clone()],
             Arc::clone(&stop),
-            Arc::new(AtomicUsize::new(0)),
+            Arc::clone(&acked),
         ));
-        tokio::time::sleep(Duration::from_millis(1500)).await;
         // One instance dies mid-way: its claims lapse, and the other sends what it held.
+        until_acknowledged(&acked, 100).await;
         first.start_kill().expect("SIGKILL");
         let _ = first.wait().await;
-        tokio::time::sleep(Duration::from_millis(500)).await;
+        until_acknowledged(&acked, 200).await;
         stop.store(true, Ordering::Relaxed);
         let acknowledged = running.await.expect("load");
         let stored = stored_tags(&second_base).await;
