@@ -6,10 +6,10 @@
 //! -- --nocapture`.
 
 use crate::common;
+use relinks::app::router::AppService;
 
 use axum::body::Body;
 use axum::http::{header, Method, Request};
-use axum::Router;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use serde_json::{json, Value};
@@ -24,7 +24,7 @@ fn cases() -> u32 {
         .unwrap_or(3_000)
 }
 
-async fn app_router(url: &str) -> Router {
+async fn app_router(url: &str) -> AppService {
     let settings = common::settings(url, common::test_config());
     relinks::app::build(&settings, "http://relinks.test")
         .await
@@ -41,7 +41,7 @@ struct Generated {
     token: Option<String>,
 }
 
-async fn send(app: &Router, generated: &Generated) -> Option<(u16, Vec<u8>)> {
+async fn send(app: &AppService, generated: &Generated) -> Option<(u16, Vec<u8>)> {
     let uri = if generated.query.is_empty() {
         generated.path.clone()
     } else {

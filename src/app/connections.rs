@@ -14,9 +14,9 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::router::AppService;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
-use axum::Router;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
@@ -56,7 +56,7 @@ impl Default for ConnectionLimits {
 /// their requests (within the grace period).
 pub async fn serve_connections(
     listener: TcpListener,
-    router: Router,
+    router: AppService,
     limits: ConnectionLimits,
     shutdown: impl Future<Output = ()>,
 ) {

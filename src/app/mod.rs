@@ -128,7 +128,7 @@ fn rate_limits(config: &ServeConfig) -> RateLimits {
 
 /// A relinks ready to serve: the application and its router, not yet on a socket.
 pub struct Built {
-    pub router: axum::Router,
+    pub router: router::AppService,
     /// Stored what the instance counted before the store closes.
     downloads: crate::http::download_counter::DownloadFlusher,
     closer: Closer,
@@ -192,7 +192,7 @@ async fn assemble<S: Store>(
     store: S,
     settings: &Settings,
     external_url: &str,
-) -> anyhow::Result<(axum::Router, DownloadFlusher)> {
+) -> anyhow::Result<(router::AppService, DownloadFlusher)> {
     let (token_key, source) =
         crate::secret::resolve(&settings.secrets, &settings.database.url, &store).await?;
     tracing::info!(?source, "secret key for token digests");

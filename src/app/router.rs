@@ -1,18 +1,22 @@
 //! The whole application as one router: the API's routes, the pages' routes and this module's
 //! own (the OpenAPI document), the web dispatcher for everything else, and the middleware.
 //!
-//! The middleware wraps the router once, from outside: `Router::layer` would wrap every route
-//! in every layer, each boxed, and clone that whole chain for every request.
+//! The middleware wraps the router once, from outside, as a plain service ([`AppService`]):
+//! `Router::layer` would wrap every route in every layer, each boxed, and clone that whole chain
+//! for every request; an axum `from_fn` layer and a router around it for the fallback boxed the
+//! request's future and cloned the service twice more.
 
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
-
+use std::task::{Context, Poll};
 use std::time::Instant;
 
-use axum::extract::{Request, State};
-use axum::middleware::Next;
+use axum::extract::Request;
 use axum::response::Response;
 use axum::Router;
-use tower::ServiceBuilder;
+use tower::Service;
 use tracing::Instrument;
 
 use crate::http::middleware::{self, Limits, MonitoringAllowList, REQUEST_ID};
@@ -37,7 +41,7 @@ pub fn all_routes<S: Store>() -> Vec<Route<S>> {
 /// The application: routes, the catch-all, request ids (a client's own only when plain),
 /// tracing, the panic guard, security headers, metrics, the monitoring allow-list, rate limits,
 /// the audit context, the header-size limit and the request time-out.
-pub fn router<S: Store>(app: App<S>) -> Router {
+pub fn router<S: Store>(app: App<S>) -> AppService {
     let table = all_routes::<S>();
     let tracker = Arc::new(metrics::Tracker::new(
         app.metrics.clone(),
@@ -75,10 +79,36 @@ pub fn router<S: Store>(app: App<S>) -> Router {
         limiter,
         limits,
     });
-    let service = ServiceBuilder::new()
-        .layer(axum::middleware::from_fn_with_state(around, around_request))
-        .service(routed);
-    Router::new().fallback_service(service)
+    AppService { around, routed }
+}
+
+/// The whole application as one service: each request goes through [`around_request`] into
+/// the router. Cloned once per connection; a request costs one boxed future.
+#[derive(Clone)]
+pub struct AppService {
+    around: Arc<Around>,
+    routed: Router,
+}
+
+impl<B> Service<axum::http::Request<B>> for AppService
+where
+    B: axum::body::HttpBody<Data = axum::body::Bytes> + Send + 'static,
+    B::Error: Into<axum::BoxError>,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: axum::http::Request<B>) -> Self::Future {
+        let around = self.around.clone();
+        let routed = self.routed.clone();
+        let request = request.map(axum::body::Body::new);
+        Box::pin(async move { Ok(around_request(&around, request, routed).await) })
+    }
 }
 
 /// What [`around_request`] needs.
@@ -95,11 +125,7 @@ struct Around {
 /// store's scopes (read freshness, audit context), the header-size limit and the time-out,
 /// idempotency keys, and the panic guard around the handler. One layer calling plain functions: a layer each boxed
 /// its future and cloned the chain below it, for every request.
-async fn around_request(
-    State(around): State<Arc<Around>>,
-    mut request: Request,
-    next: Next,
-) -> Response {
+async fn around_request(around: &Around, mut request: Request, mut routed: Router) -> Response {
     let id = middleware::request_id(&mut request);
     // A debug span, as tower-http's tracing layer makes by default: an enabled span formats
     // its fields for every request (a twentieth of a cached read's time), and an answer that
@@ -133,7 +159,14 @@ async fn around_request(
                                         request,
                                         |request| {
                                             Box::pin(idempotency::idempotent(request, |request| {
-                                                Box::pin(middleware::catch_panic(next.run(request)))
+                                                Box::pin(middleware::catch_panic(async move {
+                                                    // The router is always ready, and answers
+                                                    // every request (its fallback included).
+                                                    match routed.call(request).await {
+                                                        Ok(response) => response,
+                                                        Err(never) => match never {},
+                                                    }
+                                                }))
                                             }))
                                         },
                                     ))

@@ -13,21 +13,21 @@ use std::future::Future;
 use axum::body::HttpBody as _;
 use axum::body::{to_bytes, Body};
 use axum::extract::Request;
-use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use axum::response::Response;
 
 /// Answers larger than this are sent without a tag (relinks' own are far smaller).
 const MAX_TAGGED_BYTES: u64 = 16 * 1024 * 1024;
 
 /// The headers that are part of what a list answers.
-const TAGGED_HEADERS: [&str; 7] = [
-    "x-total",
-    "x-total-pages",
-    "x-page",
-    "x-per-page",
-    "x-next-page",
-    "x-prev-page",
-    "link",
+const TAGGED_HEADERS: [HeaderName; 7] = [
+    HeaderName::from_static("x-total"),
+    HeaderName::from_static("x-total-pages"),
+    HeaderName::from_static("x-page"),
+    HeaderName::from_static("x-per-page"),
+    HeaderName::from_static("x-next-page"),
+    HeaderName::from_static("x-prev-page"),
+    header::LINK,
 ];
 
 /// The digest of an answer's body, computed once when the body was rendered to be kept (the
@@ -110,16 +110,25 @@ fn taggable(response: &Response) -> bool {
 fn etag_of(body: BodyDigest, headers: &HeaderMap) -> HeaderValue {
     let mut hasher = xxhash_rust::xxh3::Xxh3::new();
     hasher.update(&body.0.to_le_bytes());
-    for name in TAGGED_HEADERS {
+    // Only lists carry these headers: an answer with none of the custom ones and no `Link`
+    // skips looking each up (this runs for every answer relinks tags).
+    let listed = headers.contains_key(header::LINK)
+        || headers.keys().any(|name| name.as_str().starts_with("x-"));
+    for name in TAGGED_HEADERS.iter().filter(|_| listed) {
         for value in headers.get_all(name) {
-            hasher.update(name.as_bytes());
+            hasher.update(name.as_str().as_bytes());
             hasher.update(b":");
             hasher.update(value.as_bytes());
             hasher.update(b"\n");
         }
     }
-    let tag = format!("W/\"{:032x}\"", hasher.digest128());
-    HeaderValue::from_str(&tag).unwrap_or_else(|_| HeaderValue::from_static("W/\"\""))
+    let mut tag = *b"W/\"00000000000000000000000000000000\"";
+    // The digest in lower-case hex, most significant digit first, as `{:032x}` writes it.
+    let hex = hasher.digest128().to_be_bytes();
+    if hex::encode_to_slice(hex, &mut tag[3..35]).is_err() {
+        return HeaderValue::from_static("W/\"\"");
+    }
+    HeaderValue::from_bytes(&tag).unwrap_or_else(|_| HeaderValue::from_static("W/\"\""))
 }
 
 /// `If-None-Match` by weak comparison (RFC 9110 13.1.2): `*`, or a list of tags one of which

@@ -134,8 +134,13 @@ pub fn json_response<T: serde::Serialize + ?Sized>(status: StatusCode, body: &T)
 
 /// A JSON response whose body is already rendered.
 pub fn rendered_json_response(status: StatusCode, body: axum::body::Bytes) -> Response {
-    let mut response = (status, body).into_response();
-    response.headers_mut().insert(
+    let mut response = Response::new(axum::body::Body::from(body));
+    *response.status_mut() = status;
+    // Room for the headers every API answer ends with (type, tag, cache, request id, the
+    // security headers, pagination): the map is not grown and rehashed on the way out.
+    let headers = response.headers_mut();
+    *headers = axum::http::HeaderMap::with_capacity(16);
+    headers.insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),
     );

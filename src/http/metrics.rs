@@ -3,14 +3,15 @@
 //! Each `App` has its own registry (no process-wide state), so several servers in one process
 //! (the tests) keep separate figures.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock, RwLock};
 use std::time::Instant;
 
 use axum::extract::{Request, State};
 use axum::http::{header, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder,
+    Encoder, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGaugeVec, Opts,
+    Registry, TextEncoder,
 };
 use std::future::Future;
 
@@ -108,17 +109,22 @@ impl Default for Metrics {
     }
 }
 
-/// Keeps the method label bounded: anything unusual counts as `OTHER`.
-fn method_label(method: &Method) -> &'static str {
+/// The method labels; anything unusual counts as `OTHER` (the label stays bounded).
+const METHODS: [&str; 8] = [
+    "GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "OTHER",
+];
+
+/// The index of `method`'s label in [`METHODS`].
+fn method_index(method: &Method) -> usize {
     match *method {
-        Method::GET => "GET",
-        Method::HEAD => "HEAD",
-        Method::POST => "POST",
-        Method::PUT => "PUT",
-        Method::DELETE => "DELETE",
-        Method::PATCH => "PATCH",
-        Method::OPTIONS => "OPTIONS",
-        _ => "OTHER",
+        Method::GET => 0,
+        Method::HEAD => 1,
+        Method::POST => 2,
+        Method::PUT => 3,
+        Method::DELETE => 4,
+        Method::PATCH => 5,
+        Method::OPTIONS => 6,
+        _ => 7,
     }
 }
 
@@ -127,23 +133,96 @@ fn method_label(method: &Method) -> &'static str {
 /// route), so it finds the template itself rather than reading axum's `MatchedPath`.
 pub struct Tracker {
     metrics: Arc<Metrics>,
-    templates: matchit::Router<String>,
+    /// Path → the index of its template in `routes`.
+    templates: matchit::Router<usize>,
+    /// Each template's series, and last the one of requests no route matched.
+    routes: Vec<RouteSeries>,
+}
+
+/// A route template's series, each resolved on first use and kept: `with_label_values` hashes
+/// its labels and takes a lock on every call. The series appear in `/-/metrics` only once a
+/// request has been counted in them, as before.
+struct RouteSeries {
+    template: String,
+    /// By method.
+    latency: [OnceLock<Histogram>; METHODS.len()],
+    /// By method, then by status.
+    requests: [RwLock<Vec<(StatusCode, IntCounter)>>; METHODS.len()],
+}
+
+impl RouteSeries {
+    fn new(template: String) -> Self {
+        Self {
+            template,
+            latency: Default::default(),
+            requests: Default::default(),
+        }
+    }
 }
 
 impl Tracker {
     pub fn new(metrics: Arc<Metrics>, paths: impl IntoIterator<Item = String>) -> Self {
         let mut templates = matchit::Router::new();
+        let mut routes = Vec::new();
         for path in paths {
             // The router has taken the same paths already; a path seen twice is the same template.
-            let _ = templates.insert(path.clone(), path);
+            if templates.insert(path.clone(), routes.len()).is_ok() {
+                routes.push(RouteSeries::new(path));
+            }
         }
-        Self { metrics, templates }
+        routes.push(RouteSeries::new("unmatched".to_owned()));
+        Self {
+            metrics,
+            templates,
+            routes,
+        }
     }
 
-    fn template(&self, path: &str) -> &str {
-        self.templates
+    fn series(&self, path: &str) -> Option<&RouteSeries> {
+        let unmatched = self.routes.len() - 1;
+        let index = self
+            .templates
             .at(path)
-            .map_or("unmatched", |found| found.value.as_str())
+            .map_or(unmatched, |found| *found.value);
+        self.routes.get(index)
+    }
+
+    fn observe(&self, series: &RouteSeries, method: usize, seconds: f64) {
+        let Some(slot) = series.latency.get(method) else {
+            return;
+        };
+        slot.get_or_init(|| {
+            self.metrics
+                .latency
+                .with_label_values(&[series.template.as_str(), METHODS[method]])
+        })
+        .observe(seconds);
+    }
+
+    fn count(&self, series: &RouteSeries, method: usize, status: StatusCode) {
+        let Some(by_status) = series.requests.get(method) else {
+            return;
+        };
+        let counted = by_status.read().is_ok_and(|seen| {
+            seen.iter()
+                .find(|(seen, _)| *seen == status)
+                .map(|(_, counter)| counter.inc())
+                .is_some()
+        });
+        if counted {
+            return;
+        }
+        let counter = self.metrics.requests.with_label_values(&[
+            series.template.as_str(),
+            METHODS[method],
+            status.as_str(),
+        ]);
+        counter.inc();
+        if let Ok(mut seen) = by_status.write() {
+            if !seen.iter().any(|(seen, _)| *seen == status) {
+                seen.push((status, counter));
+            }
+        }
     }
 }
 
@@ -154,19 +233,14 @@ pub async fn track<F: Future<Output = Response>>(
     request: Request,
     next: impl FnOnce(Request) -> F,
 ) -> Response {
-    let route = tracker.template(request.uri().path());
-    let method = method_label(request.method());
+    let series = tracker.series(request.uri().path());
+    let method = method_index(request.method());
     let started = Instant::now();
     let response = next(request).await;
-    let metrics = &tracker.metrics;
-    metrics
-        .latency
-        .with_label_values(&[route, method])
-        .observe(started.elapsed().as_secs_f64());
-    metrics
-        .requests
-        .with_label_values(&[route, method, response.status().as_str()])
-        .inc();
+    if let Some(series) = series {
+        tracker.observe(series, method, started.elapsed().as_secs_f64());
+        tracker.count(series, method, response.status());
+    }
     response
 }
 

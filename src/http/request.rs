@@ -293,8 +293,16 @@ impl<St: Store> FromRequest<App<St>> for ApiRequest {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, app: &App<St>) -> Result<Self, ApiError> {
+        use axum::body::HttpBody as _;
         let (mut parts, body) = request.into_parts();
-        let body = body_params(&parts.headers, body, app.config.max_body_bytes).await?;
+        // Most requests (every GET) have no body: nothing to wait for or parse. The others'
+        // reading is boxed, so that its state (multipart's among it) is not part of every
+        // handler's future, which is moved as it starts.
+        let body = if body.is_end_stream() {
+            Map::new()
+        } else {
+            Box::pin(body_params(&parts.headers, body, app.config.max_body_bytes)).await?
+        };
         Self::from_parts(&mut parts, app, body).await
     }
 }

@@ -409,7 +409,7 @@ pub async fn show<S: Store>(State(app): State<App<S>>, request: ApiRequest) -> A
     // Rendered once per link, as the lists are: the hot read of CI scripts.
     let key = || {
         let path = scope.project.full_path();
-        format!("link-json:{}:{id}:{path}", release.id)
+        crate::store::cached::key(&[&"link-json:", &release.id, &":", &id, &":", &path])
     };
     let (body, digest) = memoized(&app.store, key, |(body, _)| body.len(), async {
         let link = link_of(&app, &release, id).await?;

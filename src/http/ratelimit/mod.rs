@@ -154,7 +154,11 @@ impl Limiter {
         if counters.len() > MAX_KEYS {
             counters.retain(|_, c| c.window == window);
         }
-        let counter = counters.entry(key).or_default();
+        // Looked up by reference first: the key exists for all but a window's first request.
+        let counter = match counters.get_mut(key.as_str()) {
+            Some(counter) => counter,
+            None => counters.entry(key).or_default(),
+        };
         if counter.window != window {
             *counter = Counter {
                 window,
@@ -179,7 +183,7 @@ impl Limiter {
             Some(limit) => self
                 .hit(
                     "throttle_authenticated_api",
-                    format!("user:{user_id}"),
+                    crate::store::cached::key(&[&"user:", &user_id]),
                     limit,
                 )
                 .map(drop),

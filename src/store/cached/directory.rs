@@ -2,7 +2,7 @@
 //! access part; settings, rate-limit counts, audit events and idempotency keys are always read from the
 //! database.
 
-use super::Cached;
+use super::{key, Cached};
 use crate::domain::pagination::PageRequest;
 use crate::domain::time::Micros;
 use crate::domain::token::TokenKey;
@@ -24,7 +24,7 @@ impl<S: Store> Directory for Cached<S> {
     }
 
     async fn user(&self, id: i64) -> StoreResult<Option<User>> {
-        let key = format!("user:{id}");
+        let key = key(&[&"user:", &id]);
         self.read(&self.access, key, self.inner.user(id)).await
     }
 
@@ -49,13 +49,13 @@ impl<S: Store> Directory for Cached<S> {
     }
 
     async fn personal_token(&self, id: i64) -> StoreResult<Option<PersonalToken>> {
-        let key = format!("token:{id}");
+        let key = key(&[&"token:", &id]);
         self.read(&self.access, key, self.inner.personal_token(id))
             .await
     }
 
     async fn personal_token_by_digest(&self, digest: &str) -> StoreResult<Option<PersonalToken>> {
-        let key = format!("token-digest:{digest}");
+        let key = key(&[&"token-digest:", &digest]);
         self.read(
             &self.access,
             key,
@@ -146,7 +146,7 @@ impl<S: Store> Directory for Cached<S> {
     }
 
     async fn job_token_by_digest(&self, digest: &str) -> StoreResult<Option<JobToken>> {
-        let key = format!("job-digest:{digest}");
+        let key = key(&[&"job-digest:", &digest]);
         self.read(&self.access, key, self.inner.job_token_by_digest(digest))
             .await
     }
@@ -167,7 +167,7 @@ impl<S: Store> Directory for Cached<S> {
     }
 
     async fn session_by_digest(&self, digest: &str) -> StoreResult<Option<Session>> {
-        let key = format!("session:{digest}");
+        let key = key(&[&"session:", &digest]);
         self.read(&self.access, key, self.inner.session_by_digest(digest))
             .await
     }
@@ -185,7 +185,7 @@ impl<S: Store> Directory for Cached<S> {
     }
 
     async fn namespace(&self, id: i64) -> StoreResult<Option<Namespace>> {
-        let key = format!("namespace:{id}");
+        let key = key(&[&"namespace:", &id]);
         self.read(&self.access, key, self.inner.namespace(id)).await
     }
 
@@ -200,7 +200,7 @@ impl<S: Store> Directory for Cached<S> {
     }
 
     async fn user_namespace(&self, user_id: i64) -> StoreResult<Option<Namespace>> {
-        let key = format!("user-namespace:{user_id}");
+        let key = key(&[&"user-namespace:", &user_id]);
         self.read(&self.access, key, self.inner.user_namespace(user_id))
             .await
     }

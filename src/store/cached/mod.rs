@@ -45,7 +45,7 @@ mod projects;
 mod read_cache;
 mod releases;
 
-pub use read_cache::ReadCache;
+pub use read_cache::{key, ReadCache};
 
 /// The low bits of a shared cache's generation: this instance's own writes since the
 /// database's generation was last read.

@@ -2,7 +2,7 @@
 //! tags are kept in the access part, tags in the releases part; listings are read from the
 //! database.
 
-use super::Cached;
+use super::{key, Cached};
 use crate::domain::membership::Grant;
 use crate::domain::pagination::PageRequest;
 use crate::store::{
@@ -23,7 +23,7 @@ impl<S: Store> Projects for Cached<S> {
     }
 
     async fn project(&self, id: i64) -> StoreResult<Option<Project>> {
-        let key = format!("project:{id}");
+        let key = key(&[&"project:", &id]);
         self.read(&self.access, key, self.inner.project(id)).await
     }
 
@@ -78,7 +78,7 @@ impl<S: Store> Projects for Cached<S> {
     async fn member_grants(&self, user_id: i64, project: &Project) -> StoreResult<MemberGrants> {
         // The memberships with their dates, never the levels of one day: a membership that
         // ends at midnight stops counting at midnight whatever is kept here.
-        let key = format!("grants:{user_id}:{}", project.id);
+        let key = key(&[&"grants:", &user_id, &":", &project.id]);
         self.read_sized(
             &self.access,
             key,
@@ -94,7 +94,7 @@ impl<S: Store> Projects for Cached<S> {
     }
 
     async fn group_grants(&self, user_id: i64, group: &Namespace) -> StoreResult<Vec<Grant>> {
-        let key = format!("group-grants:{user_id}:{}", group.id);
+        let key = key(&[&"group-grants:", &user_id, &":", &group.id]);
         self.read_sized(
             &self.access,
             key,
@@ -157,7 +157,7 @@ impl<S: Store> Projects for Cached<S> {
     }
 
     async fn protected_tags(&self, project_id: i64) -> StoreResult<Vec<ProtectedTag>> {
-        let key = format!("protected:{project_id}");
+        let key = key(&[&"protected:", &project_id]);
         self.read(&self.access, key, self.inner.protected_tags(project_id))
             .await
     }
@@ -183,7 +183,7 @@ impl<S: Store> Projects for Cached<S> {
     }
 
     async fn tag(&self, project_id: i64, name: &str) -> StoreResult<Option<Tag>> {
-        let key = format!("tag:{project_id}:{name}");
+        let key = key(&[&"tag:", &project_id, &":", &name]);
         self.read(&self.releases, key, self.inner.tag(project_id, name))
             .await
     }

@@ -19,10 +19,44 @@ const MAX_VALUE_BYTES: usize = MAX_BYTES / 16;
 
 type Value = Arc<dyn Any + Send + Sync>;
 
+/// A part of a cache key: text or a number.
+pub trait KeyPart {
+    fn push_onto(&self, key: &mut String);
+}
+
+impl KeyPart for &str {
+    fn push_onto(&self, key: &mut String) {
+        key.push_str(self);
+    }
+}
+
+impl KeyPart for String {
+    fn push_onto(&self, key: &mut String) {
+        key.push_str(self);
+    }
+}
+
+impl KeyPart for i64 {
+    fn push_onto(&self, key: &mut String) {
+        key.push_str(itoa::Buffer::new().format(*self));
+    }
+}
+
+/// A key of `parts` written one after the other. Hot reads make several keys each, and
+/// `format!` took longer than the lookups they were for.
+pub fn key(parts: &[&dyn KeyPart]) -> String {
+    let mut key = String::with_capacity(80);
+    for part in parts {
+        part.push_onto(&mut key);
+    }
+    key
+}
+
 #[derive(Default)]
 struct Entries {
     generation: u64,
-    map: HashMap<String, Value>,
+    /// Keyed with foldhash, seeded for each process: SipHash cost a tenth of a lookup.
+    map: HashMap<String, Value, foldhash::fast::RandomState>,
     bytes: usize,
 }
 

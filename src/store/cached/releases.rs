@@ -1,7 +1,7 @@
 //! The cache in front of [`Releases`]: a release by tag is kept in the releases part, links in
 //! the links part, which a link write alone starts anew.
 
-use super::Cached;
+use super::{key, Cached};
 use crate::domain::link::LinkConflicts;
 use crate::domain::pagination::PageRequest;
 use crate::store::{
@@ -23,7 +23,7 @@ fn links_size(links: &[Link]) -> usize {
 
 impl<S: Store> Releases for Cached<S> {
     async fn release(&self, project_id: i64, tag: &str) -> StoreResult<Option<Release>> {
-        let key = format!("release:{project_id}:{tag}");
+        let key = key(&[&"release:", &project_id, &":", &tag]);
         let size = |release: &Option<Release>| {
             release.as_ref().map_or(0, |r| {
                 std::mem::size_of::<Release>()
@@ -136,14 +136,21 @@ impl<S: Store> Releases for Cached<S> {
     }
 
     async fn links(&self, release_id: i64, page: PageRequest) -> StoreResult<Page<Link>> {
-        let key = format!("links:{release_id}:{}:{}", page.page, page.per_page);
+        let key = key(&[
+            &"links:",
+            &release_id,
+            &":",
+            &page.page,
+            &":",
+            &page.per_page,
+        ]);
         let size = |page: &Page<Link>| links_size(&page.0);
         self.read_sized(&self.links, key, size, self.inner.links(release_id, page))
             .await
     }
 
     async fn link(&self, release_id: i64, link_id: i64) -> StoreResult<Option<Link>> {
-        let key = format!("link:{release_id}:{link_id}");
+        let key = key(&[&"link:", &release_id, &":", &link_id]);
         let size = |link: &Option<Link>| link.as_ref().map_or(0, link_size);
         self.read_sized(&self.links, key, size, self.inner.link(release_id, link_id))
             .await
@@ -206,7 +213,7 @@ impl<S: Store> Releases for Cached<S> {
     }
 
     async fn link_by_filepath(&self, release_id: i64, filepath: &str) -> StoreResult<Option<Link>> {
-        let key = format!("link-path:{release_id}:{filepath}");
+        let key = key(&[&"link-path:", &release_id, &":", &filepath]);
         self.read(
             &self.links,
             key,

@@ -27,7 +27,8 @@ pub struct Project {
 
 impl Project {
     pub fn full_path(&self) -> String {
-        format!("{}/{}", self.namespace.full_path, self.path)
+        // Joined by hand: every answer that names its project makes this string.
+        [self.namespace.full_path.as_str(), "/", self.path.as_str()].concat()
     }
 
     pub fn name_with_namespace(&self) -> String {
