@@ -168,6 +168,26 @@ async fn a_permanent_link_always_answers_with_a_location() {
     }
 }
 
+/// A permanent link followed with a token (as CI scripts do) is redirected without the forms'
+/// pre-session cookie: only a page with a form (the signed-in viewer's sign-out) sets it.
+#[tokio::test]
+async fn only_pages_with_a_form_set_the_forms_cookie() {
+    let w = World::new("public").await;
+    let link = format!("/{}/-/releases/v1.0/downloads/bin/first", w.project_path);
+    let redirect = w.app.get(&w.developer, &w.app.web_url(&link)).await;
+    assert_eq!(redirect.status, 302, "{}", redirect.text);
+    assert_eq!(redirect.header("set-cookie"), None);
+    let pages = format!("/{}/-/releases", w.project_path);
+    let page = w.app.get(&w.developer, &w.app.web_url(&pages)).await;
+    assert_eq!(page.status, 200, "{}", page.text);
+    assert!(
+        page.header("set-cookie")
+            .is_some_and(|cookie| cookie.starts_with("relinks_csrf=")),
+        "{:?}",
+        page.header("set-cookie")
+    );
+}
+
 #[tokio::test]
 async fn dot_segments_in_a_filepath_are_refused() {
     let w = World::new("public").await;

@@ -138,7 +138,7 @@ pub fn page(document: &Value) -> Markup {
     let frame = Frame {
         viewer: None,
         here: "/help/api",
-        csrf: "",
+        csrf: &"",
     };
     let content = html! {
         h1 { (text(&document["info"], "title")) " " (text(&document["info"], "version")) }

@@ -24,6 +24,7 @@ use axum::response::{Html, IntoResponse, Response};
 
 use crate::domain::pagination::PageRequest;
 use crate::domain::time::today;
+use crate::domain::token::TokenKey;
 use crate::http::error::ApiError;
 use crate::http::params::{parse_nested_query, Params};
 use crate::http::ratelimit::RateTicket;
@@ -31,7 +32,7 @@ use crate::http::App;
 use crate::store::{ProjectFilter, Store, StoreError, User};
 use csrf::Csrf;
 pub use headers::{with_security_headers, HeaderPolicy};
-use pages::Frame;
+use pages::{FormToken, Frame};
 pub use session::SESSION_COOKIE;
 
 /// The browser's own routes (home, sign-in and sign-out, the stylesheet and the script) and
@@ -135,41 +136,53 @@ fn render_error(error: WebError, frame: &Frame<'_>) -> Response {
 }
 
 /// The sign-out form on a signed-in viewer's pages carries a token tied to the browser's
-/// pre-session cookie, which the page sets when the browser has none yet.
-struct PageForms {
-    csrf: Csrf,
-    token: String,
+/// pre-session cookie, which the page sets when the browser has none yet. Both are made when a
+/// page renders the form, not for answers without one.
+struct PageForms<'a> {
+    key: &'a TokenKey,
+    headers: &'a axum::http::HeaderMap,
     signed_in: bool,
+    /// The pre-session cookie and the forms' token, once a form asked for them.
+    made: std::sync::OnceLock<(Csrf, String)>,
 }
 
-impl PageForms {
-    fn new<S>(app: &App<S>, headers: &axum::http::HeaderMap, viewer: Option<&User>) -> Self {
-        let csrf = Csrf::of(headers);
-        let token = match viewer {
-            Some(_) => csrf.form_token(&app.config.token_key),
-            None => String::new(),
-        };
+impl<'a> PageForms<'a> {
+    fn new<S>(app: &'a App<S>, headers: &'a axum::http::HeaderMap, viewer: Option<&User>) -> Self {
         Self {
-            csrf,
-            token,
+            key: &app.config.token_key,
+            headers,
             signed_in: viewer.is_some(),
+            made: std::sync::OnceLock::new(),
         }
     }
 
-    fn frame<'a>(&'a self, viewer: Option<&'a User>, here: &'a str) -> Frame<'a> {
+    fn frame<'f>(&'f self, viewer: Option<&'f User>, here: &'f str) -> Frame<'f> {
         Frame {
             viewer: session::viewer_name(viewer),
             here,
-            csrf: &self.token,
+            csrf: self,
         }
     }
 
     fn finish<S>(&self, app: &App<S>, mut response: Response) -> Response {
-        if self.signed_in {
-            self.csrf
-                .remember(&mut response, app.urls.base().starts_with("https://"));
+        if let Some((csrf, _)) = self.made.get() {
+            csrf.remember(&mut response, app.urls.base().starts_with("https://"));
         }
         response
+    }
+}
+
+impl FormToken for PageForms<'_> {
+    fn token(&self) -> &str {
+        if !self.signed_in {
+            return "";
+        }
+        let (_, token) = self.made.get_or_init(|| {
+            let csrf = Csrf::of(self.headers);
+            let token = csrf.form_token(self.key);
+            (csrf, token)
+        });
+        token
     }
 }
 

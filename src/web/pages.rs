@@ -13,7 +13,25 @@ pub struct Frame<'a> {
     pub viewer: Option<&'a str>,
     pub here: &'a str,
     /// The token the page's forms carry (`web::csrf`); empty on pages without a form.
-    pub csrf: &'a str,
+    pub csrf: &'a (dyn FormToken + Sync),
+}
+
+/// The token of a page's forms, asked for only when a form is rendered: an answer without one
+/// (a permanent link's redirect, followed by a script with a token) need not make it.
+pub trait FormToken {
+    fn token(&self) -> &str;
+}
+
+impl FormToken for &str {
+    fn token(&self) -> &str {
+        self
+    }
+}
+
+impl FormToken for String {
+    fn token(&self) -> &str {
+        self
+    }
 }
 
 /// One asset link as a page shows it.
@@ -79,7 +97,7 @@ pub(crate) fn layout(frame: &Frame<'_>, title: &str, content: &Markup) -> Markup
                         @if let Some(name) = frame.viewer {
                             span { "Signed in as " strong { (name) } " " }
                             form method="post" action="/users/sign_out" {
-                                input type="hidden" name=(super::csrf::CSRF_FIELD) value=(frame.csrf);
+                                input type="hidden" name=(super::csrf::CSRF_FIELD) value=(frame.csrf.token());
                                 button type="submit" { "Sign out" }
                             }
                         } @else {
@@ -230,7 +248,7 @@ pub fn sign_in_page(frame: &Frame<'_>, error: Option<&str>, return_to: &str) -> 
             label for="token" { "Personal access token" }
             input #token type="password" name="token" autocomplete="current-password" required;
             input type="hidden" name="return_to" value=(return_to);
-            input type="hidden" name=(super::csrf::CSRF_FIELD) value=(frame.csrf);
+            input type="hidden" name=(super::csrf::CSRF_FIELD) value=(frame.csrf.token());
             button.primary type="submit" { "Sign in" }
         }
         p.meta { "A token with the api or read_api scope. Your session ends when you sign out or the token stops working." }
