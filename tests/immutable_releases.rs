@@ -161,6 +161,40 @@ async fn an_upcoming_release_stays_editable_until_its_date() {
         .expect(200);
 }
 
+/// A release's JSON is kept rendered: each caller still sees what they may do with it, and a
+/// release whose date passes while it is kept is shown out (and so immutable) from then on.
+#[tokio::test]
+async fn a_kept_release_answers_each_caller_and_moment_its_own() {
+    let w = World::new("public").await;
+    make_immutable(&w).await;
+    let project = format!("/projects/{}", w.project_id);
+    let soon = chrono::Utc::now() + chrono::Duration::seconds(3);
+    w.app
+        .post(
+            &w.developer,
+            &format!("{project}/releases"),
+            json!({"tag_name": "v3.0", "released_at": soon.format("%Y-%m-%dT%H:%M:%SZ").to_string()}),
+        )
+        .await
+        .expect(201);
+    let release = format!("{project}/releases/v3.0");
+    for _ in 0..2 {
+        let developer = w.app.get(&w.developer, &release).await;
+        let developer = developer.expect(200);
+        assert_eq!(developer["upcoming_release"], json!(true), "{developer}");
+        assert!(developer.get("immutable").is_none(), "{developer}");
+        assert!(developer["_links"]["edit_url"].is_string(), "{developer}");
+        let reporter = w.app.get(&w.reporter, &release).await;
+        let reporter = reporter.expect(200);
+        assert!(reporter["_links"].get("edit_url").is_none(), "{reporter}");
+    }
+    tokio::time::sleep(std::time::Duration::from_secs(4)).await;
+    let out = w.app.get(&w.developer, &release).await;
+    let out = out.expect(200);
+    assert_eq!(out["upcoming_release"], json!(false), "{out}");
+    assert_eq!(out["immutable"], json!(true), "{out}");
+}
+
 #[tokio::test]
 async fn verifying_a_link_of_an_immutable_release_checks_and_changes_nothing() {
     let w = World::new("public").await;

@@ -6,9 +6,12 @@ use utoipa::ToSchema;
 use serde_json::Value;
 
 use super::{LinkEntity, LinksJson, UserBasic};
-use crate::domain::time::{format_micros, now_micros};
+use crate::domain::time::{format_micros, Micros};
+use crate::http::conditional::BodyDigest;
+use crate::http::error::{ApiError, ApiResult};
 use crate::http::urls::Urls;
-use crate::store::{Project, Release, User};
+use crate::store::{Project, Release, StoreError, User};
+use axum::body::Bytes;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AssetsEntity {
@@ -123,9 +126,20 @@ pub struct ReleaseContext<'a> {
     pub can_read_code: bool,
     pub can_update: bool,
     pub include_html: bool,
+    /// The moment the answer is for (whether the release is upcoming, immutable).
+    pub now: Micros,
 }
 
 impl ReleaseEntity {
+    /// The entity's JSON and its digest, rendered once to be kept and sent many times.
+    pub fn render(&self) -> ApiResult<(Bytes, BodyDigest)> {
+        let json = serde_json::to_vec(self).map_err(|e| {
+            ApiError::Store(StoreError::Corrupt(format!("rendering a release: {e}")))
+        })?;
+        let digest = BodyDigest::of(&json);
+        Ok((Bytes::from(json), digest))
+    }
+
     /// `links` must be the release's links, newest first.
     pub fn new(
         ctx: &ReleaseContext<'_>,
@@ -135,7 +149,7 @@ impl ReleaseEntity {
     ) -> Self {
         let full_path = ctx.project.full_path();
         let self_url = ctx.urls.release(&full_path, &release.tag);
-        let now = now_micros();
+        let now = ctx.now;
         let immutable = crate::domain::release_policy::is_immutable(
             ctx.project.releases_immutable,
             release.released_at,

@@ -10,11 +10,13 @@ use axum::http::StatusCode;
 use axum::response::Response;
 
 use crate::domain::release;
+use crate::domain::time::now_micros;
 use crate::http::auth::{authenticate, Caller, RouteAuth};
+use crate::http::entities::memoized;
 use crate::http::entities::ReleaseEntity;
 #[allow(unused_imports)]
 use crate::http::entities::*;
-use crate::http::error::{json_response, ApiError, ApiResult};
+use crate::http::error::{json_response, rendered_json_response, ApiError, ApiResult};
 #[allow(unused_imports)]
 use crate::http::openapi::*;
 use crate::http::pagination::paginated;
@@ -74,7 +76,7 @@ pub async fn list<S: Store>(State(app): State<App<S>>, request: ApiRequest) -> A
         updated_after,
     };
     let (releases, total) = app.store.releases(scope.project.id, &query, page).await?;
-    let items = present(&app, &scope, &releases, include_html).await?;
+    let items = present(&app, &scope, &releases, include_html, now_micros()).await?;
     Ok(paginated(&app.urls, &request, page, total, &items))
 }
 
@@ -100,10 +102,32 @@ pub async fn show<S: Store>(State(app): State<App<S>>, request: ApiRequest) -> A
         .release(scope.project.id, request.path("tag_name"))
         .await?
         .ok_or_else(ApiError::not_found_plain)?;
-    Ok(json_response(
-        StatusCode::OK,
-        &present_one(&app, &scope, &release, include_html).await?,
-    ))
+    // Rendered once for each way it can look to a caller (what the caller may do, whether the
+    // release is out yet) and kept with the links' JSON, whose writes and every other that
+    // could change it start anew.
+    let now = now_micros();
+    let protected = app.store.protected_tags(scope.project.id).await?;
+    let key = || {
+        let flags = [
+            scope.can_read_code(),
+            scope.can_write_release(&release.tag, &protected),
+            include_html,
+            release.released_at <= now,
+        ]
+        .map(|flag| if flag { "1" } else { "0" })
+        .concat();
+        let path = scope.project.full_path();
+        crate::store::cached::key(&[&"release-json:", &release.id, &":", &flags, &":", &path])
+    };
+    let (body, digest) = memoized(&app.store, key, |(body, _)| body.len(), async {
+        present_one(&app, &scope, &release, include_html, now)
+            .await?
+            .render()
+    })
+    .await?;
+    let mut response = rendered_json_response(StatusCode::OK, body);
+    response.extensions_mut().insert(digest);
+    Ok(response)
 }
 
 #[utoipa::path(
@@ -225,7 +249,7 @@ pub async fn create<S: Store>(
         })?;
     Ok(json_response(
         StatusCode::CREATED,
-        &present_one(&app, &scope, &release, false).await?,
+        &present_one(&app, &scope, &release, false, now_micros()).await?,
     ))
 }
 
@@ -310,7 +334,7 @@ pub async fn update<S: Store>(
     let updated = app.store.update_release(release.id, &changes).await?;
     Ok(json_response(
         StatusCode::OK,
-        &present_one(&app, &scope, &updated, false).await?,
+        &present_one(&app, &scope, &updated, false, now_micros()).await?,
     ))
 }
 
@@ -329,7 +353,7 @@ pub async fn destroy<S: Store>(
     let (_, scope) = scope(&app, &request).await?;
     let (release, _) = writable_release(&app, &scope, request.path("tag_name")).await?;
     require_mutable(&scope, &release)?;
-    let body = present_one(&app, &scope, &release, false).await?;
+    let body = present_one(&app, &scope, &release, false, now_micros()).await?;
     app.store.delete_release(release.id).await?;
     Ok(json_response(StatusCode::OK, &body))
 }

@@ -1,6 +1,7 @@
 //! Release entities as the releases API answers them: authors and links fetched in two queries,
 //! the links' JSON taken from the memo when it is there.
 
+use crate::domain::time::Micros;
 use crate::http::entities::{memoized, LinksJson, ReleaseContext, ReleaseEntity, ReleaseUrls};
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::scope::ProjectScope;
@@ -13,6 +14,7 @@ pub(super) async fn present<S: Store>(
     scope: &ProjectScope,
     releases: &[Release],
     include_html: bool,
+    now: Micros,
 ) -> ApiResult<Vec<ReleaseEntity>> {
     let protected = app.store.protected_tags(scope.project.id).await?;
     let mut author_ids: Vec<i64> = releases.iter().filter_map(|r| r.author_id).collect();
@@ -31,6 +33,7 @@ pub(super) async fn present<S: Store>(
                 can_read_code,
                 can_update: scope.can_write_release(&release.tag, &protected),
                 include_html,
+                now,
             };
             let author = authors.iter().find(|a| Some(a.id) == release.author_id);
             ReleaseEntity::new(&ctx, release, author, links)
@@ -69,7 +72,8 @@ pub(super) async fn present_one<S: Store>(
     scope: &ProjectScope,
     release: &Release,
     include_html: bool,
+    now: Micros,
 ) -> ApiResult<ReleaseEntity> {
-    let mut all = present(app, scope, std::slice::from_ref(release), include_html).await?;
+    let mut all = present(app, scope, std::slice::from_ref(release), include_html, now).await?;
     all.pop().ok_or_else(ApiError::not_found_plain)
 }
