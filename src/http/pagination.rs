@@ -13,10 +13,43 @@ use super::request::ApiRequest;
 use super::urls::Urls;
 use crate::domain::pagination::{PageInfo, PageRequest};
 
-fn page_url(urls: &Urls, request: &ApiRequest, params: &Map<String, Value>, page: i64) -> String {
-    let mut params = params.clone();
-    params.insert("page".into(), Value::String(page.to_string()));
-    format!("{}?{}", urls.absolute(&request.raw_path), to_query(&params))
+/// The URLs of one answer's pages: its absolute path and query, encoded once with the page
+/// left to fill in. Rails' `to_query` sorts its `key=value` pairs, and `page=N` takes the same
+/// place among them whatever N is: no other pair starts with `page=` (keys and values are
+/// escaped, so `&` and `=` appear only between and within pairs).
+struct PageUrls {
+    /// Up to the `page=` pair, `?` or `&` included.
+    before: String,
+    /// After the page's number, `&` included.
+    after: String,
+}
+
+impl PageUrls {
+    /// `base`: the absolute URL of the path.
+    fn new(base: &str, params: &Map<String, Value>) -> Self {
+        let mut params = params.clone();
+        params.insert("page".into(), Value::String("0".into()));
+        let query = to_query(&params);
+        let mut start = 0;
+        for pair in query.split('&') {
+            if pair == "page=0" {
+                return Self {
+                    before: format!("{base}?{}", &query[..start]),
+                    after: query[start + pair.len()..].to_owned(),
+                };
+            }
+            start += pair.len() + 1;
+        }
+        // Unreachable: the pair was just inserted. The page goes last.
+        Self {
+            before: format!("{base}?{query}&"),
+            after: String::new(),
+        }
+    }
+
+    fn url(&self, page: i64) -> String {
+        format!("{}page={page}{}", self.before, self.after)
+    }
 }
 
 /// The headers for one page of `total` items.
@@ -24,27 +57,16 @@ pub fn headers(urls: &Urls, request: &ApiRequest, page: PageRequest, total: i64)
     let info = PageInfo::new(page, total);
     let mut params = request.params.0.clone();
     params.insert("per_page".into(), Value::String(info.per_page.to_string()));
+    let pages = PageUrls::new(&urls.absolute(&request.raw_path), &params);
     let mut links = Vec::new();
     if let Some(prev) = info.prev_page {
-        links.push(format!(
-            "<{}>; rel=\"prev\"",
-            page_url(urls, request, &params, prev)
-        ));
+        links.push(format!("<{}>; rel=\"prev\"", pages.url(prev)));
     }
     if let Some(next) = info.next_page {
-        links.push(format!(
-            "<{}>; rel=\"next\"",
-            page_url(urls, request, &params, next)
-        ));
+        links.push(format!("<{}>; rel=\"next\"", pages.url(next)));
     }
-    links.push(format!(
-        "<{}>; rel=\"first\"",
-        page_url(urls, request, &params, 1)
-    ));
-    links.push(format!(
-        "<{}>; rel=\"last\"",
-        page_url(urls, request, &params, info.total_pages)
-    ));
+    links.push(format!("<{}>; rel=\"first\"", pages.url(1)));
+    links.push(format!("<{}>; rel=\"last\"", pages.url(info.total_pages)));
 
     let optional = |n: Option<i64>| n.map(|n| n.to_string()).unwrap_or_default();
     let mut headers = HeaderMap::new();
@@ -105,4 +127,32 @@ fn with_headers(
         .headers_mut()
         .extend(headers(urls, request, page, total));
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn page_urls_are_the_query_encoded_with_each_page() {
+        let base = "http://relinks.test/api/v4/projects/1/releases";
+        for params in [
+            json!({}),
+            json!({"per_page": "100"}),
+            json!({"page": "3", "per_page": "2", "id": "g/p"}),
+            json!({"pag": "a", "page_size": "b", "pagf": "c", "pagd": "=&?"}),
+            json!({"page": {"x": "1"}, "zeta": ["b", "a"], "alpha": {"k": "v w"}}),
+        ] {
+            let Value::Object(params) = params else {
+                continue;
+            };
+            let pages = PageUrls::new(base, &params);
+            for page in [1, 2, 10, 123_456] {
+                let mut with_page = params.clone();
+                with_page.insert("page".into(), Value::String(page.to_string()));
+                assert_eq!(pages.url(page), format!("{base}?{}", to_query(&with_page)));
+            }
+        }
+    }
 }

@@ -123,9 +123,12 @@ const CGI_ESCAPE: &AsciiSet = &NON_ALPHANUMERIC
 
 /// Ruby's `CGI.escape`: percent-encoding with spaces as `+`.
 pub fn cgi_escape(text: &str) -> String {
-    utf8_percent_encode(text, CGI_ESCAPE)
-        .to_string()
-        .replace("%20", "+")
+    let escaped = utf8_percent_encode(text, CGI_ESCAPE).to_string();
+    if escaped.contains("%20") {
+        escaped.replace("%20", "+")
+    } else {
+        escaped
+    }
 }
 
 /// Rails' `Hash#to_query`: `key=value` pairs, nested keys bracketed. Each key's pairs are
