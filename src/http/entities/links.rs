@@ -106,17 +106,6 @@ impl LinkEntity {
     }
 }
 
-impl LinkEntity {
-    /// The entity's JSON and its digest, rendered once to be kept and sent many times.
-    pub fn render(&self) -> ApiResult<(Bytes, BodyDigest)> {
-        // Strings, integers and booleans only: serde_json cannot fail on them.
-        let json = serde_json::to_vec(self)
-            .map_err(|e| ApiError::Store(StoreError::Corrupt(format!("rendering a link: {e}"))))?;
-        let digest = BodyDigest::of(&json);
-        Ok((Bytes::from(json), digest))
-    }
-}
-
 /// A JSON array of link entities, rendered once and shared by every answer that shows it.
 #[derive(Debug, Clone)]
 pub struct LinksJson {

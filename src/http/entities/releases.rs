@@ -7,11 +7,8 @@ use serde_json::Value;
 
 use super::{LinkEntity, LinksJson, UserBasic};
 use crate::domain::time::{format_micros, Micros};
-use crate::http::conditional::BodyDigest;
-use crate::http::error::{ApiError, ApiResult};
 use crate::http::urls::Urls;
-use crate::store::{Project, Release, StoreError, User};
-use axum::body::Bytes;
+use crate::store::{Project, Release, User};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AssetsEntity {
@@ -131,15 +128,6 @@ pub struct ReleaseContext<'a> {
 }
 
 impl ReleaseEntity {
-    /// The entity's JSON and its digest, rendered once to be kept and sent many times.
-    pub fn render(&self) -> ApiResult<(Bytes, BodyDigest)> {
-        let json = serde_json::to_vec(self).map_err(|e| {
-            ApiError::Store(StoreError::Corrupt(format!("rendering a release: {e}")))
-        })?;
-        let digest = BodyDigest::of(&json);
-        Ok((Bytes::from(json), digest))
-    }
-
     /// `links` must be the release's links, newest first.
     pub fn new(
         ctx: &ReleaseContext<'_>,

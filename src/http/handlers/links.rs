@@ -16,7 +16,7 @@ use crate::domain::{release, release_policy};
 use crate::http::auth::{authenticate, RouteAuth};
 #[allow(unused_imports)]
 use crate::http::entities::*;
-use crate::http::entities::{memoized, LinksJson};
+use crate::http::entities::{memoized, rendered, LinksJson};
 use crate::http::entities::{LinkEntity, ReleaseUrls};
 use crate::http::error::{json_response, rendered_json_response, ApiError, ApiResult};
 use crate::http::hosted;
@@ -413,7 +413,7 @@ pub async fn show<S: Store>(State(app): State<App<S>>, request: ApiRequest) -> A
     };
     let (body, digest) = memoized(&app.store, key, |(body, _)| body.len(), async {
         let link = link_of(&app, &release, id).await?;
-        present(&app, &scope, &release, &link).render()
+        rendered(&present(&app, &scope, &release, &link))
     })
     .await?;
     let mut response = rendered_json_response(StatusCode::OK, body);

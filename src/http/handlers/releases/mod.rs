@@ -12,10 +12,10 @@ use axum::response::Response;
 use crate::domain::release;
 use crate::domain::time::now_micros;
 use crate::http::auth::{authenticate, Caller, RouteAuth};
-use crate::http::entities::memoized;
 use crate::http::entities::ReleaseEntity;
 #[allow(unused_imports)]
 use crate::http::entities::*;
+use crate::http::entities::{memoized, rendered};
 use crate::http::error::{json_response, rendered_json_response, ApiError, ApiResult};
 #[allow(unused_imports)]
 use crate::http::openapi::*;
@@ -120,9 +120,7 @@ pub async fn show<S: Store>(State(app): State<App<S>>, request: ApiRequest) -> A
         crate::store::cached::key(&[&"release-json:", &release.id, &":", &flags, &":", &path])
     };
     let (body, digest) = memoized(&app.store, key, |(body, _)| body.len(), async {
-        present_one(&app, &scope, &release, include_html, now)
-            .await?
-            .render()
+        rendered(&present_one(&app, &scope, &release, include_html, now).await?)
     })
     .await?;
     let mut response = rendered_json_response(StatusCode::OK, body);
