@@ -11,6 +11,7 @@ mod audit_events;
 mod backup;
 mod bad_input;
 mod clients;
+mod code_layout;
 mod conditional_reads;
 mod connections;
 mod copy;
