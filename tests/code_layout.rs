@@ -47,7 +47,7 @@ fn the_release_binary_puts_the_recorded_functions_first() {
     // large changes; a renamed function merely drops out).
     assert!(
         listed.len() * 2 > order.lines().count(),
-        "{} of the {} listed functions are in the binary",
+        "{} of the {} listed functions are in the binary: record the list again (`sudo link/record`)",
         listed.len(),
         order.lines().count()
     );
