@@ -6,21 +6,25 @@ fn main() {
     order_functions();
 }
 
+/// Whether the binary is linked by Rust's own LLD (the default for this target, built here for
+/// here), which both link options below need, and the option named by `opt_out` is not set.
+fn lld_option_wanted(opt_out: &str) -> bool {
+    println!("cargo:rerun-if-env-changed={opt_out}");
+    let target = std::env::var("TARGET").unwrap_or_default();
+    let host = std::env::var("HOST").unwrap_or_default();
+    target == "x86_64-unknown-linux-gnu" && target == host && std::env::var_os(opt_out).is_none()
+}
+
 /// The release binary's functions are laid out in the order of link/symbol-order.txt: those
 /// that run at start-up first, then those the benchmark's load runs, then the rest as the
 /// compiler left them. The kernel maps a program's code in blocks of 64 KB around each page it
 /// runs: spread over the whole binary, the code of start-up kept 13 MB of relinks' 20 MB idle
 /// memory; gathered, it takes a few. Written by `link/record` (see link/README.md); a
-/// function since renamed or new simply keeps the compiler's place. LLD only, as above.
+/// function since renamed or new simply keeps the compiler's place. Release builds only: a
+/// debug build's symbols are named differently, and nobody measures its memory.
 fn order_functions() {
-    let target = std::env::var("TARGET").unwrap_or_default();
-    let host = std::env::var("HOST").unwrap_or_default();
-    let profile = std::env::var("PROFILE").unwrap_or_default();
-    println!("cargo:rerun-if-env-changed=RELINKS_NO_SYMBOL_ORDER");
-    if target != "x86_64-unknown-linux-gnu"
-        || target != host
-        || profile != "release"
-        || std::env::var_os("RELINKS_NO_SYMBOL_ORDER").is_some()
+    if !lld_option_wanted("RELINKS_NO_SYMBOL_ORDER")
+        || std::env::var("PROFILE").unwrap_or_default() != "release"
     {
         return;
     }
@@ -42,13 +46,7 @@ fn order_functions() {
 /// load such a binary (2.36 and later; the binary is run where it is built, or on a newer
 /// glibc) and the linker is Rust's own LLD (the default for this target), which packs them.
 fn pack_relative_relocations() {
-    let target = std::env::var("TARGET").unwrap_or_default();
-    let host = std::env::var("HOST").unwrap_or_default();
-    if target != "x86_64-unknown-linux-gnu" || target != host {
-        return;
-    }
-    println!("cargo:rerun-if-env-changed=RELINKS_NO_PACKED_RELOCATIONS");
-    if std::env::var_os("RELINKS_NO_PACKED_RELOCATIONS").is_some() {
+    if !lld_option_wanted("RELINKS_NO_PACKED_RELOCATIONS") {
         return;
     }
     let glibc = std::process::Command::new("getconf")
