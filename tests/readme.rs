@@ -132,7 +132,10 @@ fn shell(script: &str, directory: &Path, port: u16) -> Child {
         let name_text = name.to_string_lossy();
         let cargos = name_text.starts_with("CARGO")
             && !matches!(name_text.as_ref(), "CARGO_HOME" | "CARGO_TARGET_DIR");
-        let rusts = name_text.starts_with("RUSTC") || name_text.starts_with("RUSTDOC");
+        // Also clippy's, which scripts/test builds the tests with.
+        let rusts = name_text.starts_with("RUSTC")
+            || name_text.starts_with("RUSTDOC")
+            || name_text.starts_with("CLIPPY");
         if name_text.starts_with("RELINKS_") || cargos || rusts || name_text == "OUT_DIR" {
             command.env_remove(name);
         }

@@ -115,25 +115,35 @@ impl TestDatabase {
         }
     }
 
+    /// A fresh database with relinks' schema in place, for a server a test starts on it (as
+    /// after `relinks migrate`): on PostgreSQL a copy of a template this test process migrated
+    /// once (creating and migrating a database of its own took a second of every test), on
+    /// SQLite an empty file, as [`TestDatabase::new`].
+    pub async fn migrated() -> Self {
+        if testing_postgres() {
+            Self::postgres_copy_of(migrated_template().await).await
+        } else {
+            Self::sqlite()
+        }
+    }
+
+    /// A new, empty PostgreSQL database (no schema).
     pub async fn postgres() -> Self {
-        use sqlx::Connection;
+        Self::postgres_copy_of("template1").await
+    }
+
+    async fn postgres_copy_of(template: &str) -> Self {
         static COUNTER: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
         let admin = postgres_admin_url();
         let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let name = format!(
-            "relinks_test_{}_{}_{}",
+            "{}{}_{}_{}",
+            POSTGRES_TEST_PREFIX,
             std::process::id(),
             n,
             rand_suffix()
         );
-        let mut connection = sqlx::PgConnection::connect(&admin)
-            .await
-            .expect("PostgreSQL is reachable");
-        sqlx::query(&format!("CREATE DATABASE {name}"))
-            .execute(&mut connection)
-            .await
-            .expect("create database");
-        let _ = connection.close().await;
+        postgres_admin(&format!("CREATE DATABASE {name} TEMPLATE {template}")).await;
         let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
         Self {
             url: format!("{base}/{name}"),
@@ -164,27 +174,92 @@ impl Drop for TestDatabase {
             return;
         };
         let _ = std::fs::remove_dir_all(postgres_files_dir(&self.url));
-        let admin = postgres_admin_url();
-        // Drop runs outside any runtime we may block: use a thread with its own.
-        let _ = std::thread::spawn(move || {
-            let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            else {
-                return;
-            };
-            runtime.block_on(async move {
-                use sqlx::Connection;
-                if let Ok(mut connection) = sqlx::PgConnection::connect(&admin).await {
+        // Dropped behind the tests' back (half a second each, here): one the test process
+        // leaves when it ends is dropped by the next (see `migrated_template`).
+        drop_postgres_databases_behind(vec![name]);
+    }
+}
+
+/// The names of the databases the tests create: the process's id follows.
+const POSTGRES_TEST_PREFIX: &str = "relinks_test_";
+
+/// `statement`, on a connection of its own to the tests' PostgreSQL server.
+async fn postgres_admin(statement: &str) {
+    use sqlx::Connection;
+    let mut connection = sqlx::PgConnection::connect(&postgres_admin_url())
+        .await
+        .expect("PostgreSQL is reachable");
+    sqlx::query(statement)
+        .execute(&mut connection)
+        .await
+        .unwrap_or_else(|error| panic!("{statement}: {error}"));
+    let _ = connection.close().await;
+}
+
+/// Drops `names` on a thread of its own, which nothing waits for (Drop may run inside a
+/// runtime it must not block).
+fn drop_postgres_databases_behind(names: Vec<String>) {
+    let admin = postgres_admin_url();
+    std::thread::spawn(move || {
+        let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        else {
+            return;
+        };
+        runtime.block_on(async move {
+            use sqlx::Connection;
+            if let Ok(mut connection) = sqlx::PgConnection::connect(&admin).await {
+                for name in names {
                     let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
                         .execute(&mut connection)
                         .await;
-                    let _ = connection.close().await;
                 }
-            });
+                let _ = connection.close().await;
+            }
+        });
+    });
+}
+
+/// The template [`TestDatabase::migrated`] copies: made and migrated once per test process,
+/// by relinks' own `migrate`, with nobody connected to it after. Its maker also drops what
+/// test processes that have ended left behind.
+async fn migrated_template() -> &'static str {
+    static TEMPLATE: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+    TEMPLATE
+        .get_or_init(|| async {
+            drop_postgres_databases_behind(databases_of_ended_test_processes().await);
+            let template = TestDatabase::postgres().await;
+            relinks::app::engine::migrate(&DatabaseConfig::new(&template.url))
+                .await
+                .expect("the template database is migrated");
+            // Kept to the end of the process (the next one drops it).
+            let template = std::mem::ManuallyDrop::new(template);
+            template.postgres_name.clone().unwrap_or_default()
         })
-        .join();
-    }
+        .await
+}
+
+/// The tests' databases whose process (named in them) no longer runs.
+async fn databases_of_ended_test_processes() -> Vec<String> {
+    use sqlx::Connection;
+    let Ok(mut connection) = sqlx::PgConnection::connect(&postgres_admin_url()).await else {
+        return Vec::new();
+    };
+    let names: Vec<String> =
+        sqlx::query_scalar("SELECT datname FROM pg_database WHERE starts_with(datname, $1)")
+            .bind(POSTGRES_TEST_PREFIX)
+            .fetch_all(&mut connection)
+            .await
+            .unwrap_or_default();
+    let _ = connection.close().await;
+    names
+        .into_iter()
+        .filter(|name| {
+            let pid = name[POSTGRES_TEST_PREFIX.len()..].split('_').next();
+            pid.is_some_and(|pid| !std::path::Path::new("/proc").join(pid).exists())
+        })
+        .collect()
 }
 
 /// A port nothing listens on now (for a `relinks` process a test starts).
@@ -444,7 +519,7 @@ impl TestApp {
 
     /// A server whose settings `adjust` changes from the tests' (its database is new).
     pub async fn start_with_settings(adjust: impl FnOnce(&mut Settings)) -> Self {
-        let database = TestDatabase::new().await;
+        let database = TestDatabase::migrated().await;
         let mut settings = settings(&database.url, test_config());
         adjust(&mut settings);
         let storage =
