@@ -5,9 +5,10 @@
 //! The copy holds what a fresh clone holds (the files git tracks, or would track: nothing
 //! ignored, so no database, virtualenv or `node_modules`), with their timestamps, and finds
 //! the release build `scripts/test` made in a copy made the same way: the copy is always at the
-//! same place (`target/readme-clean-copy`), made anew for each test, one test at a time, and
-//! builds into `target/readme` (cargo names a copy's artifacts as the checkout's: in one target
-//! directory, one would pass for the other). A copy elsewhere would be built again in full.
+//! same place (`readme-clean-copy` in the target directory), made anew for each test, one test
+//! at a time, and builds into `readme` there (cargo names a copy's artifacts as the checkout's:
+//! in one target directory, one would pass for the other). A copy elsewhere would be built
+//! again in full.
 
 mod common;
 
