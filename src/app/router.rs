@@ -14,6 +14,7 @@ use std::task::{Context, Poll};
 use std::time::Instant;
 
 use axum::extract::Request;
+use axum::http::Method;
 use axum::response::Response;
 use axum::Router;
 use tower::Service;
@@ -23,6 +24,7 @@ use crate::http::middleware::{self, Limits, MonitoringAllowList, REQUEST_ID};
 use crate::http::ratelimit::Limiter;
 use crate::http::routes::{api_routes, Route};
 use crate::http::{conditional, idempotency, metrics, App};
+use crate::store::cached::request_scope;
 use crate::store::Store;
 use crate::web;
 
@@ -59,6 +61,7 @@ pub fn router<S: Store>(app: App<S>) -> AppService {
         https: app.urls.base().starts_with("https://"),
     };
     let monitoring = app.config.monitoring.clone();
+    let scoped = app.store.scopes_requests();
     let mut routed = Router::new();
     for route in table {
         let path = route.router_path();
@@ -73,6 +76,7 @@ pub fn router<S: Store>(app: App<S>) -> AppService {
     // Shared: the layer clones its state for every request, and one count is cheaper than
     // one for each Arc inside.
     let around = Arc::new(Around {
+        scoped,
         headers,
         tracker,
         monitoring,
@@ -113,6 +117,8 @@ where
 
 /// What [`around_request`] needs.
 struct Around {
+    /// Requests run in the store's request scope (a cache shared with other processes).
+    scoped: bool,
     headers: web::HeaderPolicy,
     tracker: Arc<metrics::Tracker>,
     monitoring: MonitoringAllowList,
@@ -120,12 +126,12 @@ struct Around {
     limits: Limits,
 }
 
-/// Every request's way in and out, outermost first: its id (a client's own only when plain),
-/// its tracing span, security headers, metrics, conditional reads, the monitoring allow-list, rate limits, the
-/// store's scopes (read freshness, audit context), the header-size limit and the time-out,
-/// idempotency keys, and the panic guard around the handler. One layer calling plain functions: a layer each boxed
-/// its future and cloned the chain below it, for every request.
-async fn around_request(around: &Around, mut request: Request, mut routed: Router) -> Response {
+/// Every request's way in and out, in order: its id (a client's own only when plain), its
+/// tracing span, metrics, conditional reads, the monitoring allow-list, rate limits, then
+/// [`handled`]; and on the way out, the rate limit's verdict, the tag (or 304), the metrics and
+/// the security headers. The steps are plain calls in one function: a layer or a closure per
+/// step boxed its future and copied the chain below it, for every request.
+async fn around_request(around: &Around, mut request: Request, routed: Router) -> Response {
     let id = middleware::request_id(&mut request);
     // A debug span, as tower-http's tracing layer makes by default: an enabled span formats
     // its fields for every request (a twentieth of a cached read's time), and an answer that
@@ -140,44 +146,23 @@ async fn around_request(around: &Around, mut request: Request, mut routed: Route
         request_id = %id.to_str().unwrap_or_default()
     );
     let started = Instant::now();
-    // Each step's own future is boxed: nested inline, every step would copy the whole chain
-    // below it into its state as it started (kilobytes per request, a tenth of its time).
-    let answered = web::with_security_headers(&around.headers, request, |request| {
-        Box::pin(metrics::track(&around.tracker, request, |request| {
-            Box::pin(conditional::conditional_get(request, |request| {
-                Box::pin(middleware::monitoring_allow_list(
-                    &around.monitoring,
-                    request,
-                    |request| {
-                        Box::pin(middleware::rate_limit(
-                            &around.limiter,
-                            request,
-                            |request| {
-                                Box::pin(middleware::store_scope(request, |request| {
-                                    Box::pin(middleware::guard_limits(
-                                        around.limits,
-                                        request,
-                                        |request| {
-                                            Box::pin(idempotency::idempotent(request, |request| {
-                                                Box::pin(middleware::catch_panic(async move {
-                                                    // The router is always ready, and answers
-                                                    // every request (its fallback included).
-                                                    match routed.call(request).await {
-                                                        Ok(response) => response,
-                                                        Err(never) => match never {},
-                                                    }
-                                                }))
-                                            }))
-                                        },
-                                    ))
-                                }))
-                            },
-                        ))
-                    },
-                ))
-            }))
-        }))
-    });
+    let answered = async {
+        let api = request.uri().path().starts_with("/api/");
+        let tracked = around.tracker.start(&request);
+        let conditional = conditional::Conditional::of(&request);
+        let response = match middleware::monitoring_refusal(&around.monitoring, &request) {
+            Some(refused) => refused,
+            None => {
+                let ticket = middleware::rate_ticket(&around.limiter, &mut request);
+                let response = handled(around, request, routed).await;
+                middleware::settle_ticket(ticket, response)
+            }
+        };
+        let mut response = conditional::answer_conditionally(conditional, response).await;
+        tracked.finish(response.status());
+        web::add_security_headers(&around.headers, api, &mut response);
+        response
+    };
     let mut response = answered.instrument(span.clone()).await;
     let latency = started.elapsed();
     let status = response.status();
@@ -195,4 +180,55 @@ async fn around_request(around: &Around, mut request: Request, mut routed: Route
     }
     response.headers_mut().entry(REQUEST_ID).or_insert(id);
     response
+}
+
+type Handled = Pin<Box<dyn Future<Output = Response> + Send>>;
+
+/// The request within its limits and the store's scopes (one unit of freshness for the read
+/// cache; the audit context of a write), idempotency keys, and the panic guard around the
+/// router. One boxed future: a read, most requests, goes through only the steps that apply to
+/// it.
+fn handled(around: &Around, request: Request, routed: Router) -> Handled {
+    let limits = around.limits;
+    if let Some(refused) = middleware::header_limit_refusal(limits, &request) {
+        return Box::pin(std::future::ready(refused));
+    }
+    let timeout = limits.request_timeout;
+    if matches!(*request.method(), Method::GET | Method::HEAD) {
+        // No audit context (nothing is written) and no idempotency key (only writes name one).
+        let read = middleware::within_time_limit(timeout, route(routed, request));
+        return if around.scoped {
+            Box::pin(request_scope(read))
+        } else {
+            Box::pin(read)
+        };
+    }
+    let write = middleware::audited(request, move |request| {
+        let limited = middleware::time_limited(request.method(), request.uri().path());
+        let idempotent = idempotency::idempotent(request, |request| route(routed, request));
+        Box::pin(async move {
+            if limited {
+                middleware::within_time_limit(timeout, idempotent).await
+            } else {
+                idempotent.await
+            }
+        })
+    });
+    if around.scoped {
+        Box::pin(request_scope(write))
+    } else {
+        Box::pin(write)
+    }
+}
+
+/// The router's answer, a panic in it answered in GitLab's shape.
+async fn route(mut routed: Router, request: Request) -> Response {
+    middleware::catch_panic(async move {
+        // The router is always ready, and answers every request (its fallback included).
+        match routed.call(request).await {
+            Ok(response) => response,
+            Err(never) => match never {},
+        }
+    })
+    .await
 }

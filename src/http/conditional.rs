@@ -8,8 +8,6 @@
 //! Bodies kept rendered in memory keep their digest too ([`BodyDigest`]): they are not hashed
 //! again for each answer.
 
-use std::future::Future;
-
 use axum::body::HttpBody as _;
 use axum::body::{to_bytes, Body};
 use axum::extract::Request;
@@ -41,21 +39,29 @@ impl BodyDigest {
     }
 }
 
-/// Tags the API's answers, and answers a GET whose `If-None-Match` names the tag with 304.
-pub async fn conditional_get<F: Future<Output = Response>>(
-    request: Request,
-    next: impl FnOnce(Request) -> F,
-) -> Response {
-    if !request.uri().path().starts_with("/api/") {
-        return next(request).await;
+/// What a request asks of [`answer_conditionally`]: whether it is the API's, and the
+/// `If-None-Match` of a GET. Read before the request goes on, since the request is gone after.
+pub struct Conditional {
+    api: bool,
+    none_match: Option<HeaderValue>,
+}
+
+impl Conditional {
+    pub fn of(request: &Request) -> Self {
+        let api = request.uri().path().starts_with("/api/");
+        let none_match = (api && request.method() == Method::GET)
+            .then(|| request.headers().get(header::IF_NONE_MATCH).cloned())
+            .flatten();
+        Self { api, none_match }
     }
-    let none_match = (request.method() == Method::GET)
-        .then(|| request.headers().get(header::IF_NONE_MATCH).cloned())
-        .flatten();
-    let response = next(request).await;
-    if !taggable(&response) {
+}
+
+/// Tags the API's answers, and answers a GET whose `If-None-Match` names the tag with 304.
+pub async fn answer_conditionally(conditional: Conditional, response: Response) -> Response {
+    if !conditional.api || !taggable(&response) {
         return response;
     }
+    let none_match = conditional.none_match;
     let (mut parts, body) = response.into_parts();
     let (body, digest) = match parts.extensions.get::<BodyDigest>() {
         Some(digest) => (body, *digest),

@@ -13,7 +13,6 @@ use prometheus::{
     Encoder, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGaugeVec, Opts,
     Registry, TextEncoder,
 };
-use std::future::Future;
 
 use super::error::ApiError;
 use super::App;
@@ -226,22 +225,36 @@ impl Tracker {
     }
 }
 
-/// Counts and times every request under its route template (never the concrete path, which
-/// would hold names and tokens and grow without bound).
-pub async fn track<F: Future<Output = Response>>(
-    tracker: &Tracker,
-    request: Request,
-    next: impl FnOnce(Request) -> F,
-) -> Response {
-    let series = tracker.series(request.uri().path());
-    let method = method_index(request.method());
-    let started = Instant::now();
-    let response = next(request).await;
-    if let Some(series) = series {
-        tracker.observe(series, method, started.elapsed().as_secs_f64());
-        tracker.count(series, method, response.status());
+/// A request being counted and timed under its route template (never the concrete path,
+/// which would hold names and tokens and grow without bound).
+pub struct Tracked<'a> {
+    tracker: &'a Tracker,
+    series: Option<&'a RouteSeries>,
+    method: usize,
+    started: Instant,
+}
+
+impl Tracker {
+    /// Starts timing `request`.
+    pub fn start(&self, request: &Request) -> Tracked<'_> {
+        Tracked {
+            tracker: self,
+            series: self.series(request.uri().path()),
+            method: method_index(request.method()),
+            started: Instant::now(),
+        }
     }
-    response
+}
+
+impl Tracked<'_> {
+    /// Counts the request, answered with `status`, and its time.
+    pub fn finish(self, status: StatusCode) {
+        if let Some(series) = self.series {
+            let seconds = self.started.elapsed().as_secs_f64();
+            self.tracker.observe(series, self.method, seconds);
+            self.tracker.count(series, self.method, status);
+        }
+    }
 }
 
 #[utoipa::path(get, path = "/-/metrics", tag = "meta", security(()),

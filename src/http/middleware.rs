@@ -1,7 +1,7 @@
-//! The middleware every request passes through, outermost first as `app::router` stacks it:
-//! request ids (a client's own only when plain), tracing, the panic guard, metrics, rate limits,
-//! the audit context of writes, the header-size limit and the request time-out; and the
-//! monitoring allow-list of `/-/metrics`.
+//! The steps every request passes through, called in order by `app::router`: request ids (a
+//! client's own only when plain), the monitoring allow-list of `/-/metrics`, rate-limit
+//! tickets, the header-size limit, the audit context of writes, the request time-out and the
+//! panic guard.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -102,38 +102,41 @@ pub struct Limits {
     pub request_timeout: Duration,
 }
 
-/// Headers beyond the limit get 431 before anything reads them; a request that takes longer
-/// than the time-out gets 503 (as GitLab's front does when a worker times out). As with any
-/// 503, a write already handed to the database may still complete: clients retry, and link
-/// writes are idempotent in effect (a retried create meets its own name and gets 400).
-pub async fn guard_limits<F: Future<Output = Response>>(
-    limits: Limits,
-    request: Request,
-    next: impl FnOnce(Request) -> F,
-) -> Response {
+/// Headers beyond the limit get 431 before anything reads them.
+pub fn header_limit_refusal(limits: Limits, request: &Request) -> Option<Response> {
     let header_bytes: usize = request
         .headers()
         .iter()
         .map(|(name, value)| name.as_str().len() + value.len() + 4)
         .sum();
-    if header_bytes > limits.max_header_bytes {
-        return json_response(
+    (header_bytes > limits.max_header_bytes).then(|| {
+        json_response(
             StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             &serde_json::json!({ "message": "431 Request Header Fields Too Large" }),
-        );
-    }
-    if receives_a_file(request.method(), request.uri().path())
-        || verifies_a_link(request.method(), request.uri().path())
-    {
-        // A 1 GiB upload over a slow link takes longer than any request should: the transfer
-        // is cut when it stalls instead (`TransferLimits::idle_timeout`). Verifying a link
-        // downloads its file, under a time-out of its own (`OutboundSettings::timeout`).
-        return next(request).await;
-    }
-    match tokio::time::timeout(limits.request_timeout, next(request)).await {
+        )
+    })
+}
+
+/// Whether a request of `method` to `path` is held to the request time-out: all but those
+/// that move a file. A 1 GiB upload over a slow link takes longer than any request should: the
+/// transfer is cut when it stalls instead (`TransferLimits::idle_timeout`). Verifying a link
+/// downloads its file, under a time-out of its own (`OutboundSettings::timeout`).
+pub fn time_limited(method: &Method, path: &str) -> bool {
+    !receives_a_file(method, path) && !verifies_a_link(method, path)
+}
+
+/// A request that takes longer than the time-out gets 503 (as GitLab's front does when a
+/// worker times out). As with any 503, a write already handed to the database may still
+/// complete: clients retry, and link writes are idempotent in effect (a retried create meets
+/// its own name and gets 400).
+pub async fn within_time_limit<F: Future<Output = Response>>(
+    timeout: Duration,
+    work: F,
+) -> Response {
+    match tokio::time::timeout(timeout, work).await {
         Ok(response) => response,
         Err(_) => {
-            tracing::warn!(timeout = ?limits.request_timeout, "request timed out");
+            tracing::warn!(?timeout, "request timed out");
             json_response(
                 StatusCode::SERVICE_UNAVAILABLE,
                 &serde_json::json!({ "message": "503 Service Unavailable" }),
@@ -162,18 +165,10 @@ pub fn verifies_a_link(method: &Method, path: &str) -> bool {
         && path.contains("/assets/links/")
 }
 
-/// Opens the request's scopes in the store: one unit of freshness for the read cache, and the
-/// audit context (its address and request id; the author is named when the caller is
-/// authenticated), with which writes made while answering are recorded. GET and HEAD never
-/// write, so they pay for no context.
-pub async fn store_scope<F: Future<Output = Response>>(
-    request: Request,
-    next: impl FnOnce(Request) -> F,
-) -> Response {
-    crate::store::cached::request_scope(audit_scope(request, next)).await
-}
-
-async fn audit_scope<F: Future<Output = Response>>(
+/// Runs a write within its audit context (its address and request id; the author is named
+/// when the caller is authenticated), with which the writes made while answering are
+/// recorded. GET and HEAD never write, so they pay for no context.
+pub async fn audited<F: Future<Output = Response>>(
     request: Request,
     next: impl FnOnce(Request) -> F,
 ) -> Response {
@@ -193,28 +188,25 @@ async fn audit_scope<F: Future<Output = Response>>(
 }
 
 /// Gives the request its rate-limit ticket, which authentication settles once it knows the
-/// caller (see `ratelimit`); a request that never named its caller counts against its address
-/// when it has been answered, and over the limit (or from a banned address) that answer becomes
-/// the 429. Health checks and metrics are never limited.
-pub async fn rate_limit<F: Future<Output = Response>>(
-    limiter: &Arc<Limiter>,
-    mut request: Request,
-    next: impl FnOnce(Request) -> F,
-) -> Response {
+/// caller (see `ratelimit`). Health checks and metrics are never limited: they get none.
+pub fn rate_ticket(limiter: &Arc<Limiter>, request: &mut Request) -> Option<RateTicket> {
     let path = request.uri().path();
     let monitoring = path.starts_with("/-/") && !path.starts_with("/-/project/");
     if limiter.is_off() || monitoring {
-        return next(request).await;
+        return None;
     }
-    let Some(ip) = client_ip(request.extensions()) else {
-        return next(request).await;
-    };
+    let ip = client_ip(request.extensions())?;
     let ticket = RateTicket::new(limiter.clone(), ip);
     request.extensions_mut().insert(ticket.clone());
-    let response = next(request).await;
-    match ticket.settle(Outcome::Anonymous) {
-        Ok(()) => response,
-        Err(throttled) => throttled.into_response(),
+    Some(ticket)
+}
+
+/// Once the request is answered: a request that never named its caller counts against its
+/// address, and over the limit (or from a banned address) its answer becomes the 429.
+pub fn settle_ticket(ticket: Option<RateTicket>, response: Response) -> Response {
+    match ticket.map(|ticket| ticket.settle(Outcome::Anonymous)) {
+        Some(Err(throttled)) => throttled.into_response(),
+        _ => response,
     }
 }
 
@@ -255,17 +247,10 @@ impl MonitoringAllowList {
 
 /// `/-/metrics` only for listed addresses; a plain 404 for the others (as GitLab answers its
 /// health check there).
-pub async fn monitoring_allow_list<F: Future<Output = Response>>(
-    allowed: &MonitoringAllowList,
-    request: Request,
-    next: impl FnOnce(Request) -> F,
-) -> Response {
-    if request.uri().path() == "/-/metrics"
-        && !client_ip(request.extensions()).is_some_and(|ip| allowed.allows(ip))
-    {
-        return (StatusCode::NOT_FOUND, "Not Found").into_response();
-    }
-    next(request).await
+pub fn monitoring_refusal(allowed: &MonitoringAllowList, request: &Request) -> Option<Response> {
+    (request.uri().path() == "/-/metrics"
+        && !client_ip(request.extensions()).is_some_and(|ip| allowed.allows(ip)))
+    .then(|| (StatusCode::NOT_FOUND, "Not Found").into_response())
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use axum::body::{to_bytes, Body};
 use axum::extract::{
     FromRequest, FromRequestParts, Multipart, OriginalUri, RawPathParams, Request,
 };
-use axum::http::{header, HeaderMap, Method, StatusCode};
+use axum::http::{header, HeaderMap, HeaderName, Method, StatusCode};
 use serde_json::{Map, Value};
 
 use super::error::ApiError;
@@ -53,10 +53,9 @@ pub struct ApiRequest {
     pub raw_path: String,
     /// The query string as the client sent it.
     pub raw_query: Option<String>,
-    /// Route captures, each percent-decoded on its own (`group%2Fproject` → `group/project`).
-    pub path_params: Vec<(String, String)>,
     /// Query and body parameters and route captures, merged as Grape merges them (body over
-    /// query, captures over both).
+    /// query, captures over both). Each capture is percent-decoded on its own
+    /// (`group%2Fproject` → `group/project`), and kept only here.
     pub params: Params,
     pub credentials: Credentials,
     /// The peer's address (rate limits and bans are per address).
@@ -68,12 +67,13 @@ pub struct ApiRequest {
 }
 
 impl ApiRequest {
-    /// A route capture. Routes only call this for captures they declare.
+    /// A route capture. Routes only call this for captures they declare; a capture is always
+    /// text, and no query or body parameter of the same name replaces it.
     pub fn path(&self, name: &str) -> &str {
-        self.path_params
-            .iter()
-            .find(|(k, _)| k == name)
-            .map_or("", |(_, v)| v.as_str())
+        self.params
+            .get(name)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
     }
 
     pub fn is_read(&self) -> bool {
@@ -81,18 +81,15 @@ impl ApiRequest {
     }
 }
 
-fn header_token(headers: &HeaderMap, name: &str) -> Option<String> {
+fn header_token(headers: &HeaderMap, name: &HeaderName) -> Option<String> {
     let value = headers.get(name)?;
     // A token that is not even text cannot be valid: keep it so that it fails as unknown.
-    let text = value
-        .to_str()
-        .map_or_else(|_| "\u{fffd}".to_owned(), str::to_owned);
-    let text = text.trim().to_owned();
-    (!text.is_empty()).then_some(text)
+    let text = value.to_str().map_or("\u{fffd}", str::trim);
+    (!text.is_empty()).then(|| text.to_owned())
 }
 
 fn bearer_token(headers: &HeaderMap) -> Option<String> {
-    let value = header_token(headers, header::AUTHORIZATION.as_str())?;
+    let value = header_token(headers, &header::AUTHORIZATION)?;
     let (scheme, token) = value.split_once(' ')?;
     let token = token.trim();
     (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then(|| token.to_owned())
@@ -125,14 +122,15 @@ fn param_token(params: &Params, key: &str) -> Option<String> {
 }
 
 /// Where GitLab clients put tokens: headers, then parameters.
-const PERSONAL_HEADER: &str = "private-token";
-const JOB_HEADER: &str = "job-token";
+/// Names, not text: a header looked up by its text has its name parsed first, every time.
+const PERSONAL_HEADER: HeaderName = HeaderName::from_static("private-token");
+const JOB_HEADER: HeaderName = HeaderName::from_static("job-token");
 const PERSONAL_PARAM: &str = "private_token";
 const JOB_PARAM: &str = "job_token";
 
 fn credentials(headers: &HeaderMap, params: &Params) -> Credentials {
     let given =
-        header_token(headers, PERSONAL_HEADER).or_else(|| param_token(params, PERSONAL_PARAM));
+        header_token(headers, &PERSONAL_HEADER).or_else(|| param_token(params, PERSONAL_PARAM));
     let bearer = if given.is_none() {
         bearer_token(headers)
     } else {
@@ -141,7 +139,7 @@ fn credentials(headers: &HeaderMap, params: &Params) -> Credentials {
     Credentials {
         bearer: bearer.is_some(),
         personal: given.or(bearer),
-        job: header_token(headers, JOB_HEADER).or_else(|| param_token(params, JOB_PARAM)),
+        job: header_token(headers, &JOB_HEADER).or_else(|| param_token(params, JOB_PARAM)),
         basic: basic_credentials(headers),
         sessions: crate::http::auth::session_secrets(headers),
     }
@@ -244,42 +242,42 @@ impl ApiRequest {
         app: &App<St>,
         body: Map<String, Value>,
     ) -> Result<Self, ApiError> {
-        let mut path_params = Vec::new();
-        match RawPathParams::from_request_parts(parts, app).await {
-            Ok(raw) => {
-                for (key, value) in &raw {
-                    // No name, tag or path holds a NUL (PostgreSQL cannot even compare one):
-                    // GitLab refuses such requests before routing them, relinks as a parameter.
-                    if value.contains('\0') {
-                        return Err(ApiError::params(format!("{key} is invalid")));
-                    }
-                    path_params.push((key.to_owned(), value.to_owned()));
-                }
-            }
+        // Captures are checked first: their errors come before the query's.
+        let captures = match RawPathParams::from_request_parts(parts, app).await {
+            Ok(raw) => Some(raw),
             Err(axum::extract::rejection::RawPathParamsRejection::InvalidUtf8InPathParam(_)) => {
                 return Err(ApiError::params("invalid byte sequence in UTF-8"));
             }
-            Err(_) => {}
+            Err(_) => None,
+        };
+        for (key, value) in captures.iter().flatten() {
+            // No name, tag or path holds a NUL (PostgreSQL cannot even compare one): GitLab
+            // refuses such requests before routing them, relinks as a parameter.
+            if value.contains('\0') {
+                return Err(ApiError::params(format!("{key} is invalid")));
+            }
         }
-        let mut params = Params::default();
+        let captured = captures.as_ref().map_or(0, |raw| raw.iter().count());
+        let mut params = Params(Map::with_capacity(captured));
         if let Some(query) = parts.uri.query() {
             params.merge(parse_nested_query(query)?);
         }
         params.merge(body);
         let credentials = credentials(&parts.headers, &params);
-        for (key, value) in &path_params {
-            params.0.insert(key.clone(), Value::String(value.clone()));
+        for (key, value) in captures.iter().flatten() {
+            params
+                .0
+                .insert(key.to_owned(), Value::String(value.to_owned()));
         }
         // Nested routers see the path without their prefix; links need the full one.
         let original = match parts.extensions.get::<OriginalUri>() {
-            Some(OriginalUri(uri)) => uri.clone(),
-            None => parts.uri.clone(),
+            Some(OriginalUri(uri)) => uri,
+            None => &parts.uri,
         };
         Ok(Self {
             method: parts.method.clone(),
             raw_path: original.path().to_owned(),
             raw_query: original.query().map(str::to_owned),
-            path_params,
             params,
             credentials,
             client_ip: client_ip(&parts.extensions),

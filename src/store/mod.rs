@@ -67,6 +67,13 @@ pub trait Store:
         async { Ok(None) }
     }
 
+    /// Whether each request must run in [`cached::request_scope`]: a cache shared with other
+    /// processes reads the database's generations once per request and keeps, in that scope,
+    /// that it has. A store that is its database's only writer needs no scope.
+    fn scopes_requests(&self) -> bool {
+        false
+    }
+
     /// The generations of the read caches' parts (who may do what, releases, links) as the
     /// database keeps them, for a database that several processes write (PostgreSQL); `None`
     /// where the one writer keeps them in memory.

@@ -1,9 +1,6 @@
 //! Headers every answer carries, pages and API alike: the Content-Security-Policy and its
 //! companions, `Cache-Control` for answers that set none, and HSTS over https.
 
-use std::future::Future;
-
-use axum::extract::Request;
 use axum::http::{header, HeaderName, HeaderValue};
 use axum::response::Response;
 
@@ -49,17 +46,12 @@ fn cache_control(api: bool, response: &Response) -> HeaderValue {
     }
 }
 
-/// Headers every answer carries: [`SECURITY_HEADERS`], a `Cache-Control` that keeps private answers out of shared caches, and HSTS when
-/// relinks is served over https.
-pub async fn with_security_headers<F: Future<Output = Response>>(
-    policy: &HeaderPolicy,
-    request: Request,
-    next: impl FnOnce(Request) -> F,
-) -> Response {
-    let api = request.uri().path().starts_with("/api/");
-    let mut response = next(request).await;
+/// Adds the headers every answer carries: [`SECURITY_HEADERS`], a `Cache-Control` that keeps
+/// private answers out of shared caches (`api`: the request's path is the API's), and HSTS
+/// when relinks is served over https.
+pub fn add_security_headers(policy: &HeaderPolicy, api: bool, response: &mut Response) {
     if !response.headers().contains_key(header::CACHE_CONTROL) {
-        let value = cache_control(api, &response);
+        let value = cache_control(api, response);
         response.headers_mut().insert(header::CACHE_CONTROL, value);
     }
     let headers = response.headers_mut();
@@ -72,5 +64,4 @@ pub async fn with_security_headers<F: Future<Output = Response>>(
     for (name, value) in SECURITY_HEADERS {
         headers.insert(name, HeaderValue::from_static(value));
     }
-    response
 }

@@ -31,7 +31,7 @@ use crate::http::ratelimit::RateTicket;
 use crate::http::App;
 use crate::store::{ProjectFilter, Store, StoreError, User};
 use csrf::Csrf;
-pub use headers::{with_security_headers, HeaderPolicy};
+pub use headers::{add_security_headers, HeaderPolicy};
 use pages::{FormToken, Frame};
 pub use session::SESSION_COOKIE;
 

@@ -201,6 +201,10 @@ impl<S: Store> Store for Cached<S> {
         self.inner.pool_usage()
     }
 
+    fn scopes_requests(&self) -> bool {
+        self.shared && !self.bypass
+    }
+
     async fn ping(&self) -> StoreResult<()> {
         self.inner.ping().await
     }

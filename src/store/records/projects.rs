@@ -1,5 +1,7 @@
 //! Projects, their changes, and which of them a listing shows.
 
+use std::sync::Arc;
+
 use chrono::NaiveDate;
 
 use super::Namespace;
@@ -22,7 +24,9 @@ pub struct Project {
     pub creator_id: Option<i64>,
     pub created_at: Micros,
     pub updated_at: Micros,
-    pub namespace: Namespace,
+    /// Shared: a project is read from the cache on most requests, and its namespace's text
+    /// need not be copied each time.
+    pub namespace: Arc<Namespace>,
 }
 
 impl Project {

@@ -212,7 +212,7 @@ impl TryFrom<ProjectRow> for Project {
             creator_id: r.creator_id,
             created_at: r.created_at,
             updated_at: r.updated_at,
-            namespace: r.namespace.try_into()?,
+            namespace: std::sync::Arc::new(r.namespace.try_into()?),
         })
     }
 }
