@@ -8,7 +8,7 @@ use axum::response::Response;
 use serde_json::{Map, Value};
 
 use super::error::{json_response, rendered_json_response};
-use super::params::to_query;
+use super::params::to_query_replacing;
 use super::request::ApiRequest;
 use super::urls::Urls;
 use crate::domain::pagination::{PageInfo, PageRequest};
@@ -25,65 +25,87 @@ struct PageUrls {
 }
 
 impl PageUrls {
-    /// `base`: the absolute URL of the path.
-    fn new(base: &str, params: &Map<String, Value>) -> Self {
-        let mut params = params.clone();
-        params.insert("page".into(), Value::String("0".into()));
-        let query = to_query(&params);
+    /// `base`: the absolute URL of the path; `params`: the request's, `per_page` set.
+    fn new(base: &str, params: &Map<String, Value>, per_page: &str) -> Self {
+        let query = to_query_replacing(params, &[("per_page", per_page), ("page", "0")]);
         let mut start = 0;
         for pair in query.split('&') {
             if pair == "page=0" {
                 return Self {
-                    before: format!("{base}?{}", &query[..start]),
+                    before: [base, "?", &query[..start]].concat(),
                     after: query[start + pair.len()..].to_owned(),
                 };
             }
             start += pair.len() + 1;
         }
-        // Unreachable: the pair was just inserted. The page goes last.
+        // Unreachable: the pair was just added. The page goes last.
         Self {
-            before: format!("{base}?{query}&"),
+            before: [base, "?", &query, "&"].concat(),
             after: String::new(),
         }
     }
 
+    /// Appends `<url of page>; rel="rel"` to a `Link` header's text.
+    fn push_link(&self, link: &mut String, page: i64, rel: &str) {
+        if !link.is_empty() {
+            link.push_str(", ");
+        }
+        link.push('<');
+        link.push_str(&self.before);
+        link.push_str("page=");
+        link.push_str(itoa::Buffer::new().format(page));
+        link.push_str(&self.after);
+        link.push_str(">; rel=\"");
+        link.push_str(rel);
+        link.push('"');
+    }
+
+    #[cfg(test)]
     fn url(&self, page: i64) -> String {
         format!("{}page={page}{}", self.before, self.after)
     }
 }
 
-/// The headers for one page of `total` items.
+/// The headers for one page of `total` items. Written without `format!` or copies of the
+/// request's parameters: every list answer makes them.
 pub fn headers(urls: &Urls, request: &ApiRequest, page: PageRequest, total: i64) -> HeaderMap {
     let info = PageInfo::new(page, total);
-    let mut params = request.params.0.clone();
-    params.insert("per_page".into(), Value::String(info.per_page.to_string()));
-    let pages = PageUrls::new(&urls.absolute(&request.raw_path), &params);
-    let mut links = Vec::new();
+    let mut number = itoa::Buffer::new();
+    let per_page = number.format(info.per_page).to_owned();
+    let pages = PageUrls::new(
+        &urls.absolute(&request.raw_path),
+        &request.params.0,
+        &per_page,
+    );
+    let mut link = String::with_capacity(4 * (pages.before.len() + pages.after.len() + 32));
     if let Some(prev) = info.prev_page {
-        links.push(format!("<{}>; rel=\"prev\"", pages.url(prev)));
+        pages.push_link(&mut link, prev, "prev");
     }
     if let Some(next) = info.next_page {
-        links.push(format!("<{}>; rel=\"next\"", pages.url(next)));
+        pages.push_link(&mut link, next, "next");
     }
-    links.push(format!("<{}>; rel=\"first\"", pages.url(1)));
-    links.push(format!("<{}>; rel=\"last\"", pages.url(info.total_pages)));
+    pages.push_link(&mut link, 1, "first");
+    pages.push_link(&mut link, info.total_pages, "last");
 
-    let optional = |n: Option<i64>| n.map(|n| n.to_string()).unwrap_or_default();
-    let mut headers = HeaderMap::new();
-    let pairs = [
-        ("link", links.join(", ")),
-        ("x-next-page", optional(info.next_page)),
-        ("x-page", info.page.to_string()),
-        ("x-per-page", info.per_page.to_string()),
-        ("x-prev-page", optional(info.prev_page)),
-        ("x-total", info.total.to_string()),
-        ("x-total-pages", info.total_pages.to_string()),
-    ];
-    for (name, value) in pairs {
-        if let Ok(value) = HeaderValue::from_str(&value) {
+    let mut headers = HeaderMap::with_capacity(8);
+    let mut insert = |name: &'static str, value: &str| {
+        if let Ok(value) = HeaderValue::from_str(value) {
             headers.insert(HeaderName::from_static(name), value);
         }
-    }
+    };
+    insert("link", &link);
+    insert(
+        "x-next-page",
+        info.next_page.map_or("", |n| number.format(n)),
+    );
+    insert("x-page", number.format(info.page));
+    insert("x-per-page", &per_page);
+    insert(
+        "x-prev-page",
+        info.prev_page.map_or("", |n| number.format(n)),
+    );
+    insert("x-total", number.format(info.total));
+    insert("x-total-pages", number.format(info.total_pages));
     headers
 }
 
@@ -147,11 +169,17 @@ mod tests {
             let Value::Object(params) = params else {
                 continue;
             };
-            let pages = PageUrls::new(base, &params);
-            for page in [1, 2, 10, 123_456] {
-                let mut with_page = params.clone();
-                with_page.insert("page".into(), Value::String(page.to_string()));
-                assert_eq!(pages.url(page), format!("{base}?{}", to_query(&with_page)));
+            for per_page in ["20", "100"] {
+                let pages = PageUrls::new(base, &params, per_page);
+                for page in [1, 2, 10, 123_456] {
+                    let mut with_page = params.clone();
+                    with_page.insert("per_page".into(), Value::String(per_page.into()));
+                    with_page.insert("page".into(), Value::String(page.to_string()));
+                    assert_eq!(
+                        pages.url(page),
+                        format!("{base}?{}", super::super::params::to_query(&with_page))
+                    );
+                }
             }
         }
     }

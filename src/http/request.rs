@@ -3,9 +3,7 @@
 //! GitLab's shape, never a 500.
 
 use axum::body::{to_bytes, Body};
-use axum::extract::{
-    FromRequest, FromRequestParts, Multipart, OriginalUri, RawPathParams, Request,
-};
+use axum::extract::{FromRequest, FromRequestParts, Multipart, RawPathParams, Request};
 use axum::http::{header, HeaderMap, HeaderName, Method, StatusCode};
 use serde_json::{Map, Value};
 
@@ -269,11 +267,8 @@ impl ApiRequest {
                 .0
                 .insert(key.to_owned(), Value::String(value.to_owned()));
         }
-        // Nested routers see the path without their prefix; links need the full one.
-        let original = match parts.extensions.get::<OriginalUri>() {
-            Some(OriginalUri(uri)) => uri,
-            None => &parts.uri,
-        };
+        // No router is nested: the URI is the one the client sent.
+        let original = &parts.uri;
         Ok(Self {
             method: parts.method.clone(),
             raw_path: original.path().to_owned(),

@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 use super::error::ApiError;
 
 pub use declared::{Declared, Field};
-pub use rack::{cgi_escape, normalize, parse_nested_query, to_query};
+pub use rack::{cgi_escape, normalize, parse_nested_query, to_query, to_query_replacing};
 
 /// How deep `a[b][c]…` may nest before the request is refused (Rack's limit is similar).
 const MAX_DEPTH: usize = 32;

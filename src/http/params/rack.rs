@@ -137,6 +137,26 @@ pub fn to_query(params: &Map<String, Value>) -> String {
     hash_to_query(params, None)
 }
 
+/// [`to_query`] of `params` with the top-level keys of `replaced` set to their text values
+/// (added, or in place of the given ones), without copying `params`: what every page link of a
+/// list answer encodes.
+pub fn to_query_replacing(params: &Map<String, Value>, replaced: &[(&str, &str)]) -> String {
+    let mut parts: Vec<String> = params
+        .iter()
+        .filter(|(key, value)| {
+            !is_empty_collection(value) && !replaced.iter().any(|(name, _)| name == key)
+        })
+        .map(|(key, value)| value_to_query(value, key))
+        .chain(
+            replaced
+                .iter()
+                .map(|(key, value)| format!("{}={}", cgi_escape(key), cgi_escape(value))),
+        )
+        .collect();
+    parts.sort();
+    parts.join("&")
+}
+
 fn hash_to_query(hash: &Map<String, Value>, namespace: Option<&str>) -> String {
     let mut parts: Vec<String> = hash
         .iter()
