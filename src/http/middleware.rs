@@ -167,14 +167,11 @@ pub fn verifies_a_link(method: &Method, path: &str) -> bool {
 
 /// Runs a write within its audit context (its address and request id; the author is named
 /// when the caller is authenticated), with which the writes made while answering are
-/// recorded. GET and HEAD never write, so they pay for no context.
+/// recorded. Only requests that may write come here: GET and HEAD pay for no context.
 pub async fn audited<F: Future<Output = Response>>(
     request: Request,
     next: impl FnOnce(Request) -> F,
 ) -> Response {
-    if matches!(*request.method(), Method::GET | Method::HEAD) {
-        return next(request).await;
-    }
     let context = crate::store::audit::AuditContext {
         ip_address: client_ip(request.extensions()).map(|ip| ip.to_string()),
         request_id: request
