@@ -4,7 +4,9 @@
 Builds relinks, seeds a data set through the store, starts relinks (rate limits on, as it runs
 by default, set high enough never to refuse) and the baselines, drives each scenario with wrk on
 loopback, and reports req/s, p50 and p99 and each scenario's ratio to its baselines:
-- a minimal axum app answering a fixed link JSON on the same runtime settings (no database);
+- a minimal axum app answering a fixed link JSON on the same runtime settings (no database),
+  measured at the start and again beside each read scenario (before and after it): a read's
+  ratio is to the mean of the two, since this machine's speed can move by a third in minutes;
 - with --postgres, PostgreSQL's own limit on the same seeded data: a minimal axum + sqlx server
   answering GET with one prepared SELECT and POST with one INSERT (`relinks-bench pg-baseline`).
 Also creates into one release growing past 10,000 links against creates into new releases,
@@ -311,6 +313,12 @@ class EngineRun:
         return max(self.rows[n]["p99"] for n in READS) / 1000
 
 
+def fixed_ratio(row, base):
+    """A scenario's req/s over the fixed-JSON baseline's: the one measured beside it (reads),
+    else the one at the start."""
+    return row["rps"] / row.get("beside", base["rps"])
+
+
 def scenario_table(base, runs):
     """Every scenario, the engines side by side: req/s, the ratio to the fixed-JSON baseline
     (and to PostgreSQL's own baselines), p50, p99."""
@@ -326,7 +334,7 @@ def scenario_table(base, runs):
         cells = [SCENARIO_TITLES[name]]
         for run in runs:
             r = run.rows[name]
-            cells += [f"{r['rps']:,.0f}", f"{r['rps'] / base['rps']:.2f}"]
+            cells += [f"{r['rps']:,.0f}", f"{fixed_ratio(r, base):.2f}"]
             if run.select:
                 pg = run.pg_base(name)
                 cells.append(f"{r['rps'] / pg['rps']:.2f}" if pg else "")
@@ -383,7 +391,7 @@ def targets_table(base, runs, scaling):
         else:
             for name, goal in SQLITE_TARGETS.items():
                 target(f"{e}: {SCENARIO_TITLES[name]} ≥ {goal}x the fixed-JSON baseline",
-                       run.rows[name]["rps"] / base["rps"], "{:.2f}x", lambda v, g=goal: v >= g)
+                       fixed_ratio(run.rows[name], base), "{:.2f}x", lambda v, g=goal: v >= g)
             target(f"{e}: durable creates ≥ {SQLITE_CREATES_PER_S:,}/s", run.rows["create"]["rps"], "{:,.0f}/s",
                    lambda v: v >= SQLITE_CREATES_PER_S)
         if run.growth() is not None:
@@ -452,9 +460,10 @@ def relinks_server(binaries, database, work, engine, env=None):
     return server, startup, f"http://127.0.0.1:{port}"
 
 
-def run_engine(args, binaries, work, engine, database, size, seconds, warm):
-    """One engine: seeded afresh; relinks' scenarios; the growing-release pair; on PostgreSQL,
-    the one-query baselines on the same data."""
+def run_engine(args, binaries, work, engine, database, size, seconds, warm, beside):
+    """One engine: seeded afresh; relinks' scenarios, the reads with the fixed-JSON baseline
+    measured beside each (`beside()`); the growing-release pair; on PostgreSQL, the one-query
+    baselines on the same data."""
     quick, connections = args.quick, args.connections
     if database.startswith("postgres"):
         ensure_database(database)
@@ -469,11 +478,16 @@ def run_engine(args, binaries, work, engine, database, size, seconds, warm):
     server, run.startup, url = relinks_server(binaries, database, work, engine)
     try:
         run.idle_rss = idle_rss(server, quick)
+        before = beside()
         for name in SCENARIO_ORDER:
             # Reads are warmed up first, as the baseline is; writes are measured from a cold start.
             env = {"BENCH_ETAG": etag(url, "/api/v4/projects/1/releases/v-big/assets/links?per_page=100")}
             run.rows[name] = wrk(url, name, seconds, connections, THREADS, seeded,
                                  warmup=warm if name in READS else 0, env=env)
+            if name in READS:
+                after = beside()
+                run.rows[name]["beside"] = (before["rps"] + after["rps"]) / 2
+                before = after
         run.peak_rss = peak_rss_mb(server.process.pid)
     finally:
         server.stop()
@@ -518,15 +532,22 @@ def run_engine(args, binaries, work, engine, database, size, seconds, warm):
 
 def run_links(args, binaries, work, seconds, warm):
     """The link scenarios: the fixed-JSON baseline, each engine, and the scaling comparison."""
-    quick = args.quick
-    size = (2, 50, 500) if quick else (10, 10_000, 100_000)
     port = free_port()
+    # The fixed-JSON baseline runs for the whole link run, idle but for its measurements.
     baseline = Server([str(binaries / "relinks-bench"), "baseline", "--listen", f"127.0.0.1:{port}"])
     try:
         wait_ready(f"http://127.0.0.1:{port}/fixed")
-        base = wrk(f"http://127.0.0.1:{port}", "baseline", seconds, args.connections, THREADS, warmup=warm)
+        return run_links_beside(args, binaries, work, seconds, warm, lambda: wrk(
+            f"http://127.0.0.1:{port}", "baseline", seconds, args.connections, THREADS, warmup=warm))
     finally:
         baseline.stop()
+
+
+def run_links_beside(args, binaries, work, seconds, warm, beside):
+    """run_links with the baseline running; `beside()` measures it."""
+    quick = args.quick
+    size = (2, 50, 500) if quick else (10, 10_000, 100_000)
+    base = beside()
     # The floor: the least work of GET one link, with nothing of relinks around it (floor.rs).
     port = free_port()
     floor = Server([str(binaries / "relinks-bench"), "floor", "--listen", f"127.0.0.1:{port}", "--token", TOKEN])
@@ -543,7 +564,8 @@ def run_links(args, binaries, work, seconds, warm):
     engines = [("SQLite", f"sqlite://{work}/bench.db")]
     if args.postgres:
         engines.append(("PostgreSQL", args.postgres))
-    runs = [run_engine(args, binaries, work, engine, database, size, seconds, warm) for engine, database in engines]
+    runs = [run_engine(args, binaries, work, engine, database, size, seconds, warm, beside)
+            for engine, database in engines]
 
     scaling = None
     if not quick and not args.no_scaling:
@@ -575,7 +597,8 @@ def links_report(base, runs, scaling, plots):
     out.append(scenario_table(base, runs))
     out.append("")
     out.append(
-        "× fixed JSON: req/s over the fixed-JSON baseline's; × PG baseline: over PostgreSQL's own limit on the same "
+        "× fixed JSON: req/s over the fixed-JSON baseline's: for a read, the mean of the baseline measured just "
+        "before and just after it; for a write, the baseline at the start of the run; × PG baseline: over PostgreSQL's own limit on the same "
         "data, one prepared SELECT by id for reads, one INSERT … RETURNING (autocommit; the schema's triggers fire) "
         "for writes. Writes are measured from a cold start, reads and the baselines after the warm-up. "
         "non-2xx/3xx: answers other than 2xx/3xx plus socket errors, per engine.")
@@ -586,6 +609,10 @@ def links_report(base, runs, scaling, plots):
                 f"of the reads {run.worst_read_p99_ms():.2f} ms (the fixed-JSON baseline's p99: {ms(base['p99'])} ms). "
                 f"A conditional GET of the 100 links answered 304: {r['list_100_304']['rps']:,.0f} req/s, "
                 f"{r['list_100_304']['rps'] / r['list_100']['rps']:.2f}x the full answer's rate.")
+        besides = [r[n]["beside"] for n in READS if "beside" in r.get(n, {})]
+        if besides:
+            line += (f" The fixed JSON measured beside its reads: {min(besides):,.0f} to {max(besides):,.0f} req/s "
+                     f"(at the start of the run: {base['rps']:,.0f}).")
         if "count_ns" in base and "redirect" in r:
             # Each request's share of the machine's two cores at the measured rate (wrk's included).
             budget_ns = 2e9 / r["redirect"]["rps"]

@@ -10,7 +10,7 @@
 //! another instance still sees it (tests/freshness.rs checks that on two instances).
 
 mod postgres_only {
-    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
     use std::sync::Arc;
     use std::time::Duration;
 
@@ -20,11 +20,13 @@ mod postgres_only {
 
     use crate::common::{self, TestApp, TestDatabase};
 
-    /// What the proxy has seen go to the database.
+    /// What the proxy has seen go to the database, and how long it holds each flight of
+    /// messages to it (milliseconds), to make the database's round trips long.
     #[derive(Default)]
     struct Counts {
         statements: AtomicUsize,
         checks: AtomicUsize,
+        delay_ms: AtomicU64,
     }
 
     /// A proxy in front of the PostgreSQL server of `url`; the URL to give relinks instead.
@@ -61,6 +63,10 @@ mod postgres_only {
                 Ok(0) | Err(_) => return,
                 Ok(n) => n,
             };
+            let delay = counts.delay_ms.load(Ordering::SeqCst);
+            if delay > 0 {
+                tokio::time::sleep(Duration::from_millis(delay)).await;
+            }
             if to_server.write_all(&buffer[..n]).await.is_err() {
                 return;
             }
@@ -267,5 +273,46 @@ mod postgres_only {
                 .expect("a count");
             assert!(statements <= 2, "{line}");
         }
+    }
+
+    /// Concurrent reads share the round trip that tells them whether anything changed: a
+    /// request takes the answer of a check that began after it did (so a write another
+    /// instance acknowledged before is seen, tests/freshness.rs), and every request that
+    /// arrives while one check is under way waits for the next, one check for them all.
+    #[tokio::test]
+    async fn concurrent_reads_share_the_round_trip_that_checks_for_changes() {
+        const READERS: usize = 60;
+        let database = TestDatabase::postgres().await;
+        let counts = Arc::new(Counts::default());
+        let proxied = proxy(&database.url, counts.clone()).await;
+        let (base, _stop) =
+            common::serve_settings(common::settings(&proxied, common::test_config())).await;
+        let app = TestApp::attach(base);
+        let id = app.project("p", "private", None).await["id"]
+            .as_i64()
+            .expect("id");
+        let link = json!({"name": "n", "url": "https://e.x/n"});
+        let release = json!({"tag_name": "v1", "assets": {"links": [link]}});
+        app.post(&app.root, &format!("/projects/{id}/releases"), release)
+            .await
+            .expect(201);
+        let path = format!("/projects/{id}/releases/v1/assets/links");
+        app.get(&app.root, &path).await.expect(200);
+        tokio::time::sleep(Duration::from_millis(60)).await;
+
+        // Each round trip now takes at least 40 ms: the readers arrive within a few of them.
+        counts.delay_ms.store(40, Ordering::SeqCst);
+        let before = counts.statements.load(Ordering::SeqCst);
+        let reads = (0..READERS).map(|_| app.get(&app.root, &path));
+        for reply in futures::future::join_all(reads).await {
+            assert_eq!(reply.status, 200);
+        }
+        let took = counts.statements.load(Ordering::SeqCst) - before;
+        eprintln!("{READERS} concurrent reads: {took} statements");
+        assert!(took > 0, "the reads checked for changes");
+        assert!(
+            took <= READERS / 6,
+            "{READERS} concurrent reads took {took} statements"
+        );
     }
 }

@@ -21,10 +21,11 @@
 //!   write is acknowledged no read can be served a value from before it.
 //! - **Shared** ([`Cached::shared`], PostgreSQL: other instances write too). The database keeps
 //!   the generations in one row that triggers move in every write's own transaction
-//!   (`cache_generations`). A request reads that row once, before its first cached read (one
-//!   round trip, [`Cached::fresh`]), and raises the counters in memory to it: a write committed
-//!   by any instance before the request began has moved the row, so entries kept from before it
-//!   are no longer current. The counters in memory are the database's generation times
+//!   (`cache_generations`). A request has that row read once, before its first cached read
+//!   ([`Cached::fresh`]), by a round that starts after the request began (`rounds.rs`: the
+//!   requests waiting together share one round trip), and the counters in memory are raised to
+//!   it: a write committed by any instance before the request began has moved the row, so
+//!   entries kept from before it are no longer current. The counters in memory are the database's generation times
 //!   2^[`LOCAL_BITS`] plus this instance's own writes since, which must be seen by the rest of
 //!   the request that made them. Outside a request (background work) nothing is served from
 //!   memory: there is no moment the values could be checked against.
@@ -44,6 +45,7 @@ mod hosted_files;
 mod projects;
 mod read_cache;
 mod releases;
+mod rounds;
 
 pub use read_cache::{key, ReadCache};
 
@@ -74,6 +76,8 @@ pub struct Cached<S> {
     links: Arc<ReadCache>,
     /// Other processes write the database too: its generations are read once per request.
     shared: bool,
+    /// The rounds that read those generations (shared caches).
+    rounds: Arc<rounds::Rounds>,
     /// Nothing is served from memory: every read reaches the store (a test that counts the
     /// statements reaching the database). A mode rather than the bare store, so that the
     /// server is compiled once per engine, not twice (its code is most of its idle memory).
@@ -89,6 +93,7 @@ impl<S> Cached<S> {
             releases: Arc::default(),
             links: Arc::default(),
             shared: false,
+            rounds: Arc::default(),
             bypass: false,
         }
     }
@@ -123,6 +128,11 @@ impl<S> Cached<S> {
 }
 
 impl<S: Store> Cached<S> {
+    /// The parts, in the order of the database's generations.
+    fn parts(&self) -> [Arc<ReadCache>; 3] {
+        [&self.access, &self.releases, &self.links].map(Arc::clone)
+    }
+
     /// Whether values kept in memory may be served now. Never for an uncached store; always
     /// for one that is the only writer; for a shared one, within a request, once the request
     /// has read the database's generations (the first call in a request reads them: one round
@@ -138,13 +148,18 @@ impl<S: Store> Cached<S> {
             return Ok(false);
         };
         observed
-            .get_or_try_init(|| async {
-                if let Some([access, releases, links]) = self.inner.cache_generations().await? {
-                    self.access.observe(access);
-                    self.releases.observe(releases);
-                    self.links.observe(links);
-                }
-                StoreResult::Ok(())
+            .get_or_try_init(|| {
+                self.rounds.join(|| {
+                    let (inner, parts) = (self.inner.clone(), self.parts());
+                    async move {
+                        if let Some(generations) = inner.cache_generations().await? {
+                            for (part, generation) in parts.iter().zip(generations) {
+                                part.observe(generation);
+                            }
+                        }
+                        Ok(())
+                    }
+                })
             })
             .await?;
         Ok(true)
