@@ -60,7 +60,18 @@ impl SqliteStore {
             .max_connections(1)
             .acquire_timeout(Duration::from_secs(30))
             .connect_lazy_with(options.clone());
-        let group = writer::Writer::spawn(options.clone().connect().await?);
+        // A job's statement that fails must be undone alone, so SQLite keeps a statement
+        // journal of the pages it changes (and a job's savepoint keeps one too). By default
+        // that journal spills to a temporary file past 64 KiB, which a batch of jobs passes:
+        // two writes to that file for every page changed, most of a create's system calls.
+        // In memory it holds one batch's changed pages at most, and is gone at its commit.
+        let group = writer::Writer::spawn(
+            options
+                .clone()
+                .pragma("temp_store", "memory")
+                .connect()
+                .await?,
+        );
         let reader = SqlitePoolOptions::new()
             .max_connections(8)
             .acquire_timeout(Duration::from_secs(30))
