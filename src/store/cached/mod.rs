@@ -25,10 +25,11 @@
 //!   ([`Cached::fresh`]), by a round that starts after the request began (`rounds.rs`: the
 //!   requests waiting together share one round trip), and the counters in memory are raised to
 //!   it: a write committed by any instance before the request began has moved the row, so
-//!   entries kept from before it are no longer current. The counters in memory are the database's generation times
-//!   2^[`LOCAL_BITS`] plus this instance's own writes since, which must be seen by the rest of
-//!   the request that made them. Outside a request (background work) nothing is served from
-//!   memory: there is no moment the values could be checked against.
+//!   entries kept from before it are no longer current. The counters in memory are the
+//!   database's generation times 2^[`LOCAL_BITS`] plus this instance's own writes since, which
+//!   must be seen by the rest of the request that made them. Outside a request (background
+//!   work) nothing is served from memory: there is no moment the values could be checked
+//!   against.
 //!
 //! `read_cache.rs` is the cache itself; `directory.rs`, `projects.rs` and `releases.rs` say,
 //! for each operation of the store's part of that name, what is kept and which part a write

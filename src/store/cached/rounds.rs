@@ -84,8 +84,32 @@ impl Rounds {
             state.started = round;
             state.next_set = false;
         }
+        // Should the round end without an answer (its task dropped as the runtime stops, or a
+        // panic), its requests and the next round must not wait for ever.
+        let mut unanswered = Unanswered {
+            rounds: &self,
+            round: Some(round),
+        };
         let failure = read.await.err();
+        unanswered.round = None;
         self.finished.send_replace(Finished { round, failure });
+    }
+}
+
+/// A round that started, until it has its answer: on drop before that, a failed round.
+struct Unanswered<'a> {
+    rounds: &'a Rounds,
+    round: Option<u64>,
+}
+
+impl Drop for Unanswered<'_> {
+    fn drop(&mut self) {
+        if let Some(round) = self.round {
+            self.rounds.finished.send_replace(Finished {
+                round,
+                failure: Some(StoreError::Unavailable(sqlx::Error::WorkerCrashed)),
+            });
+        }
     }
 }
 
@@ -178,6 +202,25 @@ mod tests {
             .await
             .expect("fresh again");
         assert_eq!(reads.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn a_round_that_ends_without_an_answer_fails_and_the_next_runs() {
+        let rounds = Arc::new(Rounds::default());
+        let failed = rounds
+            .join(|| async { panic!("the round's work panics") })
+            .await;
+        assert!(
+            matches!(failed, Err(StoreError::Unavailable(_))),
+            "{failed:?}"
+        );
+        let reads = Arc::new(AtomicUsize::new(0));
+        let joined = tokio::time::timeout(
+            Duration::from_secs(5),
+            rounds.join(counted(&reads, Duration::ZERO)),
+        )
+        .await;
+        assert!(matches!(joined, Ok(Ok(()))));
     }
 
     #[tokio::test]
