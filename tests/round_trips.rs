@@ -137,17 +137,27 @@ mod postgres_only {
         fewest
     }
 
-    #[tokio::test]
-    async fn reads_and_link_writes_take_at_most_two_round_trips() {
+    /// What keeps a proxied server running: its database and its stop signal.
+    type Held = (TestDatabase, tokio::sync::oneshot::Sender<()>);
+
+    /// relinks on a fresh PostgreSQL database, through the proxy: the proxy's counts, the
+    /// app, the id of a private project, and what must be held for the server to run.
+    async fn proxied_app() -> (Arc<Counts>, TestApp, i64, Held) {
         let database = TestDatabase::postgres().await;
         let counts = Arc::new(Counts::default());
         let proxied = proxy(&database.url, counts.clone()).await;
-        let (base, _stop) =
+        let (base, stop) =
             common::serve_settings(common::settings(&proxied, common::test_config())).await;
         let app = TestApp::attach(base);
         let id = app.project("p", "private", None).await["id"]
             .as_i64()
             .expect("id");
+        (counts, app, id, (database, stop))
+    }
+
+    #[tokio::test]
+    async fn reads_and_link_writes_take_at_most_two_round_trips() {
+        let (counts, app, id, _held) = proxied_app().await;
         let links: Vec<_> = (0..100)
             .map(|i| json!({"name": format!("n{i}"), "url": format!("https://e.x/{i}"), "filepath": format!("/f/{i}")}))
             .collect();
@@ -282,15 +292,7 @@ mod postgres_only {
     #[tokio::test]
     async fn concurrent_reads_share_the_round_trip_that_checks_for_changes() {
         const READERS: usize = 60;
-        let database = TestDatabase::postgres().await;
-        let counts = Arc::new(Counts::default());
-        let proxied = proxy(&database.url, counts.clone()).await;
-        let (base, _stop) =
-            common::serve_settings(common::settings(&proxied, common::test_config())).await;
-        let app = TestApp::attach(base);
-        let id = app.project("p", "private", None).await["id"]
-            .as_i64()
-            .expect("id");
+        let (counts, app, id, _held) = proxied_app().await;
         let link = json!({"name": "n", "url": "https://e.x/n"});
         let release = json!({"tag_name": "v1", "assets": {"links": [link]}});
         app.post(&app.root, &format!("/projects/{id}/releases"), release)
