@@ -1,10 +1,11 @@
-//! The embedded SQLite engine: one file, WAL mode, `synchronous=FULL` so that a committed write
-//! survives a crash of the process or the machine.
+//! The embedded SQLite engine: one file, WAL mode, and no write acknowledged before it is on
+//! disk, so that it survives a crash of the process or the machine.
 //!
 //! All writes go through one connection owned by the group-commit task (`writer.rs`): SQLite
 //! never has to arbitrate between writers, a write's checks and inserts cannot interleave with
-//! another's, and concurrent writes share one fsync. Reads use a pool of their own that WAL lets
-//! run beside the writer.
+//! another's, and concurrent writes share one fsync, made on a thread of its own
+//! (`wal_sync.rs`, the reason that connection is `synchronous=NORMAL`; every other one is
+//! `FULL`). Reads use a pool of their own that WAL lets run beside the writer.
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -20,6 +21,7 @@ use super::sql::{
 };
 use super::{BoxFuture, StoreError, StoreResult};
 
+mod wal_sync;
 mod writer;
 
 /// SQLite's store.
@@ -65,13 +67,17 @@ impl SqliteStore {
         // that journal spills to a temporary file past 64 KiB, which a batch of jobs passes:
         // two writes to that file for every page changed, most of a create's system calls.
         // In memory it holds one batch's changed pages at most, and is gone at its commit.
-        let group = writer::Writer::spawn(
-            options
-                .clone()
-                .pragma("temp_store", "memory")
-                .connect()
-                .await?,
-        );
+        let group = options.clone().pragma("temp_store", "memory");
+        let group = match wal_of(&options) {
+            Some(wal) => writer::Writer::spawn(
+                group
+                    .synchronous(SqliteSynchronous::Normal)
+                    .connect()
+                    .await?,
+                Some(wal_sync::WalSync::start(wal).map_err(|e| StoreError::Database(e.into()))?),
+            ),
+            None => writer::Writer::spawn(group.connect().await?, None),
+        };
         let reader = SqlitePoolOptions::new()
             .max_connections(8)
             .acquire_timeout(Duration::from_secs(30))
@@ -97,6 +103,15 @@ impl SqliteStore {
         let context = super::audit::current();
         self.group.write(single, Some(context), work).await
     }
+}
+
+/// The WAL file of the database `options` opens, when it is a file (it is not for an in-memory
+/// database, whose commits SQLite keeps by itself).
+fn wal_of(options: &SqliteConnectOptions) -> Option<std::path::PathBuf> {
+    let database = std::fs::canonicalize(options.get_filename()).ok()?;
+    let mut wal = database.into_os_string();
+    wal.push("-wal");
+    Some(wal.into())
 }
 
 /// SQLite's side of what the shared SQL needs ([`SqlEngine`] says why each piece differs).

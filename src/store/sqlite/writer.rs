@@ -2,7 +2,8 @@
 //! takes every job waiting, runs each in a savepoint of one transaction (a job that fails is
 //! rolled back to its savepoint and changes nothing), commits once, one fsync for the whole
 //! batch, and only then hands each job its result. So throughput grows with concurrency while
-//! every 2xx still means "on disk".
+//! every 2xx still means "on disk". The fsync itself is `wal_sync.rs`'s, on a thread of its own,
+//! so that the writer runs the next batch while the disk takes the last one.
 //!
 //! Every statement is a trip to sqlx's SQLite thread and back, which costs more than most
 //! statements themselves: the task puts the bookkeeping of a job (ending the previous job's
@@ -11,6 +12,7 @@
 use sqlx::{Connection, SqliteConnection};
 use tokio::sync::{mpsc, oneshot};
 
+use super::wal_sync::{Finish, WalSync};
 use crate::store::audit::AuditContext;
 use crate::store::{BoxFuture, StoreError, StoreResult};
 
@@ -41,7 +43,7 @@ pub fn set_audit_context_from(first: usize) -> String {
 /// hand over its result once the fate of the batch is known.
 struct Outcome {
     succeeded: bool,
-    finish: Box<dyn FnOnce(bool) + Send>,
+    finish: Finish,
 }
 
 /// A job: runs on the connection. `single` jobs are one statement, atomic by themselves (a
@@ -66,10 +68,11 @@ fn gone() -> StoreError {
 }
 
 impl Writer {
-    /// Starts the task that owns `connection`.
-    pub fn spawn(connection: SqliteConnection) -> Self {
+    /// Starts the task that owns `connection`. `wal_sync`: the thread that makes its commits
+    /// durable, when `connection` does not wait for the disk itself (`synchronous=NORMAL`).
+    pub fn spawn(connection: SqliteConnection, wal_sync: Option<WalSync>) -> Self {
         let (jobs, queue) = mpsc::channel::<Job>(4 * MAX_BATCH);
-        tokio::spawn(run(connection, queue));
+        tokio::spawn(run(connection, queue, wal_sync));
         Self { jobs }
     }
 
@@ -148,7 +151,11 @@ fn end_of(succeeded: bool) -> &'static str {
     }
 }
 
-async fn run(mut connection: SqliteConnection, mut queue: mpsc::Receiver<Job>) {
+async fn run(
+    mut connection: SqliteConnection,
+    mut queue: mpsc::Receiver<Job>,
+    wal_sync: Option<WalSync>,
+) {
     while let Some(first) = queue.recv().await {
         // Everything that queued up while the previous batch was being made durable.
         let mut batch = vec![first];
@@ -159,8 +166,11 @@ async fn run(mut connection: SqliteConnection, mut queue: mpsc::Receiver<Job>) {
             }
         }
         // A job that is dropped unrun answers that the database is unavailable (its result
-        // channel closes): what every job of a batch that cannot even begin gets.
-        if !execute(&mut connection, "BEGIN IMMEDIATE").await {
+        // channel closes): what every job of a batch that cannot even begin gets, and every
+        // job once the disk has failed to keep a commit.
+        if wal_sync.as_ref().is_some_and(WalSync::failed)
+            || !execute(&mut connection, "BEGIN IMMEDIATE").await
+        {
             continue;
         }
         let mut finished = Vec::with_capacity(batch.len());
@@ -194,8 +204,13 @@ async fn run(mut connection: SqliteConnection, mut queue: mpsc::Receiver<Job>) {
         if !committed {
             execute(&mut connection, "ROLLBACK").await;
         }
-        for finish in finished {
-            finish(committed);
+        match &wal_sync {
+            Some(wal_sync) if committed => wal_sync.after_flush(finished),
+            _ => {
+                for finish in finished {
+                    finish(committed);
+                }
+            }
         }
     }
     let _ = connection.close().await;
