@@ -5,7 +5,8 @@
 //! never has to arbitrate between writers, a write's checks and inserts cannot interleave with
 //! another's, and concurrent writes share one fsync, made on a thread of its own
 //! (`wal_sync.rs`, the reason that connection is `synchronous=NORMAL`; every other one is
-//! `FULL`). Reads use a pool of their own that WAL lets run beside the writer.
+//! `FULL`), and checkpoints run on a connection of their own (`checkpoint.rs`). Reads use a
+//! pool of their own that WAL lets run beside the writer.
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -21,6 +22,7 @@ use super::sql::{
 };
 use super::{BoxFuture, StoreError, StoreResult};
 
+mod checkpoint;
 mod wal_sync;
 mod writer;
 
@@ -69,13 +71,20 @@ impl SqliteStore {
         // In memory it holds one batch's changed pages at most, and is gone at its commit.
         let group = options.clone().pragma("temp_store", "memory");
         let group = match wal_of(&options) {
-            Some(wal) => writer::Writer::spawn(
-                group
+            Some(wal) => {
+                let checkpoints = checkpoint::spawn(options.connect().await?);
+                let wal_sync = wal_sync::WalSync::start(wal, move || checkpoints.checkpoint())
+                    .map_err(|e| StoreError::Database(e.into()))?;
+                let group = group
                     .synchronous(SqliteSynchronous::Normal)
+                    .pragma(
+                        "wal_autocheckpoint",
+                        checkpoint::WRITER_CHECKPOINT_PAGES.to_string(),
+                    )
                     .connect()
-                    .await?,
-                Some(wal_sync::WalSync::start(wal).map_err(|e| StoreError::Database(e.into()))?),
-            ),
+                    .await?;
+                writer::Writer::spawn(group, Some(wal_sync))
+            }
             None => writer::Writer::spawn(group.connect().await?, None),
         };
         let reader = SqlitePoolOptions::new()

@@ -32,15 +32,17 @@ pub struct WalSync {
 }
 
 impl WalSync {
-    /// Starts the thread that flushes the WAL file at `wal` (`<database>-wal`).
-    pub fn start(wal: PathBuf) -> io::Result<Self> {
-        Self::start_with(move || std::fs::File::open(&wal)?.sync_data())
+    /// Starts the thread that flushes the WAL file at `wal` (`<database>-wal`), calling
+    /// `flushed` after each flush that succeeded.
+    pub fn start(wal: PathBuf, flushed: impl FnMut() + Send + 'static) -> io::Result<Self> {
+        Self::start_with(move || std::fs::File::open(&wal)?.sync_data(), flushed)
     }
 
     /// Starts the thread with `flush` as what makes the committed pages durable (the tests
     /// give one they control).
     pub fn start_with(
         mut flush: impl FnMut() -> io::Result<()> + Send + 'static,
+        mut flushed: impl FnMut() + Send + 'static,
     ) -> io::Result<Self> {
         let (batches, waiting) = mpsc::channel::<Vec<Finish>>();
         let failed = Arc::new(AtomicBool::new(false));
@@ -69,6 +71,9 @@ impl WalSync {
                         };
                     for finish in finished {
                         finish(durable);
+                    }
+                    if durable {
+                        flushed();
                     }
                 }
             })?;
@@ -106,6 +111,8 @@ mod tests {
     struct Held {
         results: mpsc::Sender<io::Result<()>>,
         begun: Arc<AtomicUsize>,
+        /// Flushes reported as succeeded (what wakes the checkpoints).
+        flushed: Arc<AtomicUsize>,
     }
 
     async fn writer_with_held_flush(dir: &tempfile::TempDir) -> (Writer, Held) {
@@ -123,14 +130,25 @@ mod tests {
         let (results, held) = mpsc::channel();
         let begun = Arc::new(AtomicUsize::new(0));
         let counter = begun.clone();
-        let wal_sync = WalSync::start_with(move || {
-            counter.fetch_add(1, Ordering::SeqCst);
-            held.recv().unwrap_or(Ok(()))
-        })
+        let flushed = Arc::new(AtomicUsize::new(0));
+        let succeeded = flushed.clone();
+        let wal_sync = WalSync::start_with(
+            move || {
+                counter.fetch_add(1, Ordering::SeqCst);
+                held.recv().unwrap_or(Ok(()))
+            },
+            move || {
+                succeeded.fetch_add(1, Ordering::SeqCst);
+            },
+        )
         .expect("thread");
         (
             Writer::spawn(connection, Some(wal_sync)),
-            Held { results, begun },
+            Held {
+                results,
+                begun,
+                flushed,
+            },
         )
     }
 
@@ -181,6 +199,7 @@ mod tests {
         second.await.expect("task").expect("second write");
         third.await.expect("task").expect("third write");
         assert_eq!(held.begun.load(Ordering::SeqCst), 2);
+        until(|| held.flushed.load(Ordering::SeqCst) == 2).await;
     }
 
     #[tokio::test]
@@ -206,5 +225,6 @@ mod tests {
             .await
             .expect("count");
         assert_eq!(after, 0, "nothing is committed after a failed flush");
+        assert_eq!(held.flushed.load(Ordering::SeqCst), 0);
     }
 }
