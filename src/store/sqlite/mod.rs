@@ -72,9 +72,10 @@ impl SqliteStore {
         let group = options.clone().pragma("temp_store", "memory");
         let group = match wal_of(&options) {
             Some(wal) => {
-                let checkpoints = checkpoint::spawn(options.connect().await?);
-                let wal_sync = wal_sync::WalSync::start(wal, move || checkpoints.checkpoint())
-                    .map_err(|e| StoreError::Database(e.into()))?;
+                let mut checkpoints = checkpoint::spawn(options.connect().await?);
+                let wal_sync =
+                    wal_sync::WalSync::start(wal, move |writes| checkpoints.flushed(writes))
+                        .map_err(|e| StoreError::Database(e.into()))?;
                 let group = group
                     .synchronous(SqliteSynchronous::Normal)
                     .pragma(

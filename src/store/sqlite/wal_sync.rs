@@ -21,20 +21,28 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc};
 
+use tokio::sync::oneshot;
+
 /// How a job learns its batch's fate: `true` once its batch is durable.
 pub type Finish = Box<dyn FnOnce(bool) + Send>;
+
+/// A committed batch waiting for its flush: its jobs, and who waits until they have heard.
+struct Committed {
+    finished: Vec<Finish>,
+    heard: oneshot::Sender<()>,
+}
 
 /// The flushing thread, as the writer sees it.
 #[derive(Debug)]
 pub struct WalSync {
-    batches: mpsc::Sender<Vec<Finish>>,
+    batches: mpsc::Sender<Committed>,
     failed: Arc<AtomicBool>,
 }
 
 impl WalSync {
     /// Starts the thread that flushes the WAL file at `wal` (`<database>-wal`), calling
-    /// `flushed` after each flush that succeeded.
-    pub fn start(wal: PathBuf, flushed: impl FnMut() + Send + 'static) -> io::Result<Self> {
+    /// `flushed` with the number of writes each flush that succeeded made durable.
+    pub fn start(wal: PathBuf, flushed: impl FnMut(usize) + Send + 'static) -> io::Result<Self> {
         Self::start_with(move || std::fs::File::open(&wal)?.sync_data(), flushed)
     }
 
@@ -42,9 +50,9 @@ impl WalSync {
     /// give one they control).
     pub fn start_with(
         mut flush: impl FnMut() -> io::Result<()> + Send + 'static,
-        mut flushed: impl FnMut() + Send + 'static,
+        mut flushed: impl FnMut(usize) + Send + 'static,
     ) -> io::Result<Self> {
-        let (batches, waiting) = mpsc::channel::<Vec<Finish>>();
+        let (batches, waiting) = mpsc::channel::<Committed>();
         let failed = Arc::new(AtomicBool::new(false));
         let failure = failed.clone();
         std::thread::Builder::new()
@@ -52,9 +60,9 @@ impl WalSync {
             .spawn(move || {
                 while let Ok(first) = waiting.recv() {
                     // Every batch committed by now: this flush covers them all.
-                    let mut finished = first;
+                    let mut committed = vec![first];
                     while let Ok(more) = waiting.try_recv() {
-                        finished.extend(more);
+                        committed.push(more);
                     }
                     let durable = !failure.load(Ordering::Acquire)
                         && match flush() {
@@ -69,24 +77,32 @@ impl WalSync {
                                 false
                             }
                         };
-                    for finish in finished {
-                        finish(durable);
+                    let mut writes = 0;
+                    for batch in committed {
+                        writes += batch.finished.len();
+                        for finish in batch.finished {
+                            finish(durable);
+                        }
+                        let _ = batch.heard.send(());
                     }
                     if durable {
-                        flushed();
+                        flushed(writes);
                     }
                 }
             })?;
         Ok(Self { batches, failed })
     }
 
-    /// Hands over a committed batch: each job hears after the flush that covers it.
-    pub fn after_flush(&self, finished: Vec<Finish>) {
-        if let Err(mpsc::SendError(finished)) = self.batches.send(finished) {
-            for finish in finished {
+    /// Hands over a committed batch: each job hears after the flush that covers it. What it
+    /// returns ends once they have (whether that flush succeeded or not).
+    pub fn after_flush(&self, finished: Vec<Finish>) -> oneshot::Receiver<()> {
+        let (heard, all_heard) = oneshot::channel();
+        if let Err(mpsc::SendError(batch)) = self.batches.send(Committed { finished, heard }) {
+            for finish in batch.finished {
                 finish(false);
             }
         }
+        all_heard
     }
 
     /// Whether a flush has failed: then nothing more may be committed.
@@ -137,8 +153,8 @@ mod tests {
                 counter.fetch_add(1, Ordering::SeqCst);
                 held.recv().unwrap_or(Ok(()))
             },
-            move || {
-                succeeded.fetch_add(1, Ordering::SeqCst);
+            move |writes| {
+                succeeded.fetch_add(writes, Ordering::SeqCst);
             },
         )
         .expect("thread");
@@ -186,7 +202,8 @@ mod tests {
         let (writer, held) = writer_with_held_flush(&dir).await;
         let first = insert(&writer, 1);
         until(|| held.begun.load(Ordering::SeqCst) == 1).await;
-        // Committed while the first flush is held: both wait, and one flush covers both.
+        // Arriving while the first flush is held, both wait (in the next batch), and one
+        // flush covers both.
         let second = insert(&writer, 2);
         let third = insert(&writer, 3);
         tokio::time::sleep(Duration::from_millis(200)).await;
@@ -199,7 +216,55 @@ mod tests {
         second.await.expect("task").expect("second write");
         third.await.expect("task").expect("third write");
         assert_eq!(held.begun.load(Ordering::SeqCst), 2);
-        until(|| held.flushed.load(Ordering::SeqCst) == 2).await;
+        until(|| held.flushed.load(Ordering::SeqCst) == 3).await;
+    }
+
+    async fn rows(dir: &tempfile::TempDir) -> i64 {
+        let mut reader = SqliteConnectOptions::new()
+            .filename(dir.path().join("test.db"))
+            .connect()
+            .await
+            .expect("reader");
+        sqlx::query_scalar("SELECT COUNT(*) FROM t")
+            .fetch_one(&mut reader)
+            .await
+            .expect("count")
+    }
+
+    #[tokio::test]
+    async fn a_small_batch_commits_after_the_last_flush_and_a_large_one_without_waiting() {
+        let dir = tempfile::tempdir().expect("dir");
+        let (writer, held) = writer_with_held_flush(&dir).await;
+        let first = insert(&writer, 0);
+        until(|| held.begun.load(Ordering::SeqCst) == 1).await;
+        let small: Vec<_> = (1..4).map(|n| insert(&writer, n)).collect();
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        assert_eq!(
+            rows(&dir).await,
+            1,
+            "a small batch waits for the last flush"
+        );
+        // The small batch grows past ENOUGH_TO_COMMIT, and commits with the first flush held.
+        let large: Vec<_> = (4..40).map(|n| insert(&writer, n)).collect();
+        for _ in 0..500 {
+            if rows(&dir).await == 40 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert_eq!(
+            rows(&dir).await,
+            40,
+            "a large batch commits without waiting"
+        );
+        assert!(!first.is_finished(), "the first flush is still held");
+        for _ in 0..2 {
+            held.results.send(Ok(())).expect("flush");
+        }
+        first.await.expect("task").expect("first write");
+        for write in small.into_iter().chain(large) {
+            write.await.expect("task").expect("write");
+        }
     }
 
     #[tokio::test]
