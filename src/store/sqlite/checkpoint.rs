@@ -8,7 +8,8 @@
 //! WAL before it copies and the database file before the WAL may be reused, so nothing
 //! acknowledged depends on it.
 
-use sqlx::SqliteConnection;
+use sqlx::sqlite::SqliteConnectOptions;
+use sqlx::{ConnectOptions, SqliteConnection};
 use tokio::sync::watch;
 
 /// When the writer checkpoints by itself (`wal_autocheckpoint`): the background checkpoints
@@ -42,21 +43,35 @@ impl Wake {
     }
 }
 
-/// Starts the task that checkpoints on `connection` when woken; it ends, and closes the
+/// Starts the task that checkpoints when woken, on a connection it opens with `options` at
+/// the first wake (a server that only reads never holds it); it ends, and closes the
 /// connection, when its [`Wake`] is dropped.
-pub fn spawn(mut connection: SqliteConnection) -> Wake {
+pub fn spawn(options: SqliteConnectOptions) -> Wake {
     let (checkpoint, mut woken) = watch::channel(());
     tokio::spawn(async move {
+        let mut connection: Option<SqliteConnection> = None;
         while woken.changed().await.is_ok() {
+            let open = match connection.as_mut() {
+                Some(open) => open,
+                None => match options.connect().await {
+                    Ok(opened) => connection.insert(opened),
+                    Err(error) => {
+                        tracing::debug!(%error, "could not open the checkpoint connection");
+                        continue;
+                    }
+                },
+            };
             if let Err(error) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
-                .execute(&mut connection)
+                .execute(&mut *open)
                 .await
             {
                 // The next flush asks again; the writer's own checkpoint bounds the WAL.
                 tracing::debug!(%error, "background checkpoint failed");
             }
         }
-        let _ = sqlx::Connection::close(connection).await;
+        if let Some(connection) = connection {
+            let _ = sqlx::Connection::close(connection).await;
+        }
     });
     Wake {
         checkpoint,
@@ -68,8 +83,7 @@ pub fn spawn(mut connection: SqliteConnection) -> Wake {
 mod tests {
     use std::time::Duration;
 
-    use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode};
-    use sqlx::ConnectOptions;
+    use sqlx::sqlite::SqliteJournalMode;
 
     use super::*;
 
@@ -97,7 +111,7 @@ mod tests {
         .expect("rows");
         let size = || std::fs::metadata(&database).map_or(0, |m| m.len());
         let before = size();
-        let mut wake = spawn(options.connect().await.expect("checkpointer"));
+        let mut wake = spawn(options);
         wake.flushed(CHECKPOINT_EVERY_WRITES - 1);
         tokio::time::sleep(Duration::from_millis(200)).await;
         assert_eq!(size(), before, "nothing copied before enough writes");

@@ -72,7 +72,7 @@ impl SqliteStore {
         let group = options.clone().pragma("temp_store", "memory");
         let group = match wal_of(&options) {
             Some(wal) => {
-                let mut checkpoints = checkpoint::spawn(options.connect().await?);
+                let mut checkpoints = checkpoint::spawn(options.clone());
                 let wal_sync =
                     wal_sync::WalSync::start(wal, move |writes| checkpoints.flushed(writes))
                         .map_err(|e| StoreError::Database(e.into()))?;
