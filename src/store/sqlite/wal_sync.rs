@@ -237,7 +237,11 @@ mod tests {
         let (writer, held) = writer_with_held_flush(&dir).await;
         let first = insert(&writer, 0);
         until(|| held.begun.load(Ordering::SeqCst) == 1).await;
-        let small: Vec<_> = (1..4).map(|n| insert(&writer, n)).collect();
+        // Spawned now, each: the writes must be queued before the pause below.
+        let mut small = Vec::new();
+        for n in 1..4 {
+            small.push(insert(&writer, n));
+        }
         tokio::time::sleep(Duration::from_millis(200)).await;
         assert_eq!(
             rows(&dir).await,
@@ -245,7 +249,10 @@ mod tests {
             "a small batch waits for the last flush"
         );
         // The small batch grows past ENOUGH_TO_COMMIT, and commits with the first flush held.
-        let large: Vec<_> = (4..40).map(|n| insert(&writer, n)).collect();
+        let mut large = Vec::new();
+        for n in 4..40 {
+            large.push(insert(&writer, n));
+        }
         for _ in 0..500 {
             if rows(&dir).await == 40 {
                 break;
