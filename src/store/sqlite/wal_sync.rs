@@ -219,16 +219,21 @@ mod tests {
         until(|| held.flushed.load(Ordering::SeqCst) == 3).await;
     }
 
-    async fn rows(dir: &tempfile::TempDir) -> i64 {
+    /// The committed rows of `t` where `filter` holds, as another connection sees them.
+    async fn rows_where(dir: &tempfile::TempDir, filter: &str) -> i64 {
         let mut reader = SqliteConnectOptions::new()
             .filename(dir.path().join("test.db"))
             .connect()
             .await
             .expect("reader");
-        sqlx::query_scalar("SELECT COUNT(*) FROM t")
+        sqlx::query_scalar(&format!("SELECT COUNT(*) FROM t WHERE {filter}"))
             .fetch_one(&mut reader)
             .await
             .expect("count")
+    }
+
+    async fn rows(dir: &tempfile::TempDir) -> i64 {
+        rows_where(dir, "TRUE").await
     }
 
     #[tokio::test]
@@ -287,16 +292,11 @@ mod tests {
             |result: StoreResult<()>| matches!(result, Err(StoreError::Unavailable(_)));
         assert!(unavailable(first.await.expect("task")));
         assert!(unavailable(insert(&writer, 2).await.expect("task")));
-        let mut reader = SqliteConnectOptions::new()
-            .filename(dir.path().join("test.db"))
-            .connect()
-            .await
-            .expect("reader");
-        let after: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM t WHERE n = 2")
-            .fetch_one(&mut reader)
-            .await
-            .expect("count");
-        assert_eq!(after, 0, "nothing is committed after a failed flush");
+        assert_eq!(
+            rows_where(&dir, "n = 2").await,
+            0,
+            "nothing is committed after a failed flush"
+        );
         assert_eq!(held.flushed.load(Ordering::SeqCst), 0);
     }
 }

@@ -233,11 +233,11 @@ async fn run(
         }
         let mut batch = Batch::new();
         batch.run(&mut connection, first).await;
-        let mut taken = 1;
-        while batch.intact && taken < MAX_BATCH {
+        // While intact, each job run has left one result to hand over: `finished` counts them.
+        while batch.intact && batch.finished.len() < MAX_BATCH {
             let job = match queue.try_recv() {
                 Ok(job) => job,
-                Err(_) if taken >= ENOUGH_TO_COMMIT => break,
+                Err(_) if batch.finished.len() >= ENOUGH_TO_COMMIT => break,
                 Err(_) => match flushing.as_mut() {
                     None => break,
                     Some(flushed) => tokio::select! {
@@ -255,7 +255,6 @@ async fn run(
                 },
             };
             batch.run(&mut connection, job).await;
-            taken += 1;
         }
         let (committed, finished) = batch.end(&mut connection).await;
         match &wal_sync {
