@@ -6,6 +6,7 @@
 //! worker) is added here once and every way of starting relinks gets it.
 
 pub mod connections;
+mod dispatch;
 pub mod engine;
 pub mod openapi;
 pub mod router;

@@ -1,7 +1,8 @@
-//! The whole application as one router: the API's routes, the pages' routes and this module's
-//! own (the OpenAPI document), the web dispatcher for everything else, and the middleware.
+//! The whole application as one service: the API's routes, the pages' routes and this
+//! module's own (the OpenAPI document), the web dispatcher for everything else (all found by
+//! `dispatch`), and the middleware.
 //!
-//! The middleware wraps the router once, from outside, as a plain service ([`AppService`]):
+//! The middleware wraps the routes once, from outside, as a plain service ([`AppService`]):
 //! `Router::layer` would wrap every route in every layer, each boxed, and clone that whole chain
 //! for every request; an axum `from_fn` layer and a router around it for the fallback boxed the
 //! request's future and cloned the service twice more.
@@ -14,15 +15,16 @@ use std::task::{Context, Poll};
 use std::time::Instant;
 
 use axum::extract::Request;
+use axum::handler::Handler;
 use axum::http::Method;
 use axum::response::Response;
-use axum::Router;
 use tower::Service;
 use tracing::Instrument;
 
+use super::dispatch::{self, Dispatch, Found};
 use crate::http::middleware::{self, Limits, MonitoringAllowList, REQUEST_ID};
 use crate::http::ratelimit::Limiter;
-use crate::http::routes::{api_routes, Route};
+use crate::http::routes::{api_routes, Answer, Route};
 use crate::http::{conditional, idempotency, metrics, App};
 use crate::store::cached::request_scope;
 use crate::store::Store;
@@ -44,15 +46,12 @@ pub fn all_routes<S: Store>() -> Vec<Route<S>> {
 /// tracing, the panic guard, security headers, metrics, the monitoring allow-list, rate limits,
 /// the audit context, the header-size limit and the request time-out.
 pub fn router<S: Store>(app: App<S>) -> AppService {
-    let table = all_routes::<S>();
+    let fallback = Arc::new(|request, app| web::dispatch::<S>.call(request, app));
+    let dispatch = Dispatch::new(all_routes::<S>(), fallback);
     let tracker = Arc::new(metrics::Tracker::new(
         app.metrics.clone(),
-        table
-            .iter()
-            .filter(|route| route.handler.is_some())
-            .map(Route::router_path),
+        dispatch.templates(),
     ));
-    let limiter = app.limiter.clone();
     let limits = Limits {
         max_header_bytes: app.config.max_header_bytes,
         request_timeout: app.config.request_timeout,
@@ -60,38 +59,35 @@ pub fn router<S: Store>(app: App<S>) -> AppService {
     let headers = web::HeaderPolicy {
         https: app.urls.base().starts_with("https://"),
     };
-    let monitoring = app.config.monitoring.clone();
-    let scoped = app.store.scopes_requests();
-    let mut routed = Router::new();
-    for route in table {
-        let path = route.router_path();
-        if let Some(handler) = route.handler {
-            routed = routed.route(&path, handler);
-        }
-    }
-    let routed = routed
-        .fallback(web::dispatch::<S>)
-        .method_not_allowed_fallback(middleware::method_not_allowed)
-        .with_state(app);
-    // Shared: the layer clones its state for every request, and one count is cheaper than
-    // one for each Arc inside.
     let around = Arc::new(Around {
-        scoped,
+        scoped: app.store.scopes_requests(),
         headers,
         tracker,
-        monitoring,
-        limiter,
+        monitoring: app.config.monitoring.clone(),
+        limiter: app.limiter.clone(),
         limits,
+        dispatch,
+        app,
     });
-    AppService { around, routed }
+    AppService { around }
 }
 
-/// The whole application as one service: each request goes through [`around_request`] into
-/// the router. Cloned once per connection; a request costs one boxed future.
+/// The whole application as one service: each request goes through [`around_request`] to its
+/// handler. Cloned once per connection; a request costs one boxed future, and its handler's.
 #[derive(Clone)]
 pub struct AppService {
-    around: Arc<Around>,
-    routed: Router,
+    around: Arc<dyn Serve>,
+}
+
+/// [`Around`] with its store's type erased.
+trait Serve: Send + Sync {
+    fn serve(self: Arc<Self>, request: Request) -> Answer;
+}
+
+impl<S: Store> Serve for Around<S> {
+    fn serve(self: Arc<Self>, request: Request) -> Answer {
+        Box::pin(around_request(self, request))
+    }
 }
 
 impl<B> Service<axum::http::Request<B>> for AppService
@@ -101,22 +97,34 @@ where
 {
     type Response = Response;
     type Error = Infallible;
-    type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+    type Future = Answering;
 
     fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
         Poll::Ready(Ok(()))
     }
 
     fn call(&mut self, request: axum::http::Request<B>) -> Self::Future {
-        let around = self.around.clone();
-        let routed = self.routed.clone();
-        let request = request.map(axum::body::Body::new);
-        Box::pin(async move { Ok(around_request(&around, request, routed).await) })
+        Answering(
+            self.around
+                .clone()
+                .serve(request.map(axum::body::Body::new)),
+        )
+    }
+}
+
+/// The answer of [`AppService`], which never fails.
+pub struct Answering(Answer);
+
+impl Future for Answering {
+    type Output = Result<Response, Infallible>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        self.0.as_mut().poll(cx).map(Ok)
     }
 }
 
 /// What [`around_request`] needs.
-struct Around {
+struct Around<S> {
     /// Requests run in the store's request scope (a cache shared with other processes).
     scoped: bool,
     headers: web::HeaderPolicy,
@@ -124,6 +132,8 @@ struct Around {
     monitoring: MonitoringAllowList,
     limiter: Arc<Limiter>,
     limits: Limits,
+    dispatch: Dispatch<S>,
+    app: App<S>,
 }
 
 /// Every request's way in and out, in order: its id (a client's own only when plain), its
@@ -131,7 +141,7 @@ struct Around {
 /// [`handled`]; and on the way out, the rate limit's verdict, the tag (or 304), the metrics and
 /// the security headers. The steps are plain calls in one function: a layer or a closure per
 /// step boxed its future and copied the chain below it, for every request.
-async fn around_request(around: &Around, mut request: Request, routed: Router) -> Response {
+async fn around_request<S: Store>(around: Arc<Around<S>>, mut request: Request) -> Response {
     let id = middleware::request_id(&mut request);
     // A debug span, as tower-http's tracing layer makes by default: an enabled span formats
     // its fields for every request (a twentieth of a cached read's time), and an answer that
@@ -148,13 +158,14 @@ async fn around_request(around: &Around, mut request: Request, routed: Router) -
     let started = Instant::now();
     let answered = async {
         let api = request.uri().path().starts_with("/api/");
-        let tracked = around.tracker.start(&request);
+        let found = around.dispatch.find(request.uri().path());
+        let tracked = around.tracker.start(&request, found.route);
         let conditional = conditional::Conditional::of(&request);
         let response = match middleware::monitoring_refusal(&around.monitoring, &request) {
             Some(refused) => refused,
             None => {
                 let ticket = middleware::rate_ticket(&around.limiter, &mut request);
-                let response = handled(around, request, routed).await;
+                let response = handled(&around, request, found).await;
                 middleware::settle_ticket(ticket, response)
             }
         };
@@ -182,13 +193,11 @@ async fn around_request(around: &Around, mut request: Request, routed: Router) -
     response
 }
 
-type Handled = Pin<Box<dyn Future<Output = Response> + Send>>;
-
 /// The request within its limits and the store's scopes (one unit of freshness for the read
 /// cache; the audit context of a write), idempotency keys, and the panic guard around the
-/// router. One boxed future: a read, most requests, goes through only the steps that apply to
+/// handler. One boxed future: a read, most requests, goes through only the steps that apply to
 /// it.
-fn handled(around: &Around, request: Request, routed: Router) -> Handled {
+fn handled<S: Store>(around: &Arc<Around<S>>, request: Request, found: Found) -> Answer {
     let limits = around.limits;
     if let Some(refused) = middleware::header_limit_refusal(limits, &request) {
         return Box::pin(std::future::ready(refused));
@@ -196,16 +205,18 @@ fn handled(around: &Around, request: Request, routed: Router) -> Handled {
     let timeout = limits.request_timeout;
     if matches!(*request.method(), Method::GET | Method::HEAD) {
         // No audit context (nothing is written) and no idempotency key (only writes name one).
-        let read = middleware::within_time_limit(timeout, route(routed, request));
+        let read = middleware::within_time_limit(timeout, route(around, found, request));
         return if around.scoped {
             Box::pin(request_scope(read))
         } else {
             Box::pin(read)
         };
     }
+    let handler = around.clone();
     let write = middleware::audited(request, move |request| {
         let limited = middleware::time_limited(request.method(), request.uri().path());
-        let idempotent = idempotency::idempotent(request, |request| route(routed, request));
+        let idempotent =
+            idempotency::idempotent(request, move |request| route(&handler, found, request));
         Box::pin(async move {
             if limited {
                 middleware::within_time_limit(timeout, idempotent).await
@@ -221,14 +232,17 @@ fn handled(around: &Around, request: Request, routed: Router) -> Handled {
     }
 }
 
-/// The router's answer, a panic in it answered in GitLab's shape.
-async fn route(mut routed: Router, request: Request) -> Response {
-    middleware::catch_panic(async move {
-        // The router is always ready, and answers every request (its fallback included).
-        match routed.call(request).await {
-            Ok(response) => response,
-            Err(never) => match never {},
-        }
-    })
-    .await
+/// The handler's answer, a panic in it answered in GitLab's shape.
+fn route<S: Store>(
+    around: &Around<S>,
+    found: Found,
+    request: Request,
+) -> impl Future<Output = Response> + Send + 'static {
+    let head = *request.method() == Method::HEAD;
+    let answer = around.dispatch.call(found, request, around.app.clone());
+    async move {
+        let mut response = middleware::catch_panic(answer).await;
+        dispatch::without_body_for_head(head, &mut response);
+        response
+    }
 }

@@ -128,13 +128,12 @@ fn method_index(method: &Method) -> usize {
 }
 
 /// What the request counter needs: the metrics, and the route templates to file requests
-/// under. The middleware sits outside the router (one layer for all routes, not one per
-/// route), so it finds the template itself rather than reading axum's `MatchedPath`.
+/// under. The router has matched the request already (one match for both): a request comes
+/// with its template's index, or none.
 pub struct Tracker {
     metrics: Arc<Metrics>,
-    /// Path → the index of its template in `routes`.
-    templates: matchit::Router<usize>,
-    /// Each template's series, and last the one of requests no route matched.
+    /// Each template's series, by the router's index, and last the one of requests no route
+    /// matched.
     routes: Vec<RouteSeries>,
 }
 
@@ -160,30 +159,16 @@ impl RouteSeries {
 }
 
 impl Tracker {
-    pub fn new(metrics: Arc<Metrics>, paths: impl IntoIterator<Item = String>) -> Self {
-        let mut templates = matchit::Router::new();
-        let mut routes = Vec::new();
-        for path in paths {
-            // The router has taken the same paths already; a path seen twice is the same template.
-            if templates.insert(path.clone(), routes.len()).is_ok() {
-                routes.push(RouteSeries::new(path));
-            }
-        }
+    /// The tracker of the route templates `templates`, in the router's order.
+    pub fn new(metrics: Arc<Metrics>, templates: impl IntoIterator<Item = String>) -> Self {
+        let mut routes: Vec<_> = templates.into_iter().map(RouteSeries::new).collect();
         routes.push(RouteSeries::new("unmatched".to_owned()));
-        Self {
-            metrics,
-            templates,
-            routes,
-        }
+        Self { metrics, routes }
     }
 
-    fn series(&self, path: &str) -> Option<&RouteSeries> {
+    fn series(&self, route: Option<usize>) -> Option<&RouteSeries> {
         let unmatched = self.routes.len() - 1;
-        let index = self
-            .templates
-            .at(path)
-            .map_or(unmatched, |found| *found.value);
-        self.routes.get(index)
+        self.routes.get(route.unwrap_or(unmatched))
     }
 
     fn observe(&self, series: &RouteSeries, method: usize, seconds: f64) {
@@ -235,11 +220,11 @@ pub struct Tracked<'a> {
 }
 
 impl Tracker {
-    /// Starts timing `request`.
-    pub fn start(&self, request: &Request) -> Tracked<'_> {
+    /// Starts timing `request`, which matched the template of index `route` (or none).
+    pub fn start(&self, request: &Request, route: Option<usize>) -> Tracked<'_> {
         Tracked {
             tracker: self,
-            series: self.series(request.uri().path()),
+            series: self.series(route),
             method: method_index(request.method()),
             started: Instant::now(),
         }

@@ -11,7 +11,7 @@ use axum::extract::Request;
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 
-use super::error::{json_response, ApiError};
+use super::error::json_response;
 use super::ratelimit::{Limiter, Outcome, RateTicket};
 use super::request::client_ip;
 
@@ -82,11 +82,6 @@ pub async fn catch_panic(handled: impl Future<Output = Response>) -> Response {
         Ok(response) => response,
         Err(_) => panic_response(),
     }
-}
-
-/// Unsupported methods on known paths: GitLab's catch-all 404.
-pub async fn method_not_allowed() -> ApiError {
-    ApiError::route_not_found()
 }
 
 fn panic_response() -> Response {

@@ -3,7 +3,7 @@
 //! GitLab's shape, never a 500.
 
 use axum::body::{to_bytes, Body};
-use axum::extract::{FromRequest, FromRequestParts, Multipart, RawPathParams, Request};
+use axum::extract::{FromRequest, Multipart, Request};
 use axum::http::{header, HeaderMap, HeaderName, Method, StatusCode};
 use serde_json::{Map, Value};
 
@@ -41,6 +41,15 @@ impl std::fmt::Debug for Basic {
             .field("username", &self.username)
             .finish_non_exhaustive()
     }
+}
+
+/// The captures of the route a request's path matched (`app::dispatch` sets them), in the
+/// route's order. Each is percent-decoded on its own (`group%2Fproject` → `group/project`).
+#[derive(Debug, Clone)]
+pub enum Captures {
+    Decoded(Vec<(std::sync::Arc<str>, String)>),
+    /// One of them is not UTF-8 once decoded.
+    InvalidUtf8,
 }
 
 /// A parsed API request.
@@ -235,37 +244,33 @@ pub fn client_ip(extensions: &axum::http::Extensions) -> Option<std::net::IpAddr
 impl ApiRequest {
     /// The request of `parts`, with `body` its parameters (none for routes that stream their
     /// body elsewhere).
-    pub async fn from_parts<St: Store>(
+    pub fn from_parts(
         parts: &mut axum::http::request::Parts,
-        app: &App<St>,
         body: Map<String, Value>,
     ) -> Result<Self, ApiError> {
         // Captures are checked first: their errors come before the query's.
-        let captures = match RawPathParams::from_request_parts(parts, app).await {
-            Ok(raw) => Some(raw),
-            Err(axum::extract::rejection::RawPathParamsRejection::InvalidUtf8InPathParam(_)) => {
+        let captures = match parts.extensions.remove::<Captures>() {
+            Some(Captures::Decoded(captures)) => captures,
+            Some(Captures::InvalidUtf8) => {
                 return Err(ApiError::params("invalid byte sequence in UTF-8"));
             }
-            Err(_) => None,
+            None => Vec::new(),
         };
-        for (key, value) in captures.iter().flatten() {
-            // No name, tag or path holds a NUL (PostgreSQL cannot even compare one): GitLab
-            // refuses such requests before routing them, relinks as a parameter.
-            if value.contains('\0') {
-                return Err(ApiError::params(format!("{key} is invalid")));
-            }
+        // No name, tag or path holds a NUL (PostgreSQL cannot even compare one): GitLab refuses
+        // such requests before routing them, relinks as a parameter.
+        if let Some((key, _)) = captures.iter().find(|(_, value)| value.contains('\0')) {
+            return Err(ApiError::params(format!("{key} is invalid")));
         }
-        let captured = captures.as_ref().map_or(0, |raw| raw.iter().count());
-        let mut params = Params(Map::with_capacity(captured));
+        let mut params = Params(Map::with_capacity(captures.len()));
         if let Some(query) = parts.uri.query() {
             params.merge(parse_nested_query(query)?);
         }
         params.merge(body);
         let credentials = credentials(&parts.headers, &params);
-        for (key, value) in captures.iter().flatten() {
+        for (key, value) in captures {
             params
                 .0
-                .insert(key.to_owned(), Value::String(value.to_owned()));
+                .insert(key.as_ref().to_owned(), Value::String(value));
         }
         // No router is nested: the URI is the one the client sent.
         let original = &parts.uri;
@@ -296,6 +301,6 @@ impl<St: Store> FromRequest<App<St>> for ApiRequest {
         } else {
             Box::pin(body_params(&parts.headers, body, app.config.max_body_bytes)).await?
         };
-        Self::from_parts(&mut parts, app, body).await
+        Self::from_parts(&mut parts, body)
     }
 }

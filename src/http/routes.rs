@@ -3,9 +3,14 @@
 //! `__path_<handler>` item utoipa generates beside each one). The router, the OpenAPI document
 //! and the metrics' route templates are all built from these tables, so none can drift.
 
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use axum::extract::Request;
 use axum::handler::Handler;
 use axum::http::Method;
-use axum::routing::{MethodFilter, MethodRouter};
+use axum::response::Response;
 use utoipa::openapi::path::{HttpMethod, Operation};
 use utoipa::openapi::schema::Schema;
 use utoipa::openapi::RefOr;
@@ -48,6 +53,12 @@ impl Documented {
     }
 }
 
+/// A handler's answer to come: what axum's handlers of `async fn`s give already.
+pub type Answer = Pin<Box<dyn Future<Output = Response> + Send>>;
+
+/// A route's handler, called with the request and the application.
+pub type Endpoint<S> = Arc<dyn Fn(Request, App<S>) -> Answer + Send + Sync>;
+
 /// One route: its documentation, and the handler that serves it (none for the pages the web
 /// dispatcher serves, whose paths no route pattern can say).
 pub struct Route<S> {
@@ -59,42 +70,26 @@ pub struct Route<S> {
     pub doc: fn() -> Documented,
     /// The path's last parameter takes the rest of the path, `/` included.
     pub rest_of_path: bool,
-    pub handler: Option<MethodRouter<App<S>>>,
-}
-
-fn filter(method: &HttpMethod) -> MethodFilter {
-    match method {
-        HttpMethod::Get => MethodFilter::GET,
-        HttpMethod::Post => MethodFilter::POST,
-        HttpMethod::Put => MethodFilter::PUT,
-        HttpMethod::Delete => MethodFilter::DELETE,
-        HttpMethod::Patch => MethodFilter::PATCH,
-        HttpMethod::Head => MethodFilter::HEAD,
-        HttpMethod::Options => MethodFilter::OPTIONS,
-        HttpMethod::Trace => MethodFilter::TRACE,
-    }
+    pub handler: Option<Endpoint<S>>,
 }
 
 impl<S: Store> Route<S> {
-    /// The route of handler `handler`, documented by `P`. (The handler is cloned for each of its
-    /// methods, as axum's method router takes one per method.)
-    #[allow(clippy::needless_pass_by_value)]
+    /// The route of handler `handler` (an `async fn` taking axum's extractors), documented by
+    /// `P`, for each of the methods `P` names.
     pub fn serve<P, H, T>(handler: H, rest_of_path: bool) -> Self
     where
         P: utoipa::Path + utoipa::__dev::Tags<'static> + utoipa::__dev::SchemaReferences,
-        H: Handler<T, App<S>>,
+        H: Handler<T, App<S>, Future = Answer> + Sync,
         T: 'static,
     {
-        let methods = P::methods();
-        let handler = methods.iter().fold(MethodRouter::new(), |router, method| {
-            router.on(filter(method), handler.clone())
-        });
         Self {
             path: P::path(),
-            methods,
+            methods: P::methods(),
             doc: Documented::of::<P>,
             rest_of_path,
-            handler: Some(handler),
+            handler: Some(Arc::new(move |request, app| {
+                handler.clone().call(request, app)
+            })),
         }
     }
 

@@ -40,9 +40,9 @@ impl TransferRequest {
 impl<St: Store> FromRequest<App<St>> for TransferRequest {
     type Rejection = ApiError;
 
-    async fn from_request(request: Request, app: &App<St>) -> Result<Self, ApiError> {
+    async fn from_request(request: Request, _: &App<St>) -> Result<Self, ApiError> {
         let (mut parts, body) = request.into_parts();
-        let api = ApiRequest::from_parts(&mut parts, app, Map::new()).await?;
+        let api = ApiRequest::from_parts(&mut parts, Map::new())?;
         Ok(Self {
             api,
             headers: parts.headers,

@@ -132,7 +132,7 @@ async fn serve_upload<S: Store>(
     };
     let (mut parts, body) = request.into_parts();
     drop(body);
-    let api = match ApiRequest::from_parts(&mut parts, app, Map::new()).await {
+    let api = match ApiRequest::from_parts(&mut parts, Map::new()) {
         Ok(api) => api,
         Err(error) => return error.into_response(),
     };
