@@ -18,13 +18,14 @@ use super::router::AppService;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use hyper::body::Incoming;
-use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::rt::TokioIo;
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use tower::ServiceExt;
 
+use super::header_timer::ConnectionTimer;
 use super::stall::StallGuard;
 
 /// How connections are kept.
@@ -63,8 +64,7 @@ pub async fn serve_connections(
     let graceful = GracefulShutdown::new();
     let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
     let mut http = hyper::server::conn::http1::Builder::new();
-    http.timer(TokioTimer::new())
-        .header_read_timeout(limits.header_read_timeout)
+    http.header_read_timeout(limits.header_read_timeout)
         .keep_alive(true);
     tokio::pin!(shutdown);
     loop {
@@ -95,6 +95,9 @@ pub async fn serve_connections(
                     .insert(ConnectInfo::<SocketAddr>(peer));
                 request.map(Body::new)
             });
+        // Each connection's own timer (see `header_timer`).
+        let mut http = http.clone();
+        http.timer(ConnectionTimer::new());
         let connection = http.serve_connection(
             TokioIo::new(StallGuard::new(stream, limits.write_stall_timeout)),
             TowerToHyperService::new(service),

@@ -8,6 +8,7 @@
 pub mod connections;
 mod dispatch;
 pub mod engine;
+mod header_timer;
 pub mod openapi;
 pub mod router;
 mod stall;
