@@ -16,7 +16,7 @@ use std::time::Instant;
 
 use axum::extract::Request;
 use axum::handler::Handler;
-use axum::http::Method;
+use axum::http::{HeaderValue, Method};
 use axum::response::Response;
 use tower::Service;
 use tracing::Instrument;
@@ -142,7 +142,7 @@ struct Around<S> {
 /// the security headers. The steps are plain calls in one function: a layer or a closure per
 /// step boxed its future and copied the chain below it, for every request.
 async fn around_request<S: Store>(around: Arc<Around<S>>, mut request: Request) -> Response {
-    let id = middleware::request_id(&mut request);
+    let id = middleware::request_id(&request);
     // A debug span, as tower-http's tracing layer makes by default: an enabled span formats
     // its fields for every request (a twentieth of a cached read's time), and an answer that
     // failed names its request below anyway. The URI is logged without its query: a
@@ -165,7 +165,7 @@ async fn around_request<S: Store>(around: Arc<Around<S>>, mut request: Request) 
             Some(refused) => refused,
             None => {
                 let ticket = middleware::rate_ticket(&around.limiter, &mut request);
-                let response = handled(&around, request, found).await;
+                let response = handled(&around, request, &id, found).await;
                 middleware::settle_ticket(ticket, response)
             }
         };
@@ -197,7 +197,12 @@ async fn around_request<S: Store>(around: Arc<Around<S>>, mut request: Request) 
 /// cache; the audit context of a write), idempotency keys, and the panic guard around the
 /// handler. One boxed future: a read, most requests, goes through only the steps that apply to
 /// it.
-fn handled<S: Store>(around: &Arc<Around<S>>, request: Request, found: Found) -> Answer {
+fn handled<S: Store>(
+    around: &Arc<Around<S>>,
+    request: Request,
+    id: &HeaderValue,
+    found: Found,
+) -> Answer {
     let limits = around.limits;
     if let Some(refused) = middleware::header_limit_refusal(limits, &request) {
         return Box::pin(std::future::ready(refused));
@@ -213,7 +218,7 @@ fn handled<S: Store>(around: &Arc<Around<S>>, request: Request, found: Found) ->
         };
     }
     let handler = around.clone();
-    let write = middleware::audited(request, move |request| {
+    let write = middleware::audited(request, id, move |request| {
         let limited = middleware::time_limited(request.method(), request.uri().path());
         let idempotent =
             idempotency::idempotent(request, move |request| route(&handler, found, request));

@@ -177,9 +177,14 @@ pub fn with_repr_digest(mut response: Response, digest: Option<&str>) -> Respons
 pub fn redirect(status: StatusCode, location: &str) -> Response {
     let mut response = status.into_response();
     let encoded = percent_encoding::utf8_percent_encode(location, percent_encoding::CONTROLS);
-    let value = HeaderValue::from_str(&encoded.to_string())
+    // The header takes the encoded text as it is, without copying it again.
+    let text = std::borrow::Cow::from(encoded).into_owned();
+    let value = HeaderValue::from_maybe_shared(axum::body::Bytes::from(text))
         .unwrap_or_else(|_| HeaderValue::from_static("/"));
-    response.headers_mut().insert(header::LOCATION, value);
+    // Room for the headers every answer ends with, as `rendered_json_response` makes.
+    let headers = response.headers_mut();
+    *headers = axum::http::HeaderMap::with_capacity(16);
+    headers.insert(header::LOCATION, value);
     response
 }
 

@@ -58,9 +58,9 @@ pub fn is_acceptable_request_id(value: &[u8]) -> bool {
 
 /// The request's id: the client's own when it is acceptable (and the only one), else a new
 /// one (UUID v4 from the thread's random generator: the kernel's on every request would be a
-/// system call on the hot path). It is set on the request, for the handlers and the audit
-/// context, and returned, for the answer.
-pub fn request_id(request: &mut Request) -> HeaderValue {
+/// system call on the hot path). The answer carries it, and a write's audit context
+/// ([`audited`]).
+pub fn request_id(request: &Request) -> HeaderValue {
     let ids = request.headers().get_all(REQUEST_ID);
     let mut values = ids.iter();
     if let (Some(only), None) = (values.next(), values.next()) {
@@ -68,10 +68,8 @@ pub fn request_id(request: &mut Request) -> HeaderValue {
             return only.clone();
         }
     }
-    let id = HeaderValue::from_bytes(&uuid_v4(rand::random()))
-        .unwrap_or_else(|_| HeaderValue::from_static("-"));
-    request.headers_mut().insert(REQUEST_ID, id.clone());
-    id
+    HeaderValue::from_bytes(&uuid_v4(rand::random()))
+        .unwrap_or_else(|_| HeaderValue::from_static("-"))
 }
 
 /// A panic still answers in GitLab's shape (500), and the request's other layers still see
@@ -160,23 +158,20 @@ pub fn verifies_a_link(method: &Method, path: &str) -> bool {
         && path.contains("/assets/links/")
 }
 
-/// Runs a write within its audit context (its address and request id; the author is named
-/// when the caller is authenticated), with which the writes made while answering are
+/// Runs a write within its audit context (its address and request id `id`; the author is
+/// named when the caller is authenticated), with which the writes made while answering are
 /// recorded. Only requests that may write come here: GET and HEAD pay for no context.
-pub async fn audited<F: Future<Output = Response>>(
+pub fn audited<F: Future<Output = Response>>(
     request: Request,
+    id: &HeaderValue,
     next: impl FnOnce(Request) -> F,
-) -> Response {
+) -> impl Future<Output = Response> {
     let context = crate::store::audit::AuditContext {
         ip_address: client_ip(request.extensions()).map(|ip| ip.to_string()),
-        request_id: request
-            .headers()
-            .get(REQUEST_ID)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned),
+        request_id: id.to_str().ok().map(str::to_owned),
         ..Default::default()
     };
-    crate::store::audit::scope(context, next(request)).await
+    crate::store::audit::scope(context, next(request))
 }
 
 /// Gives the request its rate-limit ticket, which authentication settles once it knows the
@@ -340,15 +335,7 @@ mod tests {
                     HeaderValue::from_str(id).unwrap_or(HeaderValue::from_static("x")),
                 );
             }
-            let id = request_id(&mut request);
-            let on_request: Vec<_> = request
-                .headers()
-                .get_all(REQUEST_ID)
-                .iter()
-                .cloned()
-                .collect();
-            assert_eq!(on_request, vec![id.clone()]);
-            id
+            request_id(&request)
         };
         assert_eq!(with(&["ci.job:42_a-b"]), "ci.job:42_a-b");
         assert_eq!(with(&["bad id"]).len(), 36);
