@@ -5,6 +5,8 @@
 //! that is unknown is a 401; expired or revoked tokens get rack-oauth2's 401 body; a scope that
 //! does not cover the request is a 403.
 
+use std::sync::Arc;
+
 use axum::http::StatusCode;
 
 use super::error::{ApiError, ApiResult};
@@ -13,7 +15,7 @@ use super::request::ApiRequest;
 use super::App;
 use crate::domain::time::{now_micros, today, Micros};
 use crate::domain::token;
-use crate::store::{Store, User};
+use crate::store::{PersonalToken, Store, StoreResult, User};
 
 /// How the caller proved who it is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,7 +36,8 @@ pub enum Via {
 /// Who a request acts as.
 #[derive(Debug, Clone)]
 pub struct Caller {
-    pub user: Option<User>,
+    /// Shared: a caller is found in memory for most requests (see [`personal_caller`]).
+    pub user: Option<Arc<User>>,
     pub via: Via,
 }
 
@@ -56,7 +59,7 @@ impl Caller {
 
     /// The signed-in user, or 401 for anonymous callers.
     pub fn require_user(&self) -> ApiResult<&User> {
-        self.user.as_ref().ok_or_else(ApiError::unauthorized)
+        self.user.as_deref().ok_or_else(ApiError::unauthorized)
     }
 
     /// The signed-in administrator, or 401 (anonymous) / 403 (not an administrator).
@@ -274,10 +277,7 @@ pub async fn authenticate<S: Store>(
 /// The caller of a personal access token: `None` when there is no such token; expired and
 /// revoked ones are errors of their own.
 async fn personal_caller<S: Store>(app: &App<S>, secret: &str) -> ApiResult<Option<Caller>> {
-    let Some(token) = app
-        .store
-        .personal_token_by_digest(&app.config.token_key.digest(secret))
-        .await?
+    let Some((token, user)) = token_and_user(app, &app.config.token_key.digest(secret)).await?
     else {
         return Ok(None);
     };
@@ -287,7 +287,7 @@ async fn personal_caller<S: Store>(app: &App<S>, secret: &str) -> ApiResult<Opti
     if !is_usable(&token) {
         return Err(ApiError::token_expired());
     }
-    let Some(user) = app.store.user(token.user_id).await? else {
+    let Some(user) = user else {
         return Ok(None);
     };
     record_use(app, token.id, token.last_used_at);
@@ -295,9 +295,38 @@ async fn personal_caller<S: Store>(app: &App<S>, secret: &str) -> ApiResult<Opti
         user: Some(user),
         via: Via::PersonalToken {
             id: token.id,
-            scopes: token.scopes,
+            scopes: token.scopes.clone(),
         },
     }))
+}
+
+/// A token and its user.
+pub type TokenAndUser = (Arc<PersonalToken>, Option<Arc<User>>);
+
+/// The personal token of `digest` and its user, kept together in the cache of who may do what
+/// (one lookup, no copy, for the requests of a token already seen).
+pub async fn token_and_user<S: Store>(
+    app: &App<S>,
+    digest: &str,
+) -> StoreResult<Option<TokenAndUser>> {
+    let read = async {
+        let Some(token) = app.store.personal_token_by_digest(digest).await? else {
+            return Ok(None);
+        };
+        let user = app.store.user(token.user_id).await?;
+        Ok(Some((Arc::new(token), user.map(Arc::new))))
+    };
+    match app.store.access_memo().await? {
+        Some(memo) => {
+            let key = crate::store::cached::key(&[&"token-and-user:", &digest]);
+            // Their text is short: names, an e-mail address, a few scopes.
+            let size = |_: &Option<TokenAndUser>| {
+                std::mem::size_of::<PersonalToken>() + std::mem::size_of::<User>() + 256
+            };
+            memo.read_sized(key, size, read).await
+        }
+        None => read.await,
+    }
 }
 
 /// The caller of a CI job token that has not expired: the job's user, within its project.
@@ -312,7 +341,7 @@ async fn job_caller<S: Store>(app: &App<S>, secret: &str) -> ApiResult<Option<Ca
     };
     let user = app.store.user(job.user_id).await?;
     Ok(user.map(|user| Caller {
-        user: Some(user),
+        user: Some(Arc::new(user)),
         via: Via::JobToken {
             project_id: job.project_id,
         },
@@ -360,7 +389,7 @@ async fn resolve_caller<S: Store>(
     if route.session && request.is_read() && !credentials.sessions.is_empty() {
         if let Some(user) = session_user(app, &credentials.sessions).await? {
             let caller = Caller {
-                user: Some(user),
+                user: Some(Arc::new(user)),
                 via: Via::Session,
             };
             return Ok((caller, Outcome::Anonymous));

@@ -67,6 +67,12 @@ pub trait Store:
         async { Ok(None) }
     }
 
+    /// The read cache of who may do what (users and tokens), for values derived from them;
+    /// emptied by every write to them. `None` as for [`Store::content_memo`].
+    fn access_memo(&self) -> impl Future<Output = StoreResult<Option<&cached::ReadCache>>> + Send {
+        async { Ok(None) }
+    }
+
     /// Whether each request must run in [`cached::request_scope`]: a cache shared with other
     /// processes reads the database's generations once per request and keeps, in that scope,
     /// that it has. A store that is its database's only writer needs no scope.

@@ -221,7 +221,7 @@ pub async fn dispatch<S: Store>(State(app): State<App<S>>, request: Request) -> 
         Ok(caller) => caller,
         Err(response) => return response,
     };
-    let viewer = caller.user.as_ref();
+    let viewer = caller.user.as_deref();
     let forms = PageForms::new(&app, headers, viewer);
     let frame = forms.frame(viewer, &path);
     let served = if packages::parse(&path).is_some() {
@@ -268,7 +268,7 @@ pub async fn home<S: Store>(State(app): State<App<S>>, request: Request) -> Resp
         .iter()
         .map(|p| (p.name_with_namespace(), p.full_path()))
         .collect();
-    let forms = PageForms::new(&app, headers, caller.user.as_ref());
-    let frame = forms.frame(caller.user.as_ref(), "/");
+    let forms = PageForms::new(&app, headers, caller.user.as_deref());
+    let frame = forms.frame(caller.user.as_deref(), "/");
     forms.finish(&app, html(StatusCode::OK, pages::home_page(&frame, &list)))
 }

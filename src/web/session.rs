@@ -15,7 +15,9 @@ use super::html;
 use super::pages::{self, Frame};
 use crate::domain::time::now_micros;
 use crate::domain::token;
-use crate::http::auth::{can_read_api, is_usable, session_secrets, session_user, Caller, Via};
+use crate::http::auth::{
+    can_read_api, is_usable, session_secrets, session_user, token_and_user, Caller, Via,
+};
 use crate::http::error::{redirect, ApiError};
 use crate::http::params::{parse_nested_query, Params};
 use crate::http::ratelimit::{settle, Outcome, RateTicket};
@@ -55,19 +57,14 @@ async fn identify<S: Store>(
         .map(str::trim)
         .filter(|t| !t.is_empty());
     if let Some(secret) = given {
-        let token = app
-            .store
-            .personal_token_by_digest(&app.config.token_key.digest(secret))
-            .await?
-            .filter(is_usable);
-        let Some(token) = token else {
+        let found = token_and_user(app, &app.config.token_key.digest(secret)).await?;
+        let Some((token, user)) = found.filter(|(token, _)| is_usable(token)) else {
             return Ok((Caller::anonymous(), Outcome::Failed));
         };
         if !can_read_api(&token) {
             // A genuine token, but not one for reading: served as to anyone.
             return Ok((Caller::anonymous(), Outcome::Anonymous));
         }
-        let user = app.store.user(token.user_id).await?;
         let outcome = user
             .as_ref()
             .map_or(Outcome::Failed, |u| Outcome::User(u.id));
@@ -75,7 +72,7 @@ async fn identify<S: Store>(
             user,
             via: Via::PersonalToken {
                 id: token.id,
-                scopes: token.scopes,
+                scopes: token.scopes.clone(),
             },
         };
         return Ok((caller, outcome));
@@ -83,7 +80,7 @@ async fn identify<S: Store>(
     if let Some(user) = session_user(app, &session_secrets(headers)).await? {
         let outcome = Outcome::User(user.id);
         let caller = Caller {
-            user: Some(user),
+            user: Some(std::sync::Arc::new(user)),
             via: Via::Session,
         };
         return Ok((caller, outcome));

@@ -111,7 +111,7 @@ fn decode(segment: &str) -> Option<String> {
 }
 
 fn not_found<S>(app: &App<S>, request: &Request, caller: Option<&Caller>) -> Response {
-    let viewer = caller.and_then(|c| c.user.as_ref());
+    let viewer = caller.and_then(|c| c.user.as_deref());
     let forms = PageForms::new(app, request.headers(), viewer);
     let here = request.uri().path().to_owned();
     forms.finish(

@@ -213,6 +213,10 @@ impl<S: Store> Store for Cached<S> {
         Ok(self.fresh().await?.then_some(&*self.links))
     }
 
+    async fn access_memo(&self) -> StoreResult<Option<&ReadCache>> {
+        Ok(self.fresh().await?.then_some(&*self.access))
+    }
+
     fn pool_usage(&self) -> (u32, usize) {
         self.inner.pool_usage()
     }
