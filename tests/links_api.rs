@@ -620,4 +620,8 @@ async fn head_requests_are_answered_like_get_without_a_body() {
     assert_eq!(reply.status, 200);
     assert_eq!(reply.header("x-total"), Some("1"));
     assert!(reply.text.is_empty());
+    // The length GET's answer has, as Rack answers HEAD.
+    let get = w.app.get(&w.developer, &w.links()).await;
+    let length = get.text.len().to_string();
+    assert_eq!(reply.header("content-length"), Some(length.as_str()));
 }
