@@ -159,7 +159,7 @@ async fn around_request<S: Store>(around: Arc<Around<S>>, mut request: Request) 
     let answered = async {
         let api = request.uri().path().starts_with("/api/");
         let found = around.dispatch.find(request.uri().path());
-        let tracked = around.tracker.start(&request, found.route);
+        let tracked = around.tracker.start(&request, found.route, started);
         let conditional = conditional::Conditional::of(&request);
         let response = match middleware::monitoring_refusal(&around.monitoring, &request) {
             Some(refused) => refused,

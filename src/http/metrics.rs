@@ -220,13 +220,13 @@ pub struct Tracked<'a> {
 }
 
 impl Tracker {
-    /// Starts timing `request`, which matched the template of index `route` (or none).
-    pub fn start(&self, request: &Request, route: Option<usize>) -> Tracked<'_> {
+    /// Times `request`, which matched the template of index `route` (or none), from `started`.
+    pub fn start(&self, request: &Request, route: Option<usize>, started: Instant) -> Tracked<'_> {
         Tracked {
             tracker: self,
             series: self.series(route),
             method: method_index(request.method()),
-            started: Instant::now(),
+            started,
         }
     }
 }

@@ -408,8 +408,19 @@ pub async fn show<S: Store>(State(app): State<App<S>>, request: ApiRequest) -> A
     let id = id.unwrap_or_default();
     // Rendered once per link, as the lists are: the hot read of CI scripts.
     let key = || {
-        let path = scope.project.full_path();
-        crate::store::cached::key(&[&"link-json:", &release.id, &":", &id, &":", &path])
+        let project = &scope.project;
+        let (namespace, path) = (project.namespace.full_path.as_str(), project.path.as_str());
+        let parts: [&dyn crate::store::cached::KeyPart; 8] = [
+            &"link-json:",
+            &release.id,
+            &":",
+            &id,
+            &":",
+            &namespace,
+            &"/",
+            &path,
+        ];
+        crate::store::cached::key(&parts)
     };
     let (body, digest) = memoized(&app.store, key, |(body, _)| body.len(), async {
         let link = link_of(&app, &release, id).await?;

@@ -120,11 +120,22 @@ impl IntoResponse for Throttled {
     }
 }
 
+/// `user:<id>`, written into `buffer` (an id has at most 20 characters).
+fn user_key(user_id: i64, buffer: &mut [u8; 32]) -> &str {
+    let mut number = itoa::Buffer::new();
+    let digits = number.format(user_id).as_bytes();
+    let end = 5 + digits.len();
+    buffer[..5].copy_from_slice(b"user:");
+    buffer[5..end].copy_from_slice(digits);
+    std::str::from_utf8(&buffer[..end]).unwrap_or("user:")
+}
+
 /// The counters of one instance.
 #[derive(Debug)]
 pub struct Limiter {
     pub limits: RateLimits,
-    counters: Mutex<HashMap<String, Counter>>,
+    /// Keyed with foldhash: every request is counted here.
+    counters: Mutex<HashMap<String, Counter, foldhash::fast::RandomState>>,
     /// Banned addresses, and until when (seconds since the epoch).
     bans: Mutex<HashMap<IpAddr, u64>>,
 }
@@ -145,7 +156,7 @@ impl Limiter {
     }
 
     /// Counts one request under `key`, unless the window's count has reached `limit`.
-    fn hit(&self, name: &'static str, key: String, limit: u64) -> Result<u64, Throttled> {
+    fn hit(&self, name: &'static str, key: &str, limit: u64) -> Result<u64, Throttled> {
         let now = now_secs();
         let window = now / WINDOW_SECS;
         let Ok(mut counters) = self.counters.lock() else {
@@ -155,9 +166,9 @@ impl Limiter {
             counters.retain(|_, c| c.window == window);
         }
         // Looked up by reference first: the key exists for all but a window's first request.
-        let counter = match counters.get_mut(key.as_str()) {
+        let counter = match counters.get_mut(key) {
             Some(counter) => counter,
-            None => counters.entry(key).or_default(),
+            None => counters.entry(key.to_owned()).or_default(),
         };
         if counter.window != window {
             *counter = Counter {
@@ -180,13 +191,12 @@ impl Limiter {
     /// A request from an authenticated user.
     pub fn user_request(&self, user_id: i64) -> Result<(), Throttled> {
         match self.limits.per_user {
-            Some(limit) => self
-                .hit(
-                    "throttle_authenticated_api",
-                    crate::store::cached::key(&[&"user:", &user_id]),
-                    limit,
-                )
-                .map(drop),
+            Some(limit) => {
+                // Written on the stack: the key is copied only the first time it is counted.
+                let mut key = [0u8; 32];
+                let key = user_key(user_id, &mut key);
+                self.hit("throttle_authenticated_api", key, limit).map(drop)
+            }
             None => Ok(()),
         }
     }
@@ -195,7 +205,7 @@ impl Limiter {
     pub fn anonymous_request(&self, ip: IpAddr) -> Result<(), Throttled> {
         match self.limits.per_ip {
             Some(limit) => self
-                .hit("throttle_unauthenticated_api", format!("ip:{ip}"), limit)
+                .hit("throttle_unauthenticated_api", &format!("ip:{ip}"), limit)
                 .map(drop),
             None => Ok(()),
         }
@@ -206,7 +216,7 @@ impl Limiter {
         let Some(limit) = self.limits.failures_before_ban else {
             return;
         };
-        let Ok(count) = self.hit("auth_failures", format!("authfail:{ip}"), u64::MAX) else {
+        let Ok(count) = self.hit("auth_failures", &format!("authfail:{ip}"), u64::MAX) else {
             return;
         };
         if count >= limit {
@@ -300,6 +310,13 @@ mod tests {
             failures_before_ban: Some(failures),
             ban: Duration::from_secs(600),
         }
+    }
+
+    #[test]
+    fn user_keys_hold_any_id() {
+        let mut buffer = [0u8; 32];
+        assert_eq!(user_key(42, &mut buffer), "user:42");
+        assert_eq!(user_key(i64::MIN, &mut buffer), "user:-9223372036854775808");
     }
 
     #[test]

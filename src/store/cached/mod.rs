@@ -48,7 +48,7 @@ mod read_cache;
 mod releases;
 mod rounds;
 
-pub use read_cache::{key, ReadCache};
+pub use read_cache::{key, KeyPart, ReadCache};
 
 /// The low bits of a shared cache's generation: this instance's own writes since the
 /// database's generation was last read.
