@@ -98,21 +98,17 @@ impl<S: Store> Dispatch<S> {
             };
         };
         let index = *matched.value;
+        // The template's names, in the order matchit gives its values.
         let names = self.routes.get(index).map_or(&[][..], |t| &t.names[..]);
-        let mut captures = Vec::with_capacity(matched.params.len());
-        for (name, value) in matched.params.iter() {
+        let mut captures = Vec::with_capacity(names.len());
+        for (name, (_, value)) in names.iter().zip(matched.params.iter()) {
             let Ok(decoded) = percent_encoding::percent_decode_str(value).decode_utf8() else {
                 return Found {
                     route: Some(index),
                     captures: Some(Captures::InvalidUtf8),
                 };
             };
-            let name = names
-                .iter()
-                .find(|known| known.as_ref() == name)
-                .cloned()
-                .unwrap_or_else(|| Arc::from(name));
-            captures.push((name, decoded.into_owned()));
+            captures.push((name.clone(), decoded.into_owned()));
         }
         Found {
             route: Some(index),

@@ -136,15 +136,20 @@ pub fn json_response<T: serde::Serialize + ?Sized>(status: StatusCode, body: &T)
 pub fn rendered_json_response(status: StatusCode, body: axum::body::Bytes) -> Response {
     let mut response = Response::new(axum::body::Body::from(body));
     *response.status_mut() = status;
-    // Room for the headers every API answer ends with (type, tag, cache, request id, the
-    // security headers, pagination): the map is not grown and rehashed on the way out.
-    let headers = response.headers_mut();
-    *headers = axum::http::HeaderMap::with_capacity(16);
-    headers.insert(
+    with_room_for_headers(&mut response).insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),
     );
     response
+}
+
+/// `response`'s headers, replaced by an empty map with room for the headers every answer ends
+/// with (type, tag, cache, request id, the security headers, pagination): the map is not
+/// grown and rehashed on the way out.
+fn with_room_for_headers(response: &mut Response) -> &mut axum::http::HeaderMap {
+    let headers = response.headers_mut();
+    *headers = axum::http::HeaderMap::with_capacity(16);
+    headers
 }
 
 /// For handlers that answer "gone" without a body (DELETE with 204).
@@ -181,10 +186,7 @@ pub fn redirect(status: StatusCode, location: &str) -> Response {
     let text = std::borrow::Cow::from(encoded).into_owned();
     let value = HeaderValue::from_maybe_shared(axum::body::Bytes::from(text))
         .unwrap_or_else(|_| HeaderValue::from_static("/"));
-    // Room for the headers every answer ends with, as `rendered_json_response` makes.
-    let headers = response.headers_mut();
-    *headers = axum::http::HeaderMap::with_capacity(16);
-    headers.insert(header::LOCATION, value);
+    with_room_for_headers(&mut response).insert(header::LOCATION, value);
     response
 }
 
